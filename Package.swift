@@ -1,0 +1,47 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Layering (imports go one way): logpond (CLI) → LogpondHTTP → LogpondQuery → LogpondEngine
+// → LogpondAnalysis / C shims. See docs/ARCHITECTURE.md.
+let package = Package(
+    name: "logpond",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "logpond", targets: ["logpond"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+    ],
+    targets: [
+        .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd",
+                       providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "CSimdJSON", path: "Sources/CSimdJSON",
+                cxxSettings: [.unsafeFlags(["-O3", "-std=c++17"])],
+                linkerSettings: [.linkedLibrary("simdjson"), .linkedLibrary("stdc++")]),
+        .target(name: "LogpondAnalysis", path: "Sources/LogpondAnalysis"),
+        .target(name: "LogpondEngine",
+                dependencies: ["LogpondAnalysis", "CZstd", "CSQLite", "CZlib", "CSimdJSON"],
+                path: "Sources/LogpondEngine"),
+        .target(name: "LogpondQuery", dependencies: ["LogpondEngine", "LogpondAnalysis"],
+                path: "Sources/LogpondQuery"),
+        .target(name: "LogpondHTTP",
+                dependencies: ["LogpondQuery", "LogpondEngine",
+                               .product(name: "Hummingbird", package: "hummingbird")],
+                path: "Sources/LogpondHTTP"),
+        .executableTarget(name: "logpond",
+                          dependencies: ["LogpondHTTP", "LogpondEngine",
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                                         .product(name: "Yams", package: "Yams")],
+                          path: "Sources/logpond"),
+        .executableTarget(name: "logpond-bench", dependencies: ["LogpondEngine", "LogpondAnalysis"],
+                          path: "Benchmarks/Codec"),
+        .testTarget(name: "LogpondEngineTests", dependencies: ["LogpondEngine", "LogpondQuery", "LogpondAnalysis"],
+                    path: "Tests/LogpondEngineTests", resources: [.copy("Fixtures")]),
+        .testTarget(name: "LogpondServerTests", dependencies: [], path: "Tests/LogpondServerTests"),
+    ],
+    swiftLanguageModes: [.v5]
+)

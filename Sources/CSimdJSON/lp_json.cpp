@@ -1,0 +1,120 @@
+// simdjson DOM walk that emits flat events; see include/lp_json.h.
+#include "lp_json.h"
+#include <simdjson.h>
+#include <string>
+#include <vector>
+
+struct lp_json_parser {
+    simdjson::dom::parser parser;
+    std::vector<lp_event> events;
+    std::string arena;
+    std::string path;
+};
+
+extern "C" lp_json_parser *lp_json_parser_new(void) {
+    try { return new lp_json_parser(); } catch (...) { return nullptr; }
+}
+
+extern "C" void lp_json_parser_free(lp_json_parser *p) { delete p; }
+
+static uint32_t put(lp_json_parser *p, const char *s, size_t n) {
+    uint32_t off = (uint32_t)p->arena.size();
+    p->arena.append(s, n);
+    return off;
+}
+
+static void emit(lp_json_parser *p, uint32_t kind, uint32_t pathOff, uint32_t depth, lp_event &e) {
+    e.kind = kind;
+    e.path_off = pathOff;
+    e.path_len = (uint32_t)p->path.size();
+    e.depth = depth;
+    p->events.push_back(e);
+}
+
+static void walk(lp_json_parser *p, simdjson::dom::element el, uint32_t depth) {
+    using namespace simdjson;
+    lp_event e{};
+    // Each event records its own copy of the path so Swift can slice it directly.
+    switch (el.type()) {
+    case dom::element_type::OBJECT: {
+        uint32_t po = put(p, p->path.data(), p->path.size());
+        emit(p, LP_OBJECT, po, depth, e);
+        size_t base = p->path.size();
+        for (auto field : dom::object(el)) {
+            if (base) p->path.push_back('.');
+            p->path.append(field.key.data(), field.key.size());
+            walk(p, field.value, depth + 1);
+            p->path.resize(base);
+        }
+        return;
+    }
+    case dom::element_type::ARRAY: {
+        uint32_t po = put(p, p->path.data(), p->path.size());
+        emit(p, LP_ARRAY, po, depth, e);
+        for (auto child : dom::array(el)) walk(p, child, depth);
+        return;
+    }
+    case dom::element_type::STRING: {
+        std::string_view sv = el.get_string().value_unsafe();
+        e.str_off = put(p, sv.data(), sv.size());
+        e.str_len = (uint32_t)sv.size();
+        uint32_t po = put(p, p->path.data(), p->path.size());
+        emit(p, LP_STRING, po, depth, e);
+        return;
+    }
+    case dom::element_type::INT64: {
+        e.i = el.get_int64().value_unsafe();
+        e.d = (double)e.i;
+        uint32_t po = put(p, p->path.data(), p->path.size());
+        emit(p, LP_INT, po, depth, e);
+        return;
+    }
+    case dom::element_type::UINT64: {
+        e.d = (double)el.get_uint64().value_unsafe();
+        uint32_t po = put(p, p->path.data(), p->path.size());
+        emit(p, LP_UINT, po, depth, e);
+        return;
+    }
+    case dom::element_type::DOUBLE: {
+        e.d = el.get_double().value_unsafe();
+        uint32_t po = put(p, p->path.data(), p->path.size());
+        emit(p, LP_DOUBLE, po, depth, e);
+        return;
+    }
+    case dom::element_type::BOOL: {
+        uint32_t po = put(p, p->path.data(), p->path.size());
+        emit(p, el.get_bool().value_unsafe() ? LP_TRUE : LP_FALSE, po, depth, e);
+        return;
+    }
+    case dom::element_type::NULL_VALUE: {
+        uint32_t po = put(p, p->path.data(), p->path.size());
+        emit(p, LP_NULL, po, depth, e);
+        return;
+    }
+    }
+}
+
+extern "C" int lp_json_flatten(lp_json_parser *p, const char *buf, size_t len,
+                               const lp_event **events, size_t *count, const uint8_t **arena) {
+    try {
+        p->events.clear();
+        p->arena.clear();
+        p->path.clear();
+        simdjson::dom::element root;
+        auto err = p->parser.parse(buf, len, true).get(root);
+        if (err) return (int)err;
+        if (root.type() != simdjson::dom::element_type::OBJECT) return LP_ERR_NOT_OBJECT;
+        walk(p, root, 0);
+        *events = p->events.data();
+        *count = p->events.size();
+        *arena = (const uint8_t *)p->arena.data();
+        return 0;
+    } catch (...) {
+        return (int)simdjson::UNEXPECTED_ERROR;
+    }
+}
+
+extern "C" const char *lp_json_error_message(int code) {
+    if (code == LP_ERR_NOT_OBJECT) return "the document is not a JSON object";
+    return simdjson::error_message((simdjson::error_code)code);
+}

@@ -1,0 +1,79 @@
+import Foundation
+
+/// Appends little-endian integers and varints to a growable byte array.
+public struct ByteWriter {
+    public var bytes: [UInt8]
+    public init(capacity: Int = 0) { bytes = []; bytes.reserveCapacity(capacity) }
+    public var count: Int { bytes.count }
+
+    @inline(__always) public mutating func u8(_ v: UInt8) { bytes.append(v) }
+    @inline(__always) public mutating func u16(_ v: UInt16) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
+    @inline(__always) public mutating func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
+    @inline(__always) public mutating func u64(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
+    @inline(__always) public mutating func i64(_ v: Int64) { u64(UInt64(bitPattern: v)) }
+    @inline(__always) public mutating func f64(_ v: Double) { u64(v.bitPattern) }
+    @inline(__always) public mutating func varint(_ value: UInt64) {
+        var v = value
+        while v >= 0x80 { bytes.append(UInt8(truncatingIfNeeded: v) | 0x80); v >>= 7 }
+        bytes.append(UInt8(v))
+    }
+    /// Zig-zag varint for signed deltas.
+    @inline(__always) public mutating func svarint(_ v: Int64) { varint(UInt64(bitPattern: (v << 1) ^ (v >> 63))) }
+    public mutating func bytesWithLength(_ b: some Collection<UInt8>) { varint(UInt64(b.count)); bytes.append(contentsOf: b) }
+    public mutating func string(_ s: String) { bytesWithLength(Array(s.utf8)) }
+    public mutating func append(_ b: some Sequence<UInt8>) { bytes.append(contentsOf: b) }
+}
+
+/// Reads what ByteWriter wrote from a raw buffer, checking every length against the buffer so
+/// corrupt input becomes a thrown error, never a crash.
+public struct ByteReader {
+    public let base: UnsafeRawBufferPointer
+    public var pos: Int
+    public init(_ base: UnsafeRawBufferPointer, at pos: Int = 0) { self.base = base; self.pos = pos }
+    public var remaining: Int { base.count - pos }
+    public var atEnd: Bool { pos >= base.count }
+
+    public struct Truncated: Error {}
+
+    @inline(__always) mutating func need(_ n: Int) throws { if n < 0 || pos + n > base.count { throw Truncated() } }
+    @inline(__always) public mutating func u8() throws -> UInt8 { try need(1); defer { pos += 1 }; return base[pos] }
+    @inline(__always) public mutating func u16() throws -> UInt16 {
+        try need(2); defer { pos += 2 }; return UInt16(littleEndian: base.loadUnaligned(fromByteOffset: pos, as: UInt16.self))
+    }
+    @inline(__always) public mutating func u32() throws -> UInt32 {
+        try need(4); defer { pos += 4 }; return UInt32(littleEndian: base.loadUnaligned(fromByteOffset: pos, as: UInt32.self))
+    }
+    @inline(__always) public mutating func u64() throws -> UInt64 {
+        try need(8); defer { pos += 8 }; return UInt64(littleEndian: base.loadUnaligned(fromByteOffset: pos, as: UInt64.self))
+    }
+    @inline(__always) public mutating func i64() throws -> Int64 { Int64(bitPattern: try u64()) }
+    @inline(__always) public mutating func f64() throws -> Double { Double(bitPattern: try u64()) }
+    @inline(__always) public mutating func varint() throws -> UInt64 {
+        var result: UInt64 = 0
+        var shift: UInt64 = 0
+        while true {
+            try need(1)
+            let b = base[pos]; pos += 1
+            result |= UInt64(b & 0x7f) << shift
+            if b < 0x80 { return result }
+            shift += 7
+            if shift > 63 { throw Truncated() }
+        }
+    }
+    @inline(__always) public mutating func svarint() throws -> Int64 {
+        let u = try varint(); return Int64(bitPattern: u >> 1) ^ -Int64(bitPattern: u & 1)
+    }
+    /// A length-prefixed byte run, checked against `limit`.
+    public mutating func lengthPrefixed(limit: Int) throws -> UnsafeRawBufferPointer {
+        let n = try varint()
+        guard n <= UInt64(limit) else { throw Truncated() }
+        return try raw(Int(n))
+    }
+    public mutating func raw(_ n: Int) throws -> UnsafeRawBufferPointer {
+        try need(n); defer { pos += n }
+        return UnsafeRawBufferPointer(rebasing: base[pos..<pos + n])
+    }
+    public mutating func string(limit: Int) throws -> String {
+        String(decoding: try lengthPrefixed(limit: limit), as: UTF8.self)
+    }
+}

@@ -1,0 +1,29 @@
+import Foundation
+
+/// Every name the engine writes in the data folder, in one place.
+public enum FileNames {
+    /// SQLite catalog: indices, mappings, templates, segments, translog checkpoint.
+    public static let catalog = "catalog.sqlite"
+    /// Folder of translog generation files.
+    public static let translogDir = "translog"
+    /// Folder with one sub-folder per index uuid holding its segment files.
+    public static let indicesDir = "indices"
+    /// A lock file held while a server owns the data folder, so two servers never share one.
+    public static let lockFile = "node.lock"
+
+    /// Translog generation file name, zero-padded so listing order is generation order.
+    public static func translog(generation: Int64) -> String {
+        String(format: "translog-%012lld.tlog", generation)
+    }
+    /// Parses a translog file name back to its generation.
+    public static func translogGeneration(of name: String) -> Int64? {
+        guard name.hasPrefix("translog-"), name.hasSuffix(".tlog") else { return nil }
+        return Int64(name.dropFirst(9).dropLast(5))
+    }
+    /// Segment file name inside an index folder.
+    public static func segment(id: Int64) -> String {
+        String(format: "seg-%012lld.lps", id)
+    }
+    /// Temporary name a segment is written under before it is fsynced and renamed.
+    public static func segmentTemp(id: Int64) -> String { segment(id: id) + ".tmp" }
+}

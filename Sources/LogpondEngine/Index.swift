@@ -1,0 +1,169 @@
+import Foundation
+import CSimdJSON
+
+/// A consistent view of an index for one search: its segments and their deletions as of now.
+public struct IndexSnapshot: @unchecked Sendable {
+    public var name: String
+    public var uuid: String
+    public var mapping: Mapping
+    public var segments: [(segment: Segment, deletes: Bitset?)]
+}
+
+/// One (daily) index: its mapping, write buffer, refreshed in-memory segments and flushed
+/// segments. All mutable state is guarded by `lock`.
+public final class Index: @unchecked Sendable {
+    public let uuid: String
+    public let name: String
+    public let creationDate: Int64
+    let dir: String
+    let lock = NSLock()
+
+    public private(set) var mapping: Mapping
+    public internal(set) var settingsJSON: String
+    public internal(set) var state: String
+    var builder = SegmentBuilder()
+    var memSegments: [Segment] = []
+    var diskSegments: [Segment] = []
+    /// Segment files that failed to open, with the reason; served around, reported by _cat.
+    public internal(set) var brokenSegments: [String] = []
+    var maxSeq: Int64 = 0
+    var flushedSeq: Int64
+    var dirtyDeletes: Set<Int64> = []
+    var mappingDirty = false
+    var lastSearchNanos: UInt64 = 0
+    private let flattener = JSONFlattener()
+
+    init(record: IndexRecord, dir: String, mapping: Mapping) {
+        uuid = record.uuid; name = record.name; creationDate = record.creationDate
+        settingsJSON = record.settings; state = record.state
+        self.dir = dir; self.mapping = mapping
+        flushedSeq = record.flushedSeq; maxSeq = record.flushedSeq
+    }
+
+    // MARK: writes
+
+    enum Location { case buffer(Int32), segment(Segment, Int) }
+
+    /// The live document with `id`, wherever it is.
+    func lookup(_ id: String) throws -> (loc: Location, version: Int64, seq: Int64)? {
+        if let b = builder.lookup(id: id) { return (.buffer(b.doc), b.version, b.seq) }
+        for seg in (memSegments + diskSegments).reversed() {
+            guard let dict = try seg.dictionary("_id"), let ord = dict.find(id) else { continue }
+            let dels = seg.deletes
+            for d in try dict.docs(ord).reversed() where !(dels?.contains(Int(d)) ?? false) {
+                let doc = try seg.document(Int(d))
+                return (.segment(seg, Int(d)), doc.version, doc.seq)
+            }
+        }
+        return nil
+    }
+
+    func remove(_ loc: Location) {
+        switch loc {
+        case .buffer(let d): builder.delete(doc: d)
+        case .segment(let s, let d):
+            s.delete(doc: d)
+            if s.path != nil { dirtyDeletes.insert(s.id) }
+        }
+    }
+
+    /// Applies an index/create operation. `replaySeq` is set when replaying the translog.
+    func index(id: String, autoID: Bool, create: Bool, source: [UInt8], seq: Int64) throws -> WriteResult {
+        guard state == "open" else { throw EngineError.indexClosed(name) }
+        var existing: (loc: Location, version: Int64, seq: Int64)? = nil
+        if !autoID {
+            existing = try lookup(id)
+            if let e = existing {
+                if e.seq >= seq { return WriteResult(index: name, id: id, version: e.version, seq: e.seq, outcome: .updated) }
+                if create { throw EngineError.versionConflict(index: name, id: id) }
+            }
+        }
+        let version = (existing?.version ?? 0) + 1
+        try source.withUnsafeBytes { buf in
+            try flattener.flatten(buf) { events, arena in
+                guard let arena else { return }
+                let added = try DocumentIndexer.plan(events, arena, mapping: mapping, docID: id)
+                if !added.isEmpty {
+                    for (p, f) in added { mapping.add(p, f) }
+                    mappingDirty = true
+                }
+                let doc = builder.beginDoc(id: id, version: version, seq: seq, source: source, timestamp: SegmentFormat.noTimestamp, trackID: true)
+                DocumentIndexer.add(events, arena, mapping: mapping, builder: builder, doc: doc)
+            }
+        }
+        if let e = existing { remove(e.loc) }
+        maxSeq = max(maxSeq, seq)
+        return WriteResult(index: name, id: id, version: version, seq: seq, outcome: existing == nil ? .created : .updated)
+    }
+
+    /// Applies a delete; during replay an op older than the live doc is a no-op.
+    func delete(id: String, seq: Int64) throws -> WriteResult {
+        guard state == "open" else { throw EngineError.indexClosed(name) }
+        maxSeq = max(maxSeq, seq)
+        guard let e = try lookup(id), e.seq < seq else {
+            return WriteResult(index: name, id: id, version: 1, seq: seq, outcome: .notFound)
+        }
+        remove(e.loc)
+        return WriteResult(index: name, id: id, version: e.version + 1, seq: seq, outcome: .deleted)
+    }
+
+    /// Realtime get: the buffer is consulted too, as Elasticsearch's get is realtime.
+    public func get(id: String) throws -> StoredHit? {
+        try lock.withLock {
+            guard let e = try lookup(id) else { return nil }
+            switch e.loc {
+            case .buffer(let d):
+                let doc = builder.docs[Int(d)]
+                return StoredHit(index: name, id: id, version: doc.version, seq: doc.seq, source: doc.source)
+            case .segment(let s, let d):
+                let doc = try s.document(d)
+                return StoredHit(index: name, id: id, version: doc.version, seq: doc.seq, source: doc.source)
+            }
+        }
+    }
+
+    /// Replaces the mapping after a successful merge with a PUT mapping body.
+    func mergeMapping(_ other: Mapping) throws {
+        try lock.withLock {
+            var m = mapping
+            try m.merge(other)
+            mapping = m
+        }
+    }
+
+    // MARK: refresh and search
+
+    public var pendingDocs: Int { lock.withLock { builder.count } }
+    public var bufferedBytes: Int { lock.withLock { builder.sourceBytes + memSegments.reduce(0) { $0 + $1.byteSize } } }
+
+    /// Seals the write buffer into an in-memory segment so its documents become searchable.
+    func refreshLocked(nextSegmentID: () -> Int64) throws {
+        guard builder.count > 0 else { return }
+        let b = builder
+        builder = SegmentBuilder()
+        guard let out = SegmentWriter.write(b) else { return }
+        memSegments.append(try Segment.inMemory(id: nextSegmentID(), bytes: out.bytes))
+    }
+
+    public func snapshot(markSearched: Bool = true) -> IndexSnapshot {
+        lock.withLock {
+            if markSearched { lastSearchNanos = DispatchTime.now().uptimeNanoseconds }
+            let segs = (diskSegments + memSegments).map { ($0, $0.deletes) }
+            return IndexSnapshot(name: name, uuid: uuid, mapping: mapping, segments: segs)
+        }
+    }
+
+    // MARK: stats
+
+    public struct Stats: Sendable { public var docs: Int; public var deleted: Int; public var storeBytes: Int64; public var segments: Int }
+
+    public var stats: Stats {
+        lock.withLock {
+            let all = diskSegments + memSegments
+            let docs = all.reduce(0) { $0 + $1.liveCount } + builder.liveCount
+            let deleted = all.reduce(0) { $0 + ($1.docCount - $1.liveCount) }
+            let bytes = diskSegments.reduce(Int64(0)) { $0 + Int64($1.byteSize) }
+            return Stats(docs: docs, deleted: deleted, storeBytes: bytes, segments: all.count)
+        }
+    }
+}

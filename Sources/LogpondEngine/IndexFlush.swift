@@ -1,0 +1,117 @@
+import Foundation
+
+/// Flush and merge: moving segments from memory to disk and keeping their number bounded.
+extension Index {
+    /// Writes every refreshed and buffered document to segment files and publishes them in the
+    /// catalog together with the flushed sequence number. Blocking: call off the event loop.
+    func flush(catalog: Catalog, nextSegmentID: () -> Int64) throws {
+        let (toWrite, flushSeq, dirty, mappingJSON): ([Segment], Int64, [Segment], String?) = try lock.withLock {
+            try refreshLocked(nextSegmentID: nextSegmentID)
+            let dirtySegs = diskSegments.filter { dirtyDeletes.contains($0.id) }
+            dirtyDeletes.removeAll()
+            let mj = mappingDirty ? Self.mappingString(mapping) : nil
+            mappingDirty = false
+            return (memSegments, maxSeq, dirtySegs, mj)
+        }
+        if let mj = mappingJSON { try catalog.updateMapping(uuid: uuid, mapping: mj) }
+        if toWrite.isEmpty && dirty.isEmpty && flushSeq == flushedSeq { return }
+        var records: [SegmentRecord] = []
+        var paths: [String] = []
+        for seg in toWrite {
+            let path = try SegmentFiles.writeDurably(seg.data.buffer, dir: dir, id: seg.id)
+            paths.append(path)
+            records.append(SegmentRecord(id: seg.id, indexUUID: uuid, file: FileNames.segment(id: seg.id), docCount: seg.docCount,
+                                         minTs: seg.minTimestamp, maxTs: seg.maxTimestamp, size: Int64(seg.byteSize), deletes: nil))
+        }
+        let committedDeletes = toWrite.map { $0.deletes }
+        for i in records.indices { records[i].deletes = committedDeletes[i]?.serialize() }
+        let dirtyPayload = dirty.map { ($0.id, ($0.deletes ?? Bitset(count: $0.docCount)).serialize()) }
+        try catalog.commit(indexUUID: uuid, add: records, remove: [], deletes: dirtyPayload, flushedSeq: flushSeq)
+        let opened = try zip(toWrite, paths).map { (mem, p) in try Segment.open(id: mem.id, path: p) }
+        lock.withLock {
+            for (i, mem) in toWrite.enumerated() {
+                let disk = opened[i]
+                let current = mem.deletes
+                disk.setDeletes(current)
+                if current != committedDeletes[i] { dirtyDeletes.insert(disk.id) }
+            }
+            let written = Set(toWrite.map { $0.id })
+            memSegments.removeAll { written.contains($0.id) }
+            diskSegments.append(contentsOf: opened)
+            flushedSeq = max(flushedSeq, flushSeq)
+        }
+    }
+
+    static func mappingString(_ m: Mapping) -> String {
+        var j = MappingJSON.toJSON(m)
+        j["_logpond"] = ["date_detection": m.dateDetection, "numeric_detection": m.numericDetection]
+        let d = (try? JSONSerialization.data(withJSONObject: j, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return String(decoding: d, as: UTF8.self)
+    }
+
+    /// Segments the tiered policy would merge now: the smallest tier once it holds mergeFactor segments.
+    func mergeCandidates(force maxSegments: Int? = nil) -> [Segment] {
+        lock.withLock {
+            let segs = diskSegments.sorted { $0.byteSize < $1.byteSize }
+            if let m = maxSegments { return segs.count > m ? segs : [] }
+            let small = segs.filter { Int64($0.byteSize) < Limits.maxMergedSegmentBytes / Int64(Limits.mergeFactor) }
+            guard small.count >= Limits.mergeFactor else { return [] }
+            // Same tier: within a factor of mergeFactor of the smallest.
+            let base = max(small[0].byteSize, 1 << 20)
+            let tier = small.filter { $0.byteSize <= base * Limits.mergeFactor }
+            return tier.count >= Limits.mergeFactor ? Array(tier.prefix(Limits.mergeFactor)) : []
+        }
+    }
+
+    /// Rewrites `segs` as one segment (re-indexing their live documents) and swaps it in atomically.
+    func merge(_ segs: [Segment], catalog: Catalog, nextSegmentID: () -> Int64) throws {
+        guard segs.count > 1 else { return }
+        let (m, startDeletes) = lock.withLock { (mapping, segs.map { $0.deletes }) }
+        let b = SegmentBuilder()
+        let fl = JSONFlattener()
+        for (k, seg) in segs.enumerated() {
+            for d in 0..<seg.docCount where !(startDeletes[k]?.contains(d) ?? false) {
+                let doc = try seg.document(d)
+                try doc.source.withUnsafeBytes { buf in
+                    try fl.flatten(buf) { events, arena in
+                        let nd = b.beginDoc(id: doc.id, version: doc.version, seq: doc.seq, source: doc.source, timestamp: SegmentFormat.noTimestamp, trackID: false)
+                        if let arena { DocumentIndexer.add(events, arena, mapping: m, builder: b, doc: nd) }
+                    }
+                }
+            }
+        }
+        let newID = nextSegmentID()
+        var merged: Segment? = nil
+        var record: [SegmentRecord] = []
+        if let out = SegmentWriter.write(b) {
+            let path = try out.bytes.withUnsafeBytes { try SegmentFiles.writeDurably($0, dir: dir, id: newID) }
+            merged = try Segment.open(id: newID, path: path)
+            record = [SegmentRecord(id: newID, indexUUID: uuid, file: FileNames.segment(id: newID), docCount: out.docCount,
+                                    minTs: out.minTs, maxTs: out.maxTs, size: Int64(out.bytes.count), deletes: nil)]
+        }
+        try lock.withLock {
+            let present = Set(diskSegments.map { $0.id })
+            guard segs.allSatisfy({ present.contains($0.id) }) else { return }
+            // Deletions that arrived during the merge move to the merged segment.
+            if let merged {
+                for (k, seg) in segs.enumerated() {
+                    guard let now = seg.deletes, now != startDeletes[k] else { continue }
+                    for d in 0..<seg.docCount where now.contains(d) && !(startDeletes[k]?.contains(d) ?? false) {
+                        let old = try seg.document(d)
+                        if let dict = try merged.dictionary("_id"), let ord = dict.find(old.id) {
+                            for nd in try dict.docs(ord) where try merged.document(Int(nd)).seq == old.seq { merged.delete(doc: Int(nd)) }
+                        }
+                    }
+                }
+                record[0].deletes = merged.deletes?.serialize()
+            }
+            try catalog.commit(indexUUID: uuid, add: record, remove: segs.map { $0.id }, deletes: [], flushedSeq: nil)
+            let gone = Set(segs.map { $0.id })
+            diskSegments.removeAll { gone.contains($0.id) }
+            if let merged { diskSegments.append(merged) }
+            diskSegments.sort { $0.minTimestamp < $1.minTimestamp }
+            dirtyDeletes.subtract(gone)
+            for s in segs { s.markObsolete() }
+        }
+    }
+}

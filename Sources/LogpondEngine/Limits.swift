@@ -1,0 +1,56 @@
+/// Every limit and tunable of the engine, each with the reason for its value.
+public enum Limits {
+    /// Elasticsearch caps index names at 255 bytes; clients rely on the same rule.
+    public static let maxIndexNameBytes = 255
+    /// Documents bigger than this are refused per item; a single log line is never this big and
+    /// one translog record must fit comfortably in memory.
+    public static let maxDocumentBytes = 64 * 1024 * 1024
+    /// Default cap on a (decompressed) request body: Elasticsearch's http.max_content_length.
+    public static let defaultMaxContentLength = 100 * 1024 * 1024
+    /// Elasticsearch's index.max_result_window: from + size beyond it is an error.
+    public static let maxResultWindow = 10_000
+    /// Stored `_source` block size before compression: big enough for zstd to find
+    /// repetition across log lines, small enough that fetching one hit stays cheap.
+    public static let storedBlockBytes = 128 * 1024
+    /// Most documents per stored block, so a fetch never decompresses a huge block of tiny docs.
+    public static let storedBlockMaxDocs = 1024
+    /// zstd level for stored blocks and columns: level 3 is zstd's default speed/ratio balance.
+    public static let zstdLevel: Int32 = 3
+    /// Default refresh interval (Elasticsearch's index.refresh_interval default, 1s).
+    public static let defaultRefreshIntervalMillis = 1000
+    /// Flush (write in-memory segments to disk and trim the translog) once this many bytes of
+    /// source are buffered in memory for all indices together: bounds memory and replay time.
+    public static let flushBufferedBytes = 64 * 1024 * 1024
+    /// Flush at least this often so the translog does not grow without bound on quiet servers.
+    public static let flushIntervalMillis = 30_000
+    /// In-memory (refreshed, unflushed) segments per index before they are merged in memory.
+    public static let maxMemorySegmentsPerIndex = 8
+    /// Tiered merge policy: segments per size tier before the tier is merged into one.
+    public static let mergeFactor = 10
+    /// Segments above this size are never merged by the background policy (force-merge still can).
+    public static let maxMergedSegmentBytes: Int64 = 2 * 1024 * 1024 * 1024
+    /// Largest translog record accepted on replay; a larger length field means corruption.
+    public static let maxTranslogRecordBytes = maxDocumentBytes + 64 * 1024
+    /// Roll the translog to a new generation file past this size.
+    public static let translogGenerationBytes: Int64 = 256 * 1024 * 1024
+    /// Bounds checked when reading segment files: a count or length beyond these is corruption.
+    public static let maxSegmentDocs = 1 << 30
+    public static let maxTermBytes = 32 * 1024
+    public static let maxFieldsPerSegment = 100_000
+    public static let maxSectionBytes: Int64 = 1 << 40
+    /// Elasticsearch's dynamic string mapping: `.keyword` sub-field ignores longer values.
+    public static let dynamicKeywordIgnoreAbove = 256
+    /// Elasticsearch's index.mapping.total_fields.limit default.
+    public static let totalFieldsLimit = 1000
+    /// Elasticsearch's index.mapping.depth.limit default.
+    public static let mappingDepthLimit = 20
+    /// Elasticsearch's indices.query.bool.max_clause_count default.
+    public static let maxClauseCount = 4096
+    /// Most terms a wildcard/prefix expansion may visit before the query is refused.
+    public static let maxTermExpansions = 65_536
+    /// Elasticsearch's index.search.idle.after (30s): an index not searched for this long is
+    /// not refreshed on schedule; the next search refreshes it first.
+    public static let searchIdleNanos: UInt64 = 30_000_000_000
+    /// Standard tokenizer's max_token_length default.
+    public static let maxTokenLength = 255
+}

@@ -1,0 +1,201 @@
+import Foundation
+
+/// One immutable segment, opened for reading (docs/format/segment.md). Thread-safe: decoded
+/// structures are cached under a lock; deletions are replaced copy-on-write.
+public final class Segment: @unchecked Sendable {
+    struct FieldInfo {
+        var storage: FieldType.Storage
+        var flags: UInt8
+        var dictOffset = 0, dictLength = 0, postOffset = 0, postLength = 0, termCount = 0
+        var numOffset = 0, numLength = 0, ordOffset = 0, ordLength = 0
+        var docsWithField = 0
+    }
+    struct BlockInfo { var firstDoc: Int; var docCount: Int; var offset: Int; var compLength: Int; var rawLength: Int }
+
+    public let id: Int64
+    /// File path when flushed; nil while the segment lives only in memory.
+    public private(set) var path: String?
+    let data: SegmentData
+    public let docCount: Int
+    public let minTimestamp: Int64
+    public let maxTimestamp: Int64
+    let fields: [String: FieldInfo]
+    let blocks: [BlockInfo]
+    let storedOffset: Int
+
+    private let lock = NSLock()
+    private var dicts: [String: TermDictionary] = [:]
+    private var numerics: [String: NumericColumn] = [:]
+    private var ordinalCols: [String: OrdinalColumn] = [:]
+    private var lastBlock: (index: Int, bytes: [UInt8])?
+    private var _deletes: Bitset?
+    private var _obsolete = false
+
+    public var byteSize: Int { data.buffer.count }
+    public var fieldNames: [String] { Array(fields.keys) }
+
+    /// Opens segment bytes; throws `corruptFile` naming `label` when anything does not check out.
+    init(id: Int64, data: SegmentData, label: String, path: String?) throws {
+        self.id = id
+        self.data = data
+        self.path = path
+        let buf = data.buffer
+        func corrupt(_ why: String) -> EngineError { .corruptFile(path: label, reason: why) }
+        guard buf.count >= SegmentFormat.headerSize + SegmentFormat.footerSize else { throw corrupt("file too short") }
+        var f = ByteReader(buf, at: buf.count - SegmentFormat.footerSize)
+        let dirOff = Int(try f.u64()), dirLen = Int(try f.u64())
+        let crc = try f.u32(), version = try f.u16(); _ = try f.u16()
+        let magic = try f.u32()
+        guard magic == SegmentFormat.magic else { throw corrupt("bad magic number") }
+        guard version == SegmentFormat.version else { throw corrupt("unsupported format version \(version)") }
+        let actual = Checksum.crc32(UnsafeRawBufferPointer(rebasing: buf[0..<(buf.count - 12)]))
+        guard actual == crc else { throw corrupt("checksum mismatch") }
+        var h = ByteReader(buf)
+        guard try h.u32() == SegmentFormat.magic, try h.u16() == SegmentFormat.version else { throw corrupt("bad header") }
+        guard dirOff >= SegmentFormat.headerSize, dirLen >= 0, dirOff + dirLen <= buf.count - SegmentFormat.footerSize else { throw corrupt("bad directory offset") }
+        do {
+            var d = ByteReader(UnsafeRawBufferPointer(rebasing: buf[0..<(dirOff + dirLen)]), at: dirOff)
+            let dc = Int(try d.varint())
+            guard dc > 0, dc <= Limits.maxSegmentDocs else { throw corrupt("doc count \(dc) out of range") }
+            docCount = dc
+            minTimestamp = try d.i64(); maxTimestamp = try d.i64()
+            let sOff = Int(try d.u64()), sLen = Int(try d.u64()), iOff = Int(try d.u64()), iLen = Int(try d.u64())
+            guard sOff + sLen <= dirOff, iOff + iLen <= dirOff else { throw corrupt("stored section out of bounds") }
+            storedOffset = sOff
+            var bi = ByteReader(UnsafeRawBufferPointer(rebasing: buf[0..<(iOff + iLen)]), at: iOff)
+            let nb = Int(try bi.varint())
+            guard nb <= dc else { throw corrupt("block count out of range") }
+            var bl: [BlockInfo] = []
+            bl.reserveCapacity(nb)
+            for _ in 0..<nb {
+                let b = BlockInfo(firstDoc: Int(try bi.varint()), docCount: Int(try bi.varint()), offset: Int(try bi.u64()),
+                                  compLength: Int(try bi.varint()), rawLength: Int(try bi.varint()))
+                guard b.offset + b.compLength <= sLen, b.rawLength <= 64 * Limits.storedBlockBytes + Limits.maxDocumentBytes,
+                      b.firstDoc + b.docCount <= dc else { throw corrupt("stored block out of bounds") }
+                bl.append(b)
+            }
+            blocks = bl
+            let nf = Int(try d.varint())
+            guard nf <= Limits.maxFieldsPerSegment else { throw corrupt("field count out of range") }
+            var fs: [String: FieldInfo] = [:]
+            for _ in 0..<nf {
+                let name = try d.string(limit: 64 * 1024)
+                guard let st = FieldType.Storage(rawValue: try d.u8()) else { throw corrupt("unknown field storage") }
+                var fi = FieldInfo(storage: st, flags: try d.u8())
+                if fi.flags & SegmentFormat.flagPostings != 0 {
+                    fi.dictOffset = Int(try d.u64()); fi.dictLength = Int(try d.u64())
+                    fi.postOffset = Int(try d.u64()); fi.postLength = Int(try d.u64()); fi.termCount = Int(try d.varint())
+                    guard fi.dictOffset + fi.dictLength <= dirOff, fi.postOffset + fi.postLength <= dirOff else { throw corrupt("postings out of bounds") }
+                }
+                if fi.flags & SegmentFormat.flagNumeric != 0 {
+                    fi.numOffset = Int(try d.u64()); fi.numLength = Int(try d.u64())
+                    guard fi.numOffset + fi.numLength <= dirOff else { throw corrupt("column out of bounds") }
+                }
+                if fi.flags & SegmentFormat.flagOrdinals != 0 {
+                    fi.ordOffset = Int(try d.u64()); fi.ordLength = Int(try d.u64())
+                    guard fi.ordOffset + fi.ordLength <= dirOff else { throw corrupt("column out of bounds") }
+                }
+                fi.docsWithField = Int(try d.varint())
+                fs[name] = fi
+            }
+            fields = fs
+        } catch let e as EngineError { throw e } catch { throw corrupt("truncated directory") }
+    }
+
+    /// Opens a segment file from disk.
+    public static func open(id: Int64, path: String) throws -> Segment {
+        try Segment(id: id, data: try SegmentData(path: path), label: path, path: path)
+    }
+    /// Wraps freshly written bytes (a refreshed, not yet flushed segment).
+    public static func inMemory(id: Int64, bytes: [UInt8]) throws -> Segment {
+        try Segment(id: id, data: SegmentData(bytes: bytes), label: "in-memory segment \(id)", path: nil)
+    }
+
+    func markFlushed(path: String) { lock.withLock { self.path = path } }
+
+    // MARK: deletions and lifetime
+
+    /// Deleted docs, as of now (a value copy: a search keeps the set it started with).
+    public var deletes: Bitset? { lock.withLock { _deletes } }
+    public func setDeletes(_ b: Bitset?) { lock.withLock { _deletes = b } }
+    public func delete(doc: Int) {
+        lock.withLock {
+            var b = _deletes ?? Bitset(count: docCount)
+            b.insert(doc)
+            _deletes = b
+        }
+    }
+    public var liveCount: Int { docCount - (deletes?.cardinality ?? 0) }
+
+    /// Marks the file for deletion once no search holds this segment any more.
+    public func markObsolete() { lock.withLock { _obsolete = true } }
+
+    deinit {
+        if _obsolete, let p = path { unlink(p) }
+    }
+
+    // MARK: fields
+
+    public func hasField(_ name: String) -> Bool { fields[name] != nil }
+    public func docsWithField(_ name: String) -> Int { fields[name]?.docsWithField ?? 0 }
+    func fieldInfo(_ name: String) -> FieldInfo? { fields[name] }
+
+    func slice(_ off: Int, _ len: Int) -> UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: data.buffer[off..<(off + len)]) }
+
+    /// The term dictionary of a field, decoded once and cached.
+    public func dictionary(_ field: String) throws -> TermDictionary? {
+        guard let fi = fields[field], fi.flags & SegmentFormat.flagPostings != 0 else { return nil }
+        if let d = lock.withLock({ dicts[field] }) { return d }
+        let d = try TermDictionary(dict: slice(fi.dictOffset, fi.dictLength), termCount: fi.termCount,
+                                   postings: slice(fi.postOffset, fi.postLength),
+                                   positions: fi.flags & SegmentFormat.flagPositions != 0, docCount: docCount,
+                                   label: path ?? "segment \(id)")
+        lock.withLock { dicts[field] = d }
+        return d
+    }
+
+    public func numericColumn(_ field: String) throws -> NumericColumn? {
+        guard let fi = fields[field], fi.flags & SegmentFormat.flagNumeric != 0 else { return nil }
+        if let c = lock.withLock({ numerics[field] }) { return c }
+        let c = try NumericColumn(slice(fi.numOffset, fi.numLength), docCount: docCount, floating: fi.storage == .floating, label: path ?? "segment \(id)")
+        lock.withLock { numerics[field] = c }
+        return c
+    }
+
+    public func ordinalColumn(_ field: String) throws -> OrdinalColumn? {
+        guard let fi = fields[field], fi.flags & SegmentFormat.flagOrdinals != 0 else { return nil }
+        if let c = lock.withLock({ ordinalCols[field] }) { return c }
+        let c = try OrdinalColumn(slice(fi.ordOffset, fi.ordLength), docCount: docCount, label: path ?? "segment \(id)")
+        lock.withLock { ordinalCols[field] = c }
+        return c
+    }
+
+    // MARK: stored documents
+
+    /// A stored document: its id, version, sequence number and original `_source` bytes.
+    public struct StoredDocument { public var id: String; public var version: Int64; public var seq: Int64; public var source: [UInt8] }
+
+    public func document(_ doc: Int) throws -> StoredDocument {
+        var lo = 0, hi = blocks.count - 1
+        while lo < hi { let mid = (lo + hi + 1) / 2; if blocks[mid].firstDoc <= doc { lo = mid } else { hi = mid - 1 } }
+        let b = blocks[lo]
+        let raw: [UInt8]
+        if let lb = lock.withLock({ lastBlock }), lb.index == lo { raw = lb.bytes } else {
+            do { raw = try Zstd.decompress(slice(storedOffset + b.offset, b.compLength), expectedSize: b.rawLength) }
+            catch { throw EngineError.corruptFile(path: path ?? "segment \(id)", reason: "stored block \(lo): \(error)") }
+            lock.withLock { lastBlock = (lo, raw) }
+        }
+        return try raw.withUnsafeBytes { buf in
+            var r = ByteReader(buf)
+            do {
+                for k in b.firstDoc...doc {
+                    let idBytes = try r.lengthPrefixed(limit: 4096)
+                    let version = Int64(try r.varint()), seq = Int64(try r.varint())
+                    let src = try r.lengthPrefixed(limit: Limits.maxDocumentBytes)
+                    if k == doc { return StoredDocument(id: String(decoding: idBytes, as: UTF8.self), version: version, seq: seq, source: Array(src)) }
+                }
+            } catch {}
+            throw EngineError.corruptFile(path: path ?? "segment \(id)", reason: "stored block \(lo) is malformed")
+        }
+    }
+}

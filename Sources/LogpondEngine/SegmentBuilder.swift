@@ -1,0 +1,106 @@
+/// Accumulates documents in memory (the write buffer) until they are sealed into a segment.
+/// Not thread-safe: the owning index serialises access.
+public final class SegmentBuilder {
+    struct StoredDoc {
+        var id: String
+        var version: Int64
+        var seq: Int64
+        var source: [UInt8]
+        var timestamp: Int64
+    }
+
+    /// Postings of one term: doc ids in arrival order, with frequencies and positions for text.
+    struct Posting {
+        var docs: [Int32] = []
+        var freqs: [Int32] = []
+        var positions: [Int32] = []
+    }
+
+    final class FieldBuilder {
+        let storage: FieldType.Storage
+        var termIDs: [String: Int32] = [:]
+        var terms: [String] = []
+        var postings: [Posting] = []
+        var numerics: [(doc: Int32, value: Int64)] = []
+        var ordinals: [(doc: Int32, term: Int32)] = []
+        var docsWithField = 0
+        var lastDoc: Int32 = -1
+        init(storage: FieldType.Storage) { self.storage = storage }
+
+        var positions: Bool { storage == .text }
+
+        @inline(__always) func termID(_ term: String) -> Int32 {
+            if let id = termIDs[term] { return id }
+            let id = Int32(terms.count)
+            termIDs[term] = id
+            terms.append(term)
+            postings.append(Posting())
+            return id
+        }
+
+        func addTerm(_ term: String, doc: Int32, position: Int32) {
+            markDoc(doc)
+            let t = Int(termID(term))
+            if postings[t].docs.last == doc {
+                postings[t].freqs[postings[t].freqs.count - 1] += 1
+            } else {
+                postings[t].docs.append(doc)
+                postings[t].freqs.append(1)
+            }
+            if positions { postings[t].positions.append(position) }
+            if storage == .keyword || storage == .boolean { ordinals.append((doc, Int32(t))) }
+        }
+
+        func addNumeric(_ v: Int64, doc: Int32) {
+            markDoc(doc)
+            // Single-valued column: the last value wins (arrays and duplicate keys alike),
+            // matching the rule for a doubled `@timestamp` (docs/es-compat.md).
+            if numerics.last?.doc == doc { numerics[numerics.count - 1].value = v } else { numerics.append((doc, v)) }
+        }
+
+        @inline(__always) func markDoc(_ doc: Int32) {
+            if lastDoc != doc { lastDoc = doc; docsWithField += 1 }
+        }
+    }
+
+    var docs: [StoredDoc] = []
+    var fields: [String: FieldBuilder] = [:]
+    /// Explicit ids buffered here, for create/index/delete lookups before the buffer is sealed.
+    var idIndex: [String: Int32] = [:]
+    var deleted: Set<Int32> = []
+    public private(set) var sourceBytes = 0
+    public var count: Int { docs.count }
+    public var liveCount: Int { docs.count - deleted.count }
+
+    public init() {}
+
+    func field(_ name: String, _ storage: FieldType.Storage) -> FieldBuilder {
+        if let f = fields[name] { return f }
+        let f = FieldBuilder(storage: storage)
+        fields[name] = f
+        return f
+    }
+
+    /// Starts a document and returns its buffer-local id.
+    func beginDoc(id: String, version: Int64, seq: Int64, source: [UInt8], timestamp: Int64, trackID: Bool) -> Int32 {
+        let doc = Int32(docs.count)
+        docs.append(StoredDoc(id: id, version: version, seq: seq, source: source, timestamp: timestamp))
+        sourceBytes += source.count
+        if trackID { idIndex[id] = doc }
+        field("_id", .keyword).addTerm(id, doc: doc, position: 0)
+        return doc
+    }
+
+    func setTimestamp(_ doc: Int32, _ ts: Int64) { docs[Int(doc)].timestamp = ts }
+
+    /// Looks a buffered live document up by id.
+    func lookup(id: String) -> (doc: Int32, version: Int64, seq: Int64)? {
+        guard let d = idIndex[id], !deleted.contains(d) else { return nil }
+        return (d, docs[Int(d)].version, docs[Int(d)].seq)
+    }
+
+    func delete(doc: Int32) {
+        deleted.insert(doc)
+        if idIndex[docs[Int(doc)].id] == doc { idIndex[docs[Int(doc)].id] = nil }
+    }
+}

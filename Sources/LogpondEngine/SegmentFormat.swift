@@ -1,0 +1,19 @@
+/// Constants of the segment file format; the byte layout is docs/format/segment.md.
+public enum SegmentFormat {
+    /// "LSEG" read as a little-endian u32.
+    public static let magic: UInt32 = 0x4745_534C
+    public static let version: UInt16 = 1
+    public static let headerSize = 16
+    public static let footerSize = 28
+
+    /// Per-field flags in the directory.
+    public static let flagPostings: UInt8 = 1
+    public static let flagPositions: UInt8 = 2
+    public static let flagNumeric: UInt8 = 4
+    public static let flagOrdinals: UInt8 = 8
+
+    /// Timestamp recorded for documents without `@timestamp`: sorts first, never matches a range.
+    public static let noTimestamp = Int64.min
+    /// The field whose values order documents inside a segment.
+    public static let timestampField = "@timestamp"
+}

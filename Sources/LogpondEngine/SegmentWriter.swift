@@ -1,0 +1,170 @@
+/// Serialises a SegmentBuilder into segment bytes (docs/format/segment.md): documents sorted
+/// by timestamp, stored blocks compressed, postings and doc values remapped to the new order.
+public enum SegmentWriter {
+    /// Builds the file bytes; returns nil when the builder has no live document.
+    public static func write(_ b: SegmentBuilder) -> (bytes: [UInt8], docCount: Int, minTs: Int64, maxTs: Int64)? {
+        // 1. Order: live docs by (timestamp, arrival).
+        var order: [Int32] = []
+        order.reserveCapacity(b.docs.count)
+        for i in 0..<b.docs.count where !b.deleted.contains(Int32(i)) { order.append(Int32(i)) }
+        if order.isEmpty { return nil }
+        let docs = b.docs
+        var sorted = true
+        for k in 1..<max(order.count, 1) where docs[Int(order[k - 1])].timestamp > docs[Int(order[k])].timestamp { sorted = false; break }
+        if !sorted {
+            order.sort { a, c in
+                let ta = docs[Int(a)].timestamp, tc = docs[Int(c)].timestamp
+                return ta != tc ? ta < tc : a < c
+            }
+        }
+        var newID = [Int32](repeating: -1, count: docs.count)
+        for (n, old) in order.enumerated() { newID[Int(old)] = Int32(n) }
+        let docCount = order.count
+
+        var out = ByteWriter(capacity: b.sourceBytes / 4 + 4096)
+        // Header.
+        out.u32(SegmentFormat.magic); out.u16(SegmentFormat.version); out.u16(0); out.u64(0)
+
+        // 2. Stored blocks.
+        let storedStart = out.count
+        var blockIndex = ByteWriter()
+        var raw = ByteWriter(capacity: Limits.storedBlockBytes + 4096)
+        var blockFirst = 0, blocks = 0
+        func flushBlock(upTo next: Int) {
+            guard raw.count > 0 else { return }
+            let comp = Zstd.compress(raw.bytes)
+            blockIndex.varint(UInt64(blockFirst)); blockIndex.varint(UInt64(next - blockFirst))
+            blockIndex.u64(UInt64(out.count - storedStart)); blockIndex.varint(UInt64(comp.count)); blockIndex.varint(UInt64(raw.count))
+            out.append(comp)
+            raw.bytes.removeAll(keepingCapacity: true)
+            blockFirst = next
+            blocks += 1
+        }
+        var minTs = Int64.max, maxTs = Int64.min
+        for (n, old) in order.enumerated() {
+            let d = docs[Int(old)]
+            if d.timestamp != SegmentFormat.noTimestamp { minTs = min(minTs, d.timestamp); maxTs = max(maxTs, d.timestamp) }
+            raw.string(d.id); raw.varint(UInt64(d.version)); raw.varint(UInt64(d.seq)); raw.bytesWithLength(d.source)
+            if raw.count >= Limits.storedBlockBytes || n + 1 - blockFirst >= Limits.storedBlockMaxDocs { flushBlock(upTo: n + 1) }
+        }
+        flushBlock(upTo: docCount)
+        let storedLen = out.count - storedStart
+        let storedIndexStart = out.count
+        out.varint(UInt64(blocks))
+        out.append(blockIndex.bytes)
+        let storedIndexLen = out.count - storedIndexStart
+
+        // 3. Per field: dictionary + postings, doc values.
+        var dir = ByteWriter()
+        dir.varint(UInt64(docCount)); dir.i64(minTs); dir.i64(maxTs)
+        dir.u64(UInt64(storedStart)); dir.u64(UInt64(storedLen))
+        dir.u64(UInt64(storedIndexStart)); dir.u64(UInt64(storedIndexLen))
+        let names = b.fields.keys.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+        dir.varint(UInt64(names.count))
+        for name in names {
+            let f = b.fields[name]!
+            dir.string(name)
+            dir.u8(f.storage.rawValue)
+            var flags: UInt8 = 0
+            if !f.terms.isEmpty { flags |= SegmentFormat.flagPostings; if f.positions { flags |= SegmentFormat.flagPositions } }
+            if !f.numerics.isEmpty { flags |= SegmentFormat.flagNumeric }
+            if !f.ordinals.isEmpty { flags |= SegmentFormat.flagOrdinals }
+            dir.u8(flags)
+            // Count docs with the field after remapping.
+            var present = [Bool](repeating: false, count: docCount)
+            var ordOfTerm: [Int32] = []
+            if flags & SegmentFormat.flagPostings != 0 {
+                let termBytes = f.terms.map { Array($0.utf8) }
+                let termOrder = (0..<f.terms.count).sorted { termBytes[$0].lexicographicallyPrecedes(termBytes[$1]) }
+                ordOfTerm = [Int32](repeating: -1, count: f.terms.count)
+                var dict = ByteWriter(), post = ByteWriter()
+                var prevTerm: [UInt8] = []
+                var prevOff = 0
+                var written = 0
+                for t in termOrder {
+                    let p = f.postings[t]
+                    // Remap docs, keeping positions aligned.
+                    var entries: [(doc: Int32, freq: Int32, posStart: Int)] = []
+                    entries.reserveCapacity(p.docs.count)
+                    var posCursor = 0
+                    var isSorted = true
+                    for k in 0..<p.docs.count {
+                        let nd = newID[Int(p.docs[k])]
+                        if nd >= 0 {
+                            if let last = entries.last, last.doc > nd { isSorted = false }
+                            entries.append((nd, p.freqs[k], posCursor))
+                        }
+                        posCursor += Int(p.freqs[k])
+                    }
+                    if entries.isEmpty { continue }
+                    if !isSorted { entries.sort { $0.doc < $1.doc } }
+                    ordOfTerm[t] = Int32(written)
+                    written += 1
+                    let term = termBytes[t]
+                    var shared = 0
+                    while shared < min(term.count, prevTerm.count) && term[shared] == prevTerm[shared] { shared += 1 }
+                    dict.varint(UInt64(shared)); dict.varint(UInt64(term.count - shared)); dict.append(term[shared...])
+                    dict.varint(UInt64(entries.count)); dict.varint(UInt64(post.count - prevOff))
+                    prevOff = post.count
+                    prevTerm = term
+                    var last: Int32 = 0
+                    for e in entries { post.varint(UInt64(e.doc - last)); last = e.doc; present[Int(e.doc)] = true }
+                    if f.positions {
+                        for e in entries {
+                            post.varint(UInt64(e.freq))
+                            var lp: Int32 = 0
+                            for k in 0..<Int(e.freq) { let pos = p.positions[e.posStart + k]; post.varint(UInt64(pos - lp)); lp = pos }
+                        }
+                    }
+                }
+                let dictOff = out.count; out.append(dict.bytes)
+                let postOff = out.count; out.append(post.bytes)
+                dir.u64(UInt64(dictOff)); dir.u64(UInt64(dict.count)); dir.u64(UInt64(postOff)); dir.u64(UInt64(post.count)); dir.varint(UInt64(written))
+            }
+            if flags & SegmentFormat.flagNumeric != 0 {
+                var values = [Int64](repeating: 0, count: docCount)
+                var bitmap = [UInt8](repeating: 0, count: (docCount + 7) / 8)
+                var n = 0
+                for (d, v) in f.numerics {
+                    let nd = newID[Int(d)]
+                    if nd >= 0 { values[Int(nd)] = v; bitmap[Int(nd) >> 3] |= 1 << (UInt8(nd) & 7); n += 1; present[Int(nd)] = true }
+                }
+                var rawCol = ByteWriter(capacity: bitmap.count + docCount * 8)
+                rawCol.append(bitmap)
+                for v in values { rawCol.i64(v) }
+                let comp = Zstd.compress(rawCol.bytes)
+                let off = out.count
+                out.varint(UInt64(n)); out.varint(UInt64(rawCol.count)); out.varint(UInt64(comp.count)); out.append(comp)
+                dir.u64(UInt64(off)); dir.u64(UInt64(out.count - off))
+            }
+            if flags & SegmentFormat.flagOrdinals != 0 {
+                var perDoc = [[Int32]](repeating: [], count: docCount)
+                for (d, t) in f.ordinals {
+                    let nd = newID[Int(d)]
+                    let o = ordOfTerm.isEmpty ? -1 : ordOfTerm[Int(t)]
+                    if nd >= 0 && o >= 0 { perDoc[Int(nd)].append(o) }
+                }
+                var rawCol = ByteWriter(capacity: docCount * 2)
+                for var ords in perDoc {
+                    ords.sort()
+                    var uniq: [Int32] = []
+                    for o in ords where uniq.last != o { uniq.append(o) }
+                    rawCol.varint(UInt64(uniq.count))
+                    for o in uniq { rawCol.varint(UInt64(o)) }
+                }
+                let comp = Zstd.compress(rawCol.bytes)
+                let off = out.count
+                out.varint(UInt64(rawCol.count)); out.varint(UInt64(comp.count)); out.append(comp)
+                dir.u64(UInt64(off)); dir.u64(UInt64(out.count - off))
+            }
+            dir.varint(UInt64(present.reduce(0) { $0 + ($1 ? 1 : 0) }))
+        }
+        // 4. Directory and footer.
+        let dirOff = out.count
+        out.append(dir.bytes)
+        out.u64(UInt64(dirOff)); out.u64(UInt64(dir.count))
+        let crc = Checksum.crc32(out.bytes)
+        out.u32(crc); out.u16(SegmentFormat.version); out.u16(0); out.u32(SegmentFormat.magic)
+        return (out.bytes, docCount, minTs, maxTs)
+    }
+}

@@ -1,0 +1,189 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One write operation of a bulk request, already split from its action line.
+public struct WriteOp: Sendable {
+    public enum Action: String, Sendable { case index, create, delete }
+    public var action: Action
+    public var index: String
+    public var id: String?
+    public var source: [UInt8]
+    public init(action: Action, index: String, id: String?, source: [UInt8]) {
+        self.action = action; self.index = index; self.id = id; self.source = source
+    }
+}
+
+/// Configuration of the storage engine.
+public struct StoreOptions: Sendable {
+    public var dataPath: String
+    public var refreshIntervalMillis = Limits.defaultRefreshIntervalMillis
+    public var flushIntervalMillis = Limits.flushIntervalMillis
+    public var flushBufferedBytes = Limits.flushBufferedBytes
+    /// Hook for creating an index's initial mapping (templates), given its name.
+    public var initialMapping: (@Sendable (String) -> (mapping: Mapping, settings: String))?
+    public init(dataPath: String) { self.dataPath = dataPath }
+}
+
+/// The engine's public entry: owns the catalog, translog and indices of one data folder.
+public final class Store: @unchecked Sendable {
+    public let options: StoreOptions
+    public let catalog: Catalog
+    var translog: Translog!
+    private let lock = NSLock()
+    private var byName: [String: Index] = [:]
+    private var nextSeqValue: Int64 = 1
+    private var nextSegment: Int64 = 1
+    let flushLock = NSLock()
+    private var background: Thread?
+    let stopLock = NSLock()
+    var stoppingFlag = false
+    var isStopping: Bool { stopLock.withLock { stoppingFlag } }
+    public private(set) var recoveryReport = TranslogReader.Report()
+    /// Log lines for the operator (recovery problems, deletions); the CLI prints them.
+    public var log: @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+
+    public init(options: StoreOptions, log: (@Sendable (String) -> Void)? = nil) throws {
+        self.options = options
+        if let log { self.log = log }
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: options.dataPath + "/" + FileNames.indicesDir, withIntermediateDirectories: true)
+        catalog = try Catalog(path: options.dataPath + "/" + FileNames.catalog)
+        try open()
+    }
+
+    var indicesDir: String { options.dataPath + "/" + FileNames.indicesDir }
+    var translogDir: String { options.dataPath + "/" + FileNames.translogDir }
+
+    private func open() throws {
+        nextSegment = try catalog.maxSegmentID() + 1
+        var byUUID: [String: Index] = [:]
+        for rec in try catalog.indices() {
+            let idx = Index(record: rec, dir: indicesDir + "/" + rec.uuid, mapping: try Self.parseStoredMapping(rec.mapping))
+            for s in try catalog.segments(indexUUID: rec.uuid) {
+                let path = idx.dir + "/" + s.file
+                do {
+                    let seg = try Segment.open(id: s.id, path: path)
+                    if let d = s.deletes { seg.setDeletes(try Bitset.deserialize(d, expectedCount: seg.docCount)) }
+                    idx.diskSegments.append(seg)
+                } catch {
+                    let why = (error as? EngineError)?.description ?? "segment file \(path) cannot be read: \(error)"
+                    idx.brokenSegments.append(why)
+                    log("[logpond] index [\(rec.name)]: \(why)")
+                }
+            }
+            idx.diskSegments.sort { $0.minTimestamp < $1.minTimestamp }
+            byName[rec.name] = idx
+            byUUID[rec.uuid] = idx
+            nextSeqValue = max(nextSeqValue, rec.flushedSeq + 1)
+        }
+        removeOrphans(known: Set(byUUID.keys))
+        // Replay what the catalog does not cover yet.
+        recoveryReport = try TranslogReader.replay(dir: translogDir) { op in
+            guard let idx = byUUID[op.indexUUID], op.seq > idx.flushedSeq else { return }
+            nextSeqValue = max(nextSeqValue, op.seq + 1)
+            try idx.lock.withLock {
+                switch op.kind {
+                case .index: _ = try? idx.index(id: op.id, autoID: op.autoID, create: false, source: op.source, seq: op.seq)
+                case .delete: _ = try idx.delete(id: op.id, seq: op.seq)
+                }
+            }
+        }
+        for t in recoveryReport.truncated { log("[logpond] translog: \(t)") }
+        translog = try Translog(dir: translogDir, lastGeneration: TranslogReader.lastGeneration(dir: translogDir))
+        // Persist any mapping changes replay made before serving.
+        for idx in byName.values where idx.mappingDirty {
+            try catalog.updateMapping(uuid: idx.uuid, mapping: Index.mappingString(idx.mapping))
+            idx.mappingDirty = false
+        }
+    }
+
+    /// Deletes index folders and segment files the catalog does not know (a crash between
+    /// writing a file and publishing it, or an index deleted while searched).
+    private func removeOrphans(known: Set<String>) {
+        let fm = FileManager.default
+        for dir in (try? fm.contentsOfDirectory(atPath: indicesDir)) ?? [] {
+            let path = indicesDir + "/" + dir
+            if !known.contains(dir) { try? fm.removeItem(atPath: path); continue }
+            let files = Set((try? catalog.segments(indexUUID: dir).map { $0.file }) ?? [])
+            for f in (try? fm.contentsOfDirectory(atPath: path)) ?? [] where !files.contains(f) { unlink(path + "/" + f) }
+        }
+    }
+
+    static func parseStoredMapping(_ s: String) throws -> Mapping {
+        guard let obj = try? JSONSerialization.jsonObject(with: Data(s.utf8)) as? [String: Any] else { return Mapping() }
+        var m = try MappingJSON.parse(obj)
+        if let extra = obj["_logpond"] as? [String: Any] {
+            m.dateDetection = extra["date_detection"] as? Bool ?? true
+            m.numericDetection = extra["numeric_detection"] as? Bool ?? false
+        }
+        return m
+    }
+
+    func nextSegmentID() -> Int64 { lock.withLock { defer { nextSegment += 1 }; return nextSegment } }
+    func nextSeq() -> Int64 { lock.withLock { defer { nextSeqValue += 1 }; return nextSeqValue } }
+
+    // MARK: indices
+
+    public func index(named name: String) -> Index? { lock.withLock { byName[name] } }
+    public var allIndices: [Index] { lock.withLock { byName.values.sorted { $0.name < $1.name } } }
+
+    /// Creates an index (explicitly, or on first write); mapping and settings come from the
+    /// request, merged over what templates give.
+    @discardableResult
+    public func createIndex(_ name: String, mapping explicit: Mapping? = nil, settings: String? = nil, failIfExists: Bool = true) throws -> Index {
+        try IndexNames.validate(name)
+        return try lock.withLock {
+            if let existing = byName[name] {
+                if failIfExists { throw EngineError.indexAlreadyExists(name) }
+                return existing
+            }
+            var mapping = Mapping()
+            var settingsJSON = settings ?? "{}"
+            if let hook = options.initialMapping {
+                let t = hook(name)
+                mapping = t.mapping
+                if settings == nil { settingsJSON = t.settings }
+            }
+            if let e = explicit { try mapping.merge(e) }
+            let rec = IndexRecord(uuid: Self.newUUID(), name: name, creationDate: Int64(Date().timeIntervalSince1970 * 1000), state: "open",
+                                  settings: settingsJSON, mapping: Index.mappingString(mapping), flushedSeq: 0)
+            try FileManager.default.createDirectory(atPath: indicesDir + "/" + rec.uuid, withIntermediateDirectories: true)
+            try catalog.insertIndex(rec)
+            let idx = Index(record: rec, dir: indicesDir + "/" + rec.uuid, mapping: mapping)
+            byName[name] = idx
+            return idx
+        }
+    }
+
+    /// Deletes an index: gone from listings when this returns; its files go when the last
+    /// search holding them lets go.
+    public func deleteIndex(_ name: String) throws {
+        let idx: Index = try lock.withLock {
+            guard let i = byName[name] else { throw EngineError.indexNotFound(name) }
+            try catalog.deleteIndex(uuid: i.uuid)
+            byName[name] = nil
+            return i
+        }
+        idx.lock.withLock {
+            idx.state = "deleted"
+            for s in idx.diskSegments { s.markObsolete() }
+            idx.memSegments.removeAll(); idx.diskSegments.removeAll(); idx.builder = SegmentBuilder()
+        }
+        rmdir(idx.dir)
+        log("[logpond] deleted index [\(name)] (uuid \(idx.uuid))")
+    }
+
+    public func putMapping(_ name: String, _ m: Mapping) throws {
+        guard let idx = index(named: name) else { throw EngineError.indexNotFound(name) }
+        try idx.mergeMapping(m)
+        try catalog.updateMapping(uuid: idx.uuid, mapping: idx.lock.withLock { Index.mappingString(idx.mapping) })
+    }
+
+    static func newUUID() -> String {
+        var bytes = [UInt8](repeating: 0, count: 16)
+        for i in 0..<16 { bytes[i] = UInt8.random(in: 0...255) }
+        return Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+}

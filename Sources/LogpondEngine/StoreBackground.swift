@@ -1,0 +1,95 @@
+import Foundation
+
+/// Scheduled refresh, flush and merge, on threads of their own (file I/O, fsync and
+/// compression never run on the event loop).
+extension Store {
+    public func startBackground() {
+        let t = Thread { [weak self] in self?.refreshFlushLoop() }
+        t.name = "logpond-refresh-flush"
+        t.start()
+        let m = Thread { [weak self] in self?.mergeLoop() }
+        m.name = "logpond-merge"
+        m.start()
+    }
+
+    private func refreshFlushLoop() {
+        var lastFlush = DispatchTime.now().uptimeNanoseconds
+        var lastRefresh = lastFlush
+        while !isStopping {
+            Thread.sleep(forTimeInterval: 0.05)
+            let now = DispatchTime.now().uptimeNanoseconds
+            if now - lastRefresh >= UInt64(options.refreshIntervalMillis) * 1_000_000 {
+                lastRefresh = now
+                for idx in allIndices {
+                    let active = idx.lock.withLock { idx.builder.count > 0 && now - idx.lastSearchNanos < Limits.searchIdleNanos }
+                    if active { try? refresh(idx) }
+                }
+            }
+            let buffered = allIndices.reduce(0) { $0 + $1.bufferedBytes }
+            if buffered >= options.flushBufferedBytes || now - lastFlush >= UInt64(options.flushIntervalMillis) * 1_000_000 {
+                lastFlush = now
+                do { try flushAllBlocking() } catch { log("[logpond] flush failed: \(error)") }
+            }
+        }
+    }
+
+    private func mergeLoop() {
+        while !isStopping {
+            Thread.sleep(forTimeInterval: 0.5)
+            for idx in allIndices {
+                let c = idx.mergeCandidates()
+                if c.count > 1 {
+                    do { try idx.merge(c, catalog: catalog, nextSegmentID: nextSegmentID) }
+                    catch { log("[logpond] merge of index [\(idx.name)] failed: \(error)") }
+                }
+            }
+        }
+    }
+
+    /// Flushes every index and trims the translog. Blocking: call from a background thread.
+    public func flushAllBlocking() throws {
+        try flushLock.withLock {
+            let sem = DispatchSemaphore(value: 0)
+            nonisolated(unsafe) var gen: Int64 = 0
+            nonisolated(unsafe) var rollError: Error?
+            Task { do { gen = try await self.translog.roll() } catch { rollError = error }; sem.signal() }
+            sem.wait()
+            if let e = rollError { throw e }
+            for idx in allIndices where idx.state == "open" {
+                try idx.flush(catalog: catalog, nextSegmentID: nextSegmentID)
+            }
+            translog.trim(below: gen)
+        }
+    }
+
+    /// Flush from async code, on a background thread.
+    public func flushAll() async throws {
+        try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, Error>) in
+            DispatchQueue.global().async {
+                do { try self.flushAllBlocking(); c.resume() } catch { c.resume(throwing: error) }
+            }
+        }
+    }
+
+    /// Merges each index down to at most `maxSegments` segments (POST /_forcemerge).
+    public func forceMerge(_ indices: [Index], maxSegments: Int) async throws {
+        try await flushAll()
+        try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, Error>) in
+            DispatchQueue.global().async {
+                do {
+                    for idx in indices {
+                        let segs = idx.mergeCandidates(force: maxSegments)
+                        if segs.count > 1 { try idx.merge(segs, catalog: self.catalog, nextSegmentID: self.nextSegmentID) }
+                    }
+                    c.resume()
+                } catch { c.resume(throwing: error) }
+            }
+        }
+    }
+
+    public func shutdown() {
+        stopLock.withLock { stoppingFlag = true }
+        try? flushAllBlocking()
+        translog.close()
+    }
+}

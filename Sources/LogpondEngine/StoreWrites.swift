@@ -1,0 +1,101 @@
+import Foundation
+
+/// Writes: bulk operations applied to indices, logged to the translog and fsynced before
+/// they are acknowledged.
+extension Store {
+    /// Applies `ops` in order; each item succeeds or fails alone. Returns once every successful
+    /// item is durable. Throws only when the translog cannot be written (nothing is acknowledged).
+    public func write(_ ops: [WriteOp], refresh: Bool = false) async throws -> [Result<WriteResult, EngineError>] {
+        var results: [Result<WriteResult, EngineError>] = []
+        results.reserveCapacity(ops.count)
+        var framed: [UInt8] = []
+        var touched: [String: Index] = [:]
+        for op in ops {
+            do {
+                let idx = try createIndex(op.index, failIfExists: false)
+                touched[idx.name] = idx
+                let r: WriteResult = try idx.lock.withLock {
+                    let seq = nextSeq()
+                    let res: WriteResult
+                    let autoID = op.id == nil
+                    let id = op.id ?? IDGenerator.next()
+                    switch op.action {
+                    case .index, .create:
+                        res = try idx.index(id: id, autoID: autoID, create: op.action == .create, source: op.source, seq: seq)
+                        var w = ByteWriter(capacity: op.source.count + 64)
+                        TranslogOp(kind: .index, seq: seq, indexUUID: idx.uuid, id: id, version: res.version, autoID: autoID, source: op.source).encode(into: &w)
+                        framed.append(contentsOf: Translog.frame(w.bytes))
+                    case .delete:
+                        res = try idx.delete(id: id, seq: seq)
+                        if res.outcome == .deleted {
+                            var w = ByteWriter()
+                            TranslogOp(kind: .delete, seq: seq, indexUUID: idx.uuid, id: id, version: res.version, autoID: false, source: []).encode(into: &w)
+                            framed.append(contentsOf: Translog.frame(w.bytes))
+                        }
+                    }
+                    return res
+                }
+                results.append(.success(r))
+            } catch let e as EngineError {
+                results.append(.failure(e))
+            } catch let e as JSONFlattener.ParseError {
+                results.append(.failure(.documentParse(e.description)))
+            } catch {
+                results.append(.failure(.documentParse("\(error)")))
+            }
+        }
+        // New fields reach the catalog before the documents that brought them are acknowledged.
+        for idx in touched.values {
+            let mj: String? = idx.lock.withLock {
+                guard idx.mappingDirty else { return nil }
+                idx.mappingDirty = false
+                return Index.mappingString(idx.mapping)
+            }
+            if let mj { try catalog.updateMapping(uuid: idx.uuid, mapping: mj) }
+        }
+        if !framed.isEmpty { try await translog.append(framed) }
+        if refresh { for idx in touched.values { try? self.refresh(idx) } }
+        return results
+    }
+
+    /// Makes buffered documents of `idx` searchable now.
+    public func refresh(_ idx: Index) throws {
+        try idx.lock.withLock { try idx.refreshLocked(nextSegmentID: nextSegmentID) }
+    }
+
+    /// Refreshes every index (POST /_refresh).
+    public func refreshAll() throws { for idx in allIndices { try refresh(idx) } }
+
+    /// A search snapshot; a search-idle index with pending documents is refreshed first, as
+    /// Elasticsearch does after index.search.idle.after.
+    public func searchSnapshot(_ idx: Index) -> IndexSnapshot {
+        let idle: Bool = idx.lock.withLock {
+            idx.builder.count > 0 && DispatchTime.now().uptimeNanoseconds - idx.lastSearchNanos > Limits.searchIdleNanos
+        }
+        if idle { try? refresh(idx) }
+        return idx.snapshot()
+    }
+}
+
+/// Elasticsearch-style 20-character URL-safe ids: time first (so they sort roughly by
+/// arrival and compress well), then a counter and random bits.
+public enum IDGenerator {
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var counter: UInt32 = UInt32.random(in: 0...0xFFFFFF)
+    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+
+    public static func next() -> String {
+        let c = lock.withLock { () -> UInt32 in counter = (counter &+ 1) & 0xFFFFFF; return counter }
+        let ms = UInt64(Date().timeIntervalSince1970 * 1000)
+        var bytes = [UInt8](repeating: 0, count: 15)
+        for i in 0..<6 { bytes[i] = UInt8(truncatingIfNeeded: ms >> (8 * UInt64(5 - i))) }
+        bytes[6] = UInt8(truncatingIfNeeded: c >> 16); bytes[7] = UInt8(truncatingIfNeeded: c >> 8); bytes[8] = UInt8(truncatingIfNeeded: c)
+        for i in 9..<15 { bytes[i] = UInt8.random(in: 0...255) }
+        var out = [UInt8](); out.reserveCapacity(20)
+        for g in stride(from: 0, to: 15, by: 3) {
+            let v = UInt32(bytes[g]) << 16 | UInt32(bytes[g + 1]) << 8 | UInt32(bytes[g + 2])
+            for s in [18, 12, 6, 0] { out.append(alphabet[Int((v >> UInt32(s)) & 63)]) }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

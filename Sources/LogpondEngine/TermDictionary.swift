@@ -1,0 +1,171 @@
+import Foundation
+
+/// A field's sorted terms with their postings, decoded from a segment (docs/format/segment.md).
+public final class TermDictionary: @unchecked Sendable {
+    /// Term bytes back to back; term i is termBytes[starts[i]..<starts[i+1]].
+    let termBytes: [UInt8]
+    let starts: [Int32]
+    public let docFreq: [Int32]
+    let postStart: [Int]
+    let postings: UnsafeRawBufferPointer
+    public let hasPositions: Bool
+    let docCount: Int
+    let label: String
+
+    public var count: Int { docFreq.count }
+
+    init(dict: UnsafeRawBufferPointer, termCount: Int, postings: UnsafeRawBufferPointer, positions: Bool, docCount: Int, label: String) throws {
+        guard termCount <= Limits.maxSegmentDocs * 4 else { throw EngineError.corruptFile(path: label, reason: "term count out of range") }
+        var bytes: [UInt8] = [], starts: [Int32] = [0], df: [Int32] = [], ps: [Int] = []
+        df.reserveCapacity(termCount); ps.reserveCapacity(termCount); starts.reserveCapacity(termCount + 1)
+        var r = ByteReader(dict)
+        var prevStart = 0
+        var off = 0
+        do {
+            for _ in 0..<termCount {
+                let shared = Int(try r.varint())
+                let suffix = try r.lengthPrefixed(limit: Limits.maxTermBytes)
+                let prevLen = bytes.count - prevStart
+                guard shared <= prevLen else { throw ByteReader.Truncated() }
+                let newStart = bytes.count
+                if shared > 0 { bytes.append(contentsOf: bytes[prevStart..<(prevStart + shared)]) }
+                bytes.append(contentsOf: suffix)
+                prevStart = newStart
+                starts.append(Int32(bytes.count))
+                let f = Int(try r.varint())
+                guard f > 0, f <= docCount else { throw ByteReader.Truncated() }
+                df.append(Int32(f))
+                off += Int(try r.varint())
+                guard off < postings.count else { throw ByteReader.Truncated() }
+                ps.append(off)
+            }
+        } catch { throw EngineError.corruptFile(path: label, reason: "term dictionary is malformed") }
+        termBytes = bytes; self.starts = starts; docFreq = df; postStart = ps
+        self.postings = postings; hasPositions = positions; self.docCount = docCount; self.label = label
+    }
+
+    /// The term at ordinal `i`.
+    public func term(_ i: Int) -> [UInt8] { Array(termBytes[Int(starts[i])..<Int(starts[i + 1])]) }
+    public func termString(_ i: Int) -> String { String(decoding: termBytes[Int(starts[i])..<Int(starts[i + 1])], as: UTF8.self) }
+
+    /// Compares term i with `key` bytewise.
+    @inline(__always) func compare(_ i: Int, _ key: UnsafeBufferPointer<UInt8>) -> Int {
+        let s = Int(starts[i]), e = Int(starts[i + 1])
+        let n = min(e - s, key.count)
+        let c = termBytes.withUnsafeBufferPointer { tb in memcmp(tb.baseAddress! + s, key.baseAddress!, n) }
+        if c != 0 { return Int(c) }
+        return (e - s) - key.count
+    }
+
+    /// Ordinal of `term`, or nil.
+    public func find(_ term: [UInt8]) -> Int? {
+        let i = lowerBound(term)
+        return i < count && term.withUnsafeBufferPointer({ compare(i, $0) }) == 0 ? i : nil
+    }
+    public func find(_ term: String) -> Int? { find(Array(term.utf8)) }
+
+    /// First ordinal whose term is >= `key`.
+    public func lowerBound(_ key: [UInt8]) -> Int {
+        if key.isEmpty { return 0 }
+        return key.withUnsafeBufferPointer { k in
+            var lo = 0, hi = count
+            while lo < hi { let mid = (lo + hi) / 2; if compare(mid, k) < 0 { lo = mid + 1 } else { hi = mid } }
+            return lo
+        }
+    }
+
+    /// The doc ids of term `ord`, ascending.
+    public func docs(_ ord: Int) throws -> [Int32] {
+        var r = ByteReader(postings, at: postStart[ord])
+        let n = Int(docFreq[ord])
+        var out = [Int32](repeating: 0, count: n)
+        var last: Int64 = 0
+        do {
+            for k in 0..<n {
+                last += Int64(try r.varint())
+                guard last < docCount else { throw ByteReader.Truncated() }
+                out[k] = Int32(last)
+            }
+        } catch { throw EngineError.corruptFile(path: label, reason: "postings list is malformed") }
+        return out
+    }
+
+    /// Doc ids with, for each, the positions of the term (text fields only).
+    public func docsAndPositions(_ ord: Int) throws -> (docs: [Int32], freqs: [Int32], positions: [Int32]) {
+        var r = ByteReader(postings, at: postStart[ord])
+        let n = Int(docFreq[ord])
+        var docs = [Int32](repeating: 0, count: n), freqs = [Int32](repeating: 1, count: n), pos: [Int32] = []
+        do {
+            var last: Int64 = 0
+            for k in 0..<n { last += Int64(try r.varint()); guard last < docCount else { throw ByteReader.Truncated() }; docs[k] = Int32(last) }
+            if hasPositions {
+                for k in 0..<n {
+                    let f = Int(try r.varint())
+                    guard f > 0, f < 1 << 24 else { throw ByteReader.Truncated() }
+                    freqs[k] = Int32(f)
+                    var p: Int64 = 0
+                    for _ in 0..<f { p += Int64(try r.varint()); pos.append(Int32(truncatingIfNeeded: p)) }
+                }
+            }
+        } catch { throw EngineError.corruptFile(path: label, reason: "postings list is malformed") }
+        return (docs, freqs, pos)
+    }
+}
+
+/// A single-valued numeric doc-values column (longs, doubles as bit patterns, dates as millis).
+public final class NumericColumn: @unchecked Sendable {
+    public let values: [Int64]
+    let present: [UInt8]
+    public let floating: Bool
+    public let presentCount: Int
+
+    init(_ buf: UnsafeRawBufferPointer, docCount: Int, floating: Bool, label: String) throws {
+        var r = ByteReader(buf)
+        do {
+            presentCount = Int(try r.varint())
+            let rawLen = Int(try r.varint())
+            let bitmapLen = (docCount + 7) / 8
+            guard rawLen == bitmapLen + docCount * 8, presentCount <= docCount else { throw ByteReader.Truncated() }
+            let comp = try r.lengthPrefixed(limit: Int(Limits.maxSectionBytes))
+            let raw = try Zstd.decompress(comp, expectedSize: rawLen)
+            present = Array(raw[0..<bitmapLen])
+            var v = [Int64](repeating: 0, count: docCount)
+            raw.withUnsafeBytes { rb in
+                for i in 0..<docCount { v[i] = Int64(littleEndian: rb.loadUnaligned(fromByteOffset: bitmapLen + i * 8, as: Int64.self)) }
+            }
+            values = v
+        } catch { throw EngineError.corruptFile(path: label, reason: "numeric column is malformed") }
+        self.floating = floating
+    }
+
+    @inline(__always) public func has(_ doc: Int) -> Bool { present[doc >> 3] & (1 << UInt8(doc & 7)) != 0 }
+    @inline(__always) public func double(_ doc: Int) -> Double { floating ? Double(bitPattern: UInt64(bitPattern: values[doc])) : Double(values[doc]) }
+}
+
+/// A multi-valued keyword column: per document, the ordinals of its terms in the dictionary.
+public final class OrdinalColumn: @unchecked Sendable {
+    public let offsets: [Int32]
+    public let ords: [Int32]
+
+    init(_ buf: UnsafeRawBufferPointer, docCount: Int, label: String) throws {
+        var r = ByteReader(buf)
+        do {
+            let rawLen = Int(try r.varint())
+            guard rawLen <= docCount * 64 * 5 + docCount * 5 else { throw ByteReader.Truncated() }
+            let comp = try r.lengthPrefixed(limit: Int(Limits.maxSectionBytes))
+            let raw = try Zstd.decompress(comp, expectedSize: rawLen)
+            var offs = [Int32](repeating: 0, count: docCount + 1), o: [Int32] = []
+            try raw.withUnsafeBytes { rb in
+                var rr = ByteReader(rb)
+                for d in 0..<docCount {
+                    let n = Int(try rr.varint())
+                    for _ in 0..<n { o.append(Int32(try rr.varint())) }
+                    offs[d + 1] = Int32(o.count)
+                }
+            }
+            offsets = offs; ords = o
+        } catch { throw EngineError.corruptFile(path: label, reason: "ordinal column is malformed") }
+    }
+
+    @inline(__always) public func values(_ doc: Int) -> ArraySlice<Int32> { ords[Int(offsets[doc])..<Int(offsets[doc + 1])] }
+}

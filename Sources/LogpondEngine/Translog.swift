@@ -1,0 +1,152 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The write-ahead log: operations are appended to generation files and fsynced before a
+/// request is acknowledged. Concurrent appends share one fsync (group commit) on a dedicated
+/// thread, so no event-loop thread ever blocks on the disk.
+public final class Translog: @unchecked Sendable {
+    public static let magic: UInt32 = 0x474C_544C // "LTLG"
+    public static let version: UInt16 = 1
+    public static let headerSize = 20
+
+    private enum Item {
+        case append([UInt8], CheckedContinuation<Void, Error>)
+        case roll(CheckedContinuation<Int64, Error>)
+    }
+
+    let dir: String
+    private let cond = NSCondition()
+    private var queue: [Item] = []
+    private var stopped = false
+    private var fd: Int32 = -1
+    public private(set) var generation: Int64
+    private var generationBytes: Int64 = 0
+    private var thread: Thread?
+    /// Total bytes appended since start (for stats).
+    public private(set) var appendedBytes: Int64 = 0
+
+    /// Opens a fresh generation after `lastGeneration` (replay has already read the old ones).
+    public init(dir: String, lastGeneration: Int64) throws {
+        self.dir = dir
+        generation = lastGeneration
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try openNext()
+        let t = Thread { [weak self] in self?.run() }
+        t.name = "translog-writer"
+        thread = t
+        t.start()
+    }
+
+    private func openNext() throws {
+        if fd >= 0 { fsync(fd); Glibc.close(fd) }
+        generation += 1
+        let path = dir + "/" + FileNames.translog(generation: generation)
+        let f = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0o644)
+        guard f >= 0 else { throw EngineError.io(path: path, reason: String(cString: strerror(errno))) }
+        var h = ByteWriter()
+        h.u32(Self.magic); h.u16(Self.version); h.u16(0); h.u64(UInt64(generation))
+        h.u32(Checksum.crc32(h.bytes))
+        try Self.writeAll(f, h.bytes, path: path)
+        guard fsync(f) == 0 else { throw EngineError.io(path: path, reason: "fsync failed") }
+        fd = f
+        generationBytes = Int64(h.count)
+        Self.fsyncDir(dir)
+    }
+
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws {
+        try bytes.withUnsafeBytes { b in
+            var off = 0
+            while off < b.count {
+                let n = write(fd, b.baseAddress! + off, b.count - off)
+                if n < 0 { if errno == EINTR { continue }; throw EngineError.io(path: path, reason: String(cString: strerror(errno))) }
+                off += n
+            }
+        }
+    }
+
+    static func fsyncDir(_ dir: String) {
+        let d = open(dir, O_RDONLY)
+        if d >= 0 { fsync(d); Glibc.close(d) }
+    }
+
+    /// Frames one record: length, checksum, payload.
+    public static func frame(_ payload: [UInt8]) -> [UInt8] {
+        var w = ByteWriter(capacity: payload.count + 8)
+        w.u32(UInt32(payload.count)); w.u32(Checksum.crc32(payload)); w.append(payload)
+        return w.bytes
+    }
+
+    /// Appends framed records and returns once they are on disk.
+    public func append(_ framed: [UInt8]) async throws {
+        try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, Error>) in
+            cond.lock()
+            if stopped { cond.unlock(); c.resume(throwing: EngineError.io(path: dir, reason: "translog is closed")); return }
+            queue.append(.append(framed, c))
+            cond.signal()
+            cond.unlock()
+        }
+    }
+
+    /// Starts a new generation after everything queued so far; returns the new generation.
+    public func roll() async throws -> Int64 {
+        try await withCheckedThrowingContinuation { (c: CheckedContinuation<Int64, Error>) in
+            cond.lock()
+            if stopped { cond.unlock(); c.resume(throwing: EngineError.io(path: dir, reason: "translog is closed")); return }
+            queue.append(.roll(c))
+            cond.signal()
+            cond.unlock()
+        }
+    }
+
+    /// Deletes generation files older than `generation`.
+    public func trim(below generation: Int64) {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
+        for n in names { if let g = FileNames.translogGeneration(of: n), g < generation { unlink(dir + "/" + n) } }
+    }
+
+    public func close() {
+        cond.lock(); stopped = true; cond.signal(); cond.unlock()
+    }
+
+    private func run() {
+        while true {
+            cond.lock()
+            while queue.isEmpty && !stopped { cond.wait() }
+            if queue.isEmpty && stopped { cond.unlock(); if fd >= 0 { fsync(fd); Glibc.close(fd) }; return }
+            let batch = queue
+            queue.removeAll(keepingCapacity: true)
+            cond.unlock()
+            process(batch)
+        }
+    }
+
+    private func process(_ batch: [Item]) {
+        var pending: [CheckedContinuation<Void, Error>] = []
+        var buffer: [UInt8] = []
+        let path = dir + "/" + FileNames.translog(generation: generation)
+        func sync() {
+            guard !pending.isEmpty else { return }
+            do {
+                try Self.writeAll(fd, buffer, path: path)
+                guard fdatasync(fd) == 0 else { throw EngineError.io(path: path, reason: "fsync failed: \(String(cString: strerror(errno)))") }
+                generationBytes += Int64(buffer.count)
+                appendedBytes += Int64(buffer.count)
+                for c in pending { c.resume() }
+            } catch { for c in pending { c.resume(throwing: error) } }
+            pending.removeAll(); buffer.removeAll(keepingCapacity: true)
+        }
+        for item in batch {
+            switch item {
+            case .append(let bytes, let c):
+                buffer.append(contentsOf: bytes); pending.append(c)
+            case .roll(let c):
+                sync()
+                do { try openNext(); c.resume(returning: generation) } catch { c.resume(throwing: error) }
+            }
+        }
+        sync()
+        if generationBytes > Limits.translogGenerationBytes { try? openNext() }
+    }
+}

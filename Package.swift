@@ -13,6 +13,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd",
@@ -30,7 +32,9 @@ let package = Package(
                 path: "Sources/LogpondQuery"),
         .target(name: "LogpondHTTP",
                 dependencies: ["LogpondQuery", "LogpondEngine",
-                               .product(name: "Hummingbird", package: "hummingbird")],
+                               .product(name: "Hummingbird", package: "hummingbird"),
+                               .product(name: "NIOCore", package: "swift-nio"),
+                               .product(name: "HTTPTypes", package: "swift-http-types"), "CZlib"],
                 path: "Sources/LogpondHTTP"),
         .executableTarget(name: "logpond",
                           dependencies: ["LogpondHTTP", "LogpondEngine",
@@ -41,7 +45,6 @@ let package = Package(
                           path: "Benchmarks/Codec"),
         .testTarget(name: "LogpondEngineTests", dependencies: ["LogpondEngine", "LogpondQuery", "LogpondAnalysis"],
                     path: "Tests/LogpondEngineTests", resources: [.copy("Fixtures")]),
-        .testTarget(name: "LogpondServerTests", dependencies: [], path: "Tests/LogpondServerTests"),
     ],
     swiftLanguageModes: [.v5]
 )

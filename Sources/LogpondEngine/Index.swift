@@ -7,6 +7,8 @@ public struct IndexSnapshot: @unchecked Sendable {
     public var uuid: String
     public var mapping: Mapping
     public var segments: [(segment: Segment, deletes: Bitset?)]
+    /// Segment files that could not be opened: the search reports them as shard failures.
+    public var failures: [String] = []
 }
 
 /// One (daily) index: its mapping, write buffer, refreshed in-memory segments and flushed
@@ -149,7 +151,7 @@ public final class Index: @unchecked Sendable {
         lock.withLock {
             if markSearched { lastSearchNanos = DispatchTime.now().uptimeNanoseconds }
             let segs = (diskSegments + memSegments).map { ($0, $0.deletes) }
-            return IndexSnapshot(name: name, uuid: uuid, mapping: mapping, segments: segs)
+            return IndexSnapshot(name: name, uuid: uuid, mapping: mapping, segments: segs, failures: brokenSegments)
         }
     }
 

@@ -127,7 +127,7 @@ public enum SegmentWriter {
                 var n = 0
                 for (d, v) in f.numerics {
                     let nd = newID[Int(d)]
-                    if nd >= 0 { values[Int(nd)] = v; bitmap[Int(nd) >> 3] |= 1 << (UInt8(nd) & 7); n += 1; present[Int(nd)] = true }
+                    if nd >= 0 { values[Int(nd)] = v; bitmap[Int(nd) >> 3] |= 1 << UInt8(truncatingIfNeeded: nd & 7); n += 1; present[Int(nd)] = true }
                 }
                 var rawCol = ByteWriter(capacity: bitmap.count + docCount * 8)
                 rawCol.append(bitmap)

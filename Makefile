@@ -1,0 +1,50 @@
+# Logpond: `make run` serves on 127.0.0.1:9200 with ./data; `make test` runs every test.
+# Both install what is missing first (Debian packages, Python test clients).
+
+SWIFT      ?= swift
+PYTHON     ?= python3
+APT_PKGS   := libsqlite3-dev libzstd-dev libsimdjson-dev zlib1g-dev pkg-config
+PYDEPS     := .build/pydeps
+ES7        := $(PYDEPS)/es7
+ES8        := $(PYDEPS)/es8
+
+.PHONY: all deps sysdeps pydeps build build-release run test test-swift test-integration bench clean
+
+all: build
+
+sysdeps:
+	@command -v $(SWIFT) >/dev/null || { echo "Swift toolchain not found: install Swift 6 (https://swift.org/install) and retry"; exit 1; }
+	@missing=""; for p in $(APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing system packages:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+pydeps:
+	@$(PYTHON) -c 'import pytest, requests' 2>/dev/null || $(PYTHON) -m pip install -q pytest requests
+	@[ -f $(ES7)/.ok ] || { $(PYTHON) -m pip install -q --target $(ES7) 'elasticsearch>=7.17,<7.18' && touch $(ES7)/.ok; }
+	@[ -f $(ES8)/.ok ] || { $(PYTHON) -m pip install -q --target $(ES8) 'elasticsearch>=8.13,<9' && touch $(ES8)/.ok; }
+
+deps: sysdeps
+
+build: sysdeps
+	$(SWIFT) build --build-tests
+
+build-release: sysdeps
+	$(SWIFT) build -c release --product logpond
+
+run: build-release
+	.build/release/logpond serve --data ./data --host 127.0.0.1 --port 9200
+
+# One build, then the Swift unit tests and the HTTP integration tests against the real binary.
+test: build pydeps
+	$(SWIFT) test --skip-build
+	LOGPOND_BIN=$(CURDIR)/.build/debug/logpond LOGPOND_PYDEPS=$(CURDIR)/$(PYDEPS) $(PYTHON) -m pytest -q Tests/integration
+
+bench: sysdeps
+	$(SWIFT) build -c release --product logpond-bench
+	.build/release/logpond-bench
+
+clean:
+	rm -rf .build

@@ -1,0 +1,122 @@
+import Foundation
+import Hummingbird
+import LogpondEngine
+import LogpondQuery
+
+/// `_bulk`: NDJSON action/source pairs; each item succeeds or fails alone.
+extension API {
+    struct ParsedItem {
+        var action: String
+        var op: WriteOp?
+        var error: ESError?
+        var index: String
+        var id: String?
+    }
+
+    /// Splits the body into items; a malformed action line fails the whole request.
+    static func parseBulk(_ body: [UInt8], defaultIndex: String?) throws -> [ParsedItem] {
+        var items: [ParsedItem] = []
+        var lines: [ArraySlice<UInt8>] = []
+        var start = 0
+        for i in 0..<body.count where body[i] == 10 {
+            lines.append(body[start..<i]); start = i + 1
+        }
+        if start < body.count { lines.append(body[start..<body.count]) }
+        let fl = JSONFlattener()
+        var n = 0
+        var lineNo = 0
+        func trimmed(_ l: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+            var l = l
+            while let c = l.last, c == 13 || c == 32 || c == 9 { l = l.dropLast() }
+            while let c = l.first, c == 32 || c == 9 { l = l.dropFirst() }
+            return l
+        }
+        while n < lines.count {
+            let line = trimmed(lines[n]); n += 1; lineNo += 1
+            if line.isEmpty { continue }
+            let events: [(kind: FlatEvent.Kind, path: String, string: String, int: Int64, double: Double)]
+            do { events = try line.withUnsafeBytes { try fl.events($0) } }
+            catch { throw ESError(400, "illegal_argument_exception", "Malformed action/metadata line [\(lineNo)], expected START_OBJECT but found [invalid JSON: \(error)]") }
+            let top = events.filter { $0.kind == .object && !$0.path.isEmpty && !$0.path.contains(".") }
+            guard top.count == 1, events.filter({ !$0.path.isEmpty && !$0.path.contains(".") }).count == 1 else {
+                throw ESError(400, "illegal_argument_exception", "Malformed action/metadata line [\(lineNo)], expected a simple value for field [\(events.first { !$0.path.isEmpty }?.path ?? "")] but found [START_OBJECT]")
+            }
+            let action = top[0].path
+            var meta: [String: String] = [:]
+            for e in events where e.path.hasPrefix(action + ".") {
+                let k = String(e.path.dropFirst(action.count + 1))
+                meta[k] = e.kind == .string ? e.string : e.kind == .int ? String(e.int) : e.kind == .double ? String(e.double) : ""
+            }
+            let index = meta["_index"] ?? defaultIndex ?? ""
+            let id = meta["_id"].flatMap { $0.isEmpty ? nil : $0 }
+            switch action {
+            case "index", "create", "delete", "update":
+                break
+            default:
+                throw ESError(400, "illegal_argument_exception", "Malformed action/metadata line [\(lineNo)], expected field [create], [delete], [index] or [update] but found [\(EngineError.clip(action, max: 64))]")
+            }
+            var source: [UInt8] = []
+            if action != "delete" {
+                guard n < lines.count else {
+                    throw ESError(400, "illegal_argument_exception", "The bulk request must be terminated by a newline [\\n]")
+                }
+                source = Array(trimmed(lines[n])); n += 1; lineNo += 1
+            }
+            var item = ParsedItem(action: action, op: nil, error: nil, index: index, id: id)
+            if index.isEmpty {
+                item.error = ESError(400, "action_request_validation_exception", "Validation Failed: 1: index is missing;")
+            } else if action == "update" {
+                item.error = ESError(400, "illegal_argument_exception", "the update action is not supported yet; send the whole document with the index action instead")
+            } else if action == "delete" && id == nil {
+                item.error = ESError(400, "action_request_validation_exception", "Validation Failed: 1: id is missing;")
+            } else if source.count > Limits.maxDocumentBytes {
+                item.error = ESError(400, "illegal_argument_exception", "document is larger than \(Limits.maxDocumentBytes) bytes")
+            } else {
+                item.op = WriteOp(action: WriteOp.Action(rawValue: action)!, index: index, id: id, source: source)
+            }
+            items.append(item)
+        }
+        if items.isEmpty { throw ESError(400, "action_request_validation_exception", "Validation Failed: 1: no requests added;") }
+        return items
+    }
+
+    func bulk(body: [UInt8], defaultIndex: String?, params: [String: String], started: UInt64) async throws -> Response {
+        var items = try Self.parseBulk(body, defaultIndex: defaultIndex)
+        let ops = items.compactMap { $0.op }
+        let refresh = params["refresh"].map { $0.isEmpty || $0 == "true" || $0 == "wait_for" } ?? false
+        let results = try await store.write(ops, refresh: refresh)
+        var w = JSONWriter(capacity: items.count * 120 + 64)
+        var errors = false
+        var k = 0
+        var itemsJSON = JSONWriter(capacity: items.count * 120)
+        for i in items.indices {
+            if i > 0 { itemsJSON.comma() }
+            itemsJSON.raw("{"); itemsJSON.key(items[i].action); itemsJSON.raw("{\"_index\":"); itemsJSON.string(items[i].index)
+            if items[i].op != nil {
+                switch results[k] {
+                case .success(let r):
+                    items[i].id = r.id
+                    itemsJSON.raw(",\"_id\":"); itemsJSON.string(r.id)
+                    itemsJSON.raw(",\"_version\":"); itemsJSON.int(r.version)
+                    itemsJSON.raw(",\"result\":"); itemsJSON.string(r.outcome.rawValue)
+                    itemsJSON.raw(",\"status\":")
+                    itemsJSON.int(r.outcome == .created ? 201 : r.outcome == .notFound ? 404 : 200)
+                case .failure(let e):
+                    items[i].error = ErrorMapping.engine(e)
+                }
+                k += 1
+            }
+            if let e = items[i].error {
+                errors = true
+                if let id = items[i].id { itemsJSON.raw(",\"_id\":"); itemsJSON.string(id) }
+                itemsJSON.raw(",\"status\":"); itemsJSON.int(e.status)
+                itemsJSON.raw(",\"error\":{\"type\":"); itemsJSON.string(e.type); itemsJSON.raw(",\"reason\":"); itemsJSON.string(EngineError.clip(e.reason, max: 512))
+                itemsJSON.raw("}")
+            }
+            itemsJSON.raw("}}")
+        }
+        w.raw("{\"took\":"); w.int(tookMillis(started)); w.raw(",\"errors\":"); w.bool(errors); w.raw(",\"items\":[")
+        w.raw(itemsJSON.bytes); w.raw("]}")
+        return ESResponse.json(.ok, w.bytes)
+    }
+}

@@ -1,0 +1,47 @@
+import Foundation
+import Hummingbird
+import LogpondEngine
+import LogpondQuery
+
+/// Single-document endpoints: index, get, delete.
+extension API {
+    func indexDoc(_ index: String, id: String?, create: Bool, body: [UInt8], params: [String: String]) async throws -> Response {
+        guard !body.isEmpty else { throw ESError(400, "parse_exception", "request body is required") }
+        let op = WriteOp(action: create ? .create : .index, index: index, id: id, source: body)
+        let refresh = params["refresh"].map { $0.isEmpty || $0 == "true" || $0 == "wait_for" } ?? false
+        let results = try await store.write([op], refresh: refresh)
+        switch results[0] {
+        case .failure(let e): throw e
+        case .success(let r):
+            let status: HTTPResponse.Status = r.outcome == .created ? .created : .ok
+            return ESResponse.json(status, writeBody(r))
+        }
+    }
+
+    func writeBody(_ r: WriteResult) -> [(String, Any)] {
+        [("_index", r.index), ("_type", "_doc"), ("_id", r.id), ("_version", r.version), ("result", r.outcome.rawValue),
+         ("_shards", [("total", 1), ("successful", 1), ("failed", 0)] as [(String, Any)]), ("_seq_no", r.seq), ("_primary_term", 1)]
+    }
+
+    func getDoc(_ index: String, id: String) throws -> Response {
+        guard let idx = store.index(named: index) else { throw EngineError.indexNotFound(index) }
+        guard let hit = try idx.get(id: id) else {
+            return ESResponse.json(.notFound, [("_index", index), ("_type", "_doc"), ("_id", id), ("found", false)] as [(String, Any)])
+        }
+        var w = JSONWriter()
+        w.raw("{\"_index\":"); w.string(hit.index); w.raw(",\"_type\":\"_doc\",\"_id\":"); w.string(hit.id)
+        w.raw(",\"_version\":"); w.int(hit.version); w.raw(",\"_seq_no\":"); w.int(hit.seq)
+        w.raw(",\"_primary_term\":1,\"found\":true,\"_source\":"); w.raw(hit.source); w.raw("}")
+        return ESResponse.json(.ok, w.bytes)
+    }
+
+    func deleteDoc(_ index: String, id: String, params: [String: String]) async throws -> Response {
+        guard store.index(named: index) != nil else { throw EngineError.indexNotFound(index) }
+        let results = try await store.write([WriteOp(action: .delete, index: index, id: id, source: [])],
+                                            refresh: params["refresh"].map { $0.isEmpty || $0 == "true" || $0 == "wait_for" } ?? false)
+        switch results[0] {
+        case .failure(let e): throw e
+        case .success(let r): return ESResponse.json(r.outcome == .notFound ? .notFound : .ok, writeBody(r))
+        }
+    }
+}

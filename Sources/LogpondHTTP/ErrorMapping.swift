@@ -1,0 +1,31 @@
+import LogpondEngine
+import LogpondQuery
+
+/// Turns engine and query errors into Elasticsearch error bodies; the only place that does.
+enum ErrorMapping {
+    static func es(_ error: Error) -> ESError {
+        switch error {
+        case let e as ESError: return e
+        case let q as QueryError: return ESError(q.status, q.type, q.reason)
+        case let e as EngineError: return engine(e)
+        case let e as JSONFlattener.ParseError: return ESError(400, "parse_exception", "failed to parse JSON: \(e.description)")
+        default: return ESError(500, "exception", "internal error: \(EngineError.clip("\(error)"))")
+        }
+    }
+
+    static func engine(_ e: EngineError) -> ESError {
+        switch e {
+        case .invalidIndexName(let n, _): return ESError(400, "invalid_index_name_exception", e.description, extra: [("index", EngineError.clip(n))])
+        case .indexNotFound(let n): return ESError(404, "index_not_found_exception", e.description, extra: [("resource.type", "index_or_alias"), ("resource.id", EngineError.clip(n)), ("index", EngineError.clip(n))])
+        case .indexAlreadyExists(let n): return ESError(400, "resource_already_exists_exception", e.description, extra: [("index", EngineError.clip(n))])
+        case .documentParse: return ESError(400, "mapper_parsing_exception", e.description)
+        case .mapperParsing: return ESError(400, "mapper_parsing_exception", e.description)
+        case .illegalArgument: return ESError(400, "illegal_argument_exception", e.description)
+        case .versionConflict: return ESError(409, "version_conflict_engine_exception", e.description)
+        case .documentMissing: return ESError(404, "document_missing_exception", e.description)
+        case .indexClosed(let n): return ESError(400, "index_closed_exception", e.description, extra: [("index", EngineError.clip(n))])
+        case .tooLarge: return ESError(413, "content_too_long_exception", e.description)
+        case .corruptFile, .io, .catalog: return ESError(500, "exception", e.description)
+        }
+    }
+}

@@ -1,0 +1,126 @@
+import Foundation
+import Hummingbird
+import Logging
+import LogpondEngine
+import LogpondQuery
+
+/// The HTTP front: one responder that routes Elasticsearch paths to the API handlers.
+public struct LogpondServer {
+    let store: Store
+    let config: ServerConfig
+
+    public init(store: Store, config: ServerConfig) { self.store = store; self.config = config }
+
+    /// Runs until the process is asked to stop.
+    public func run(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        let api = API(store: store, config: config)
+        let responder = CallbackResponder<BasicRequestContext> { request, context in
+            await api.handle(request)
+        }
+        var logger = Logger(label: "logpond")
+        logger.logLevel = .warning
+        let app = Application(
+            responder: responder,
+            configuration: .init(address: .hostname(config.host, port: config.port), serverName: nil, reuseAddress: true),
+            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
+            logger: logger
+        )
+        try await app.runService()
+    }
+}
+
+/// Request dispatch and the shared state every handler needs.
+struct API: Sendable {
+    let store: Store
+    let config: ServerConfig
+
+    func handle(_ request: Request) async -> Response {
+        let started = DispatchTime.now().uptimeNanoseconds
+        let path = RequestPath(request.uri.path)
+        let params = parseQuery(request.uri.query)
+        do {
+            var resp = try await ESResponse.$pretty.withValue(params.flag("pretty")) {
+                try await route(request, path, params, started: started)
+            }
+            if request.method == .head { resp.body = ResponseBody() }
+            return resp
+        } catch {
+            let e = ErrorMapping.es(error)
+            var r = ESResponse.$pretty.withValue(params.flag("pretty")) { e.response }
+            if request.method == .head { r.body = ResponseBody() }
+            return r
+        }
+    }
+
+    func tookMillis(_ started: UInt64) -> Int { Int((DispatchTime.now().uptimeNanoseconds - started) / 1_000_000) }
+
+    func route(_ req: Request, _ path: RequestPath, _ p: [String: String], started: UInt64) async throws -> Response {
+        let s = path.segments
+        let m = req.method
+        func body() async throws -> [UInt8] { try await RequestBody.read(req, limit: config.maxContentLength) }
+        func methodNotAllowed(_ allowed: String) -> ESError {
+            ESError(405, "method_not_allowed", "Incorrect HTTP method for uri [\(EngineError.clip(path.raw))] and method [\(m.rawValue)], allowed: [\(allowed)]")
+        }
+        switch (s.count, s.first ?? "") {
+        case (0, _):
+            guard m == .get || m == .head else { throw methodNotAllowed("GET, HEAD") }
+            return info()
+        case (1, "_bulk"), (2, _) where s.count == 2 && s[1] == "_bulk":
+            guard m == .post || m == .put else { throw methodNotAllowed("POST, PUT") }
+            return try await bulk(body: try await body(), defaultIndex: s.count == 2 ? s[0] : nil, params: p, started: started)
+        default: break
+        }
+        let last = s.last!
+        if last == "_search" && s.count <= 2 {
+            guard m == .get || m == .post else { throw methodNotAllowed("GET, POST") }
+            return try await search(targets: s.count == 2 ? s[0] : "_all", body: try await body(), params: p, started: started)
+        }
+        if last == "_count" && s.count <= 2 {
+            guard m == .get || m == .post else { throw methodNotAllowed("GET, POST") }
+            return try await count(targets: s.count == 2 ? s[0] : "_all", body: try await body(), params: p)
+        }
+        if last == "_refresh" && s.count <= 2 { return try refresh(targets: s.count == 2 ? s[0] : "_all") }
+        if last == "_flush" && s.count <= 2 { return try await flush(targets: s.count == 2 ? s[0] : "_all") }
+        if last == "_forcemerge" && s.count <= 2 { return try await forceMerge(targets: s.count == 2 ? s[0] : "_all", params: p) }
+        switch s[0] {
+        case "_cluster" where s.count >= 2 && s[1] == "health": return clusterHealth()
+        case "_cat": return try cat(Array(s.dropFirst()), params: p)
+        case "_nodes": return nodes(req)
+        case "_mapping" where s.count == 1: return try getMapping(targets: "_all")
+        default: break
+        }
+        // Index-level routes: /{index}[/...]
+        let index = s[0]
+        if s.count == 1 {
+            switch m {
+            case .put: return try createIndex(index, body: try await body())
+            case .delete: return try deleteIndex(index)
+            case .head, .get: return try getIndex(index, head: m == .head)
+            default: throw methodNotAllowed("GET, HEAD, PUT, DELETE")
+            }
+        }
+        switch s[1] {
+        case "_mapping":
+            if m == .put || m == .post { return try putMapping(index, body: try await body()) }
+            return try getMapping(targets: index)
+        case "_doc", "_create":
+            if s.count == 2 {
+                guard m == .post else { throw methodNotAllowed("POST") }
+                return try await indexDoc(index, id: nil, create: false, body: try await body(), params: p)
+            }
+            guard s.count == 3 else { break }
+            switch m {
+            case .put, .post: return try await indexDoc(index, id: s[2], create: s[1] == "_create" || p["op_type"] == "create", body: try await body(), params: p)
+            case .get, .head: return try getDoc(index, id: s[2])
+            case .delete: return try await deleteDoc(index, id: s[2], params: p)
+            default: throw methodNotAllowed("GET, HEAD, PUT, POST, DELETE")
+            }
+        default:
+            // Legacy typed endpoints: POST /{index}/{type} (rsyslog) and /{index}/{type}/{id}.
+            if !s[1].hasPrefix("_") && s.count <= 3 && (m == .post || m == .put) {
+                return try await indexDoc(index, id: s.count == 3 ? s[2] : nil, create: p["op_type"] == "create", body: try await body(), params: p)
+            }
+        }
+        throw ESError(400, "illegal_argument_exception", "no handler found for uri [\(EngineError.clip(path.raw))] and method [\(m.rawValue)]")
+    }
+}

@@ -1,0 +1,14 @@
+import LogpondEngine
+
+/// Settings of the HTTP layer; names follow Elasticsearch's where one exists.
+public struct ServerConfig: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 9200
+    /// http.max_content_length: cap on a request body, after gzip inflation.
+    public var maxContentLength = Limits.defaultMaxContentLength
+    /// The version `GET /` reports; 7.17.x satisfies Curator, elasticsearch-py 7/8 and fluentd.
+    public var versionNumber = "7.17.18"
+    public var clusterName = "logpond"
+    public var nodeName = "logpond"
+    public init() {}
+}

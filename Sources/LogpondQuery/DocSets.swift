@@ -1,0 +1,37 @@
+/// Sorted doc-id lists and the set operations queries combine them with.
+enum DocSets {
+    static func intersect(_ a: [Int32], _ b: [Int32]) -> [Int32] {
+        var out: [Int32] = []; out.reserveCapacity(min(a.count, b.count))
+        var i = 0, j = 0
+        while i < a.count && j < b.count {
+            if a[i] < b[j] { i += 1 } else if a[i] > b[j] { j += 1 } else { out.append(a[i]); i += 1; j += 1 }
+        }
+        return out
+    }
+    static func union(_ lists: [[Int32]]) -> [Int32] {
+        if lists.count == 1 { return lists[0] }
+        var all = lists.flatMap { $0 }
+        all.sort()
+        var out: [Int32] = []; out.reserveCapacity(all.count)
+        for d in all where out.last != d { out.append(d) }
+        return out
+    }
+    static func subtract(_ a: [Int32], _ b: [Int32]) -> [Int32] {
+        var out: [Int32] = []; out.reserveCapacity(a.count)
+        var j = 0
+        for d in a {
+            while j < b.count && b[j] < d { j += 1 }
+            if j < b.count && b[j] == d { continue }
+            out.append(d)
+        }
+        return out
+    }
+    /// Docs matched by at least `k` of the lists.
+    static func atLeast(_ k: Int, _ lists: [[Int32]]) -> [Int32] {
+        if k <= 1 { return union(lists) }
+        var counts: [Int32: Int] = [:]
+        for l in lists { for d in l { counts[d, default: 0] += 1 } }
+        return counts.filter { $0.value >= k }.map { $0.key }.sorted()
+    }
+    static func all(_ n: Int) -> [Int32] { (0..<Int32(n)).map { $0 } }
+}

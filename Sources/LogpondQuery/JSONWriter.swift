@@ -1,0 +1,101 @@
+import Foundation
+
+/// Builds compact JSON into bytes. Raw fragments (stored `_source`) are embedded verbatim.
+public struct JSONWriter {
+    public var bytes: [UInt8] = []
+    public init(capacity: Int = 256) { bytes.reserveCapacity(capacity) }
+
+    public mutating func raw(_ s: String) { bytes.append(contentsOf: s.utf8) }
+    public mutating func raw(_ b: [UInt8]) { bytes.append(contentsOf: b) }
+    public mutating func string(_ s: String) {
+        bytes.append(UInt8(ascii: "\""))
+        for b in s.utf8 {
+            switch b {
+            case UInt8(ascii: "\""): bytes.append(contentsOf: [92, 34])
+            case UInt8(ascii: "\\"): bytes.append(contentsOf: [92, 92])
+            case 0x0A: bytes.append(contentsOf: [92, UInt8(ascii: "n")])
+            case 0x0D: bytes.append(contentsOf: [92, UInt8(ascii: "r")])
+            case 0x09: bytes.append(contentsOf: [92, UInt8(ascii: "t")])
+            case 0..<0x20: bytes.append(contentsOf: Array(String(format: "\\u%04x", b).utf8))
+            default: bytes.append(b)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+    public mutating func key(_ k: String) { string(k); bytes.append(UInt8(ascii: ":")) }
+    public mutating func int(_ v: Int64) { raw(String(v)) }
+    public mutating func int(_ v: Int) { raw(String(v)) }
+    public mutating func double(_ v: Double) {
+        if v.isNaN || v.isInfinite { raw("null") }
+        else if v == v.rounded() && abs(v) < 1e15 { raw(String(format: "%.1f", v)) }
+        else { raw("\(v)") }
+    }
+    public mutating func bool(_ v: Bool) { raw(v ? "true" : "false") }
+    public mutating func comma() { bytes.append(UInt8(ascii: ",")) }
+
+    /// Serialises a Foundation JSON value (dictionaries with sorted keys for stable output).
+    public mutating func any(_ v: Any?) {
+        switch v {
+        case nil, is NSNull: raw("null")
+        case let s as String: string(s)
+        case let b as Bool where !(v is NSNumber) || String(cString: (v as! NSNumber).objCType) == "c": bool(b)
+        case let n as NSNumber:
+            let t = String(cString: n.objCType)
+            if t == "c" { bool(n.boolValue) } else if t == "d" || t == "f" { double(n.doubleValue) } else { int(n.int64Value) }
+        case let i as Int: int(i)
+        case let i as Int64: int(i)
+        case let d as Double: double(d)
+        case let o as [(String, Any)]:
+            raw("{")
+            for (k, kv) in o.enumerated() { if k > 0 { comma() }; key(kv.0); any(kv.1) }
+            raw("}")
+        case let a as [Any]:
+            raw("[")
+            for (k, x) in a.enumerated() { if k > 0 { comma() }; any(x) }
+            raw("]")
+        case let o as [String: Any]:
+            raw("{")
+            for (k, key) in o.keys.sorted().enumerated() { if k > 0 { comma() }; self.key(key); any(o[key]) }
+            raw("}")
+        case let o as KeyValuePairs<String, Any>:
+            raw("{")
+            for (k, kv) in o.enumerated() { if k > 0 { comma() }; key(kv.key); any(kv.value) }
+            raw("}")
+        case let b as [UInt8]: raw(b)
+        default: string("\(v!)")
+        }
+    }
+
+    /// Re-indents compact JSON the way Elasticsearch's `?pretty` does, keeping key order.
+    public static func pretty(_ input: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(input.count * 2)
+        var depth = 0
+        var inString = false, escaped = false
+        func newline() { out.append(10); for _ in 0..<(depth * 2) { out.append(32) } }
+        var i = 0
+        while i < input.count {
+            let c = input[i]
+            if inString {
+                out.append(c)
+                if escaped { escaped = false } else if c == 92 { escaped = true } else if c == 34 { inString = false }
+                i += 1; continue
+            }
+            switch c {
+            case 34: inString = true; out.append(c)
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                let close: UInt8 = c == UInt8(ascii: "{") ? UInt8(ascii: "}") : UInt8(ascii: "]")
+                if i + 1 < input.count && input[i + 1] == close { out.append(c); out.append(32); out.append(close); i += 2; continue }
+                out.append(c); depth += 1; newline()
+            case UInt8(ascii: "}"), UInt8(ascii: "]"): depth -= 1; newline(); out.append(c)
+            case UInt8(ascii: ","): out.append(c); newline()
+            case UInt8(ascii: ":"): out.append(contentsOf: [32, 58, 32])
+            case 32, 10, 13, 9: break
+            default: out.append(c)
+            }
+            i += 1
+        }
+        out.append(10)
+        return out
+    }
+}

@@ -1,0 +1,81 @@
+import ArgumentParser
+import Foundation
+import LogpondEngine
+import LogpondHTTP
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The logpond command line.
+@main
+struct Logpond: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "logpond",
+        abstract: "An embedded log store that speaks the Elasticsearch API log pipelines use.",
+        discussion: """
+        Start a server with `logpond serve`, then point Fluent Bit, fluentd, rsyslog or
+        elasticsearch-py at http://127.0.0.1:9200. Data lives in one folder (./data by default).
+        """,
+        version: LogpondVersion.string,
+        subcommands: [Serve.self, Version.self],
+        defaultSubcommand: nil
+    )
+}
+
+enum LogpondVersion {
+    static let string = "0.1.0"
+}
+
+struct Version: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print the logpond version.")
+    func run() { print("logpond \(LogpondVersion.string)") }
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the HTTP server.",
+        discussion: "Settings come from --config (YAML, Elasticsearch setting names); flags win over the file."
+    )
+
+    @Option(name: .long, help: "Data folder (path.data).") var data: String?
+    @Option(name: .long, help: "Address to listen on (network.host).") var host: String?
+    @Option(name: .long, help: "Port to listen on (http.port).") var port: Int?
+    @Option(name: .long, help: "YAML config file.") var config: String?
+
+    func run() async throws {
+        let file = try config.map { try FileConfig.load($0) } ?? FileConfig()
+        var sc = ServerConfig()
+        sc.host = host ?? file["network.host"] ?? sc.host
+        if let p = port ?? file["http.port"].flatMap({ Int($0) }) { sc.port = p }
+        if let m = file["http.max_content_length"] {
+            guard let v = parseByteSize(m) else { throw ValidationErrorMessage("http.max_content_length: cannot read [\(m)]; use a size such as 100mb") }
+            sc.maxContentLength = v
+        }
+        if let v = file["logpond.version_number"] { sc.versionNumber = v }
+        if let v = file["cluster.name"] { sc.clusterName = v }
+        if let v = file["node.name"] { sc.nodeName = v }
+        let dataPath = data ?? file["path.data"] ?? "./data"
+        var opts = StoreOptions(dataPath: dataPath)
+        if let r = file["index.refresh_interval"].flatMap(parseMillis) { opts.refreshIntervalMillis = r }
+        try FileManager.default.createDirectory(atPath: dataPath, withIntermediateDirectories: true)
+        let lockFD = open(dataPath + "/" + FileNames.lockFile, O_RDWR | O_CREAT, 0o644)
+        guard lockFD >= 0, flock(lockFD, LOCK_EX | LOCK_NB) == 0 else {
+            throw ValidationErrorMessage("data folder \(dataPath) is in use by another logpond server; stop it or use --data to pick another folder")
+        }
+        let store = try Store(options: opts)
+        let r = store.recoveryReport
+        if r.ops > 0 || !r.truncated.isEmpty {
+            FileHandle.standardError.write(Data("[logpond] recovered \(r.ops) operations from the translog\n".utf8))
+        }
+        store.startBackground()
+        let server = LogpondServer(store: store, config: sc)
+        let host = sc.host
+        try await server.run { port in
+            print("[logpond] listening on http://\(host):\(port) (data: \(dataPath))")
+            fflush(stdout)
+        }
+        store.shutdown()
+    }
+}
+
+

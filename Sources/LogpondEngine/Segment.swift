@@ -44,9 +44,10 @@ public final class Segment: @unchecked Sendable {
         guard buf.count >= SegmentFormat.headerSize + SegmentFormat.footerSize else { throw corrupt("file too short") }
         var f = ByteReader(buf, at: buf.count - SegmentFormat.footerSize)
         let dirOff = Int(try f.u64()), dirLen = Int(try f.u64())
-        let crc = try f.u32(), version = try f.u16(); _ = try f.u16()
+        let crc = try f.u32(), version = try f.u16(), reserved = try f.u16()
         let magic = try f.u32()
         guard magic == SegmentFormat.magic else { throw corrupt("bad magic number") }
+        guard reserved == 0 else { throw corrupt("bad footer") }
         guard version == SegmentFormat.version else { throw corrupt("unsupported format version \(version)") }
         let actual = Checksum.crc32(UnsafeRawBufferPointer(rebasing: buf[0..<(buf.count - 12)]))
         guard actual == crc else { throw corrupt("checksum mismatch") }

@@ -1,0 +1,96 @@
+import XCTest
+@testable import LogpondEngine
+
+/// Round trips with exact sizes for the small codecs every file format uses.
+final class CodecTests: XCTestCase {
+    func testVarintSizesAndRoundTrip() throws {
+        let cases: [(UInt64, Int)] = [(0, 1), (1, 1), (127, 1), (128, 2), (16_383, 2), (16_384, 3), (UInt64(UInt32.max), 5), (UInt64.max, 10)]
+        for (v, size) in cases {
+            var w = ByteWriter()
+            w.varint(v)
+            XCTAssertEqual(w.count, size, "varint(\(v))")
+            try w.bytes.withUnsafeBytes { buf in
+                var r = ByteReader(buf)
+                XCTAssertEqual(try r.varint(), v)
+                XCTAssertTrue(r.atEnd)
+            }
+        }
+    }
+
+    func testZigZagRoundTripProperty() throws {
+        var rng = SystemRandomNumberGenerator()
+        var values: [Int64] = [0, -1, 1, Int64.min, Int64.max]
+        for _ in 0..<2000 { values.append(Int64.random(in: Int64.min...Int64.max, using: &rng) >> Int64.random(in: 0...63)) }
+        var w = ByteWriter()
+        for v in values { w.svarint(v) }
+        try w.bytes.withUnsafeBytes { buf in
+            var r = ByteReader(buf)
+            for v in values { XCTAssertEqual(try r.svarint(), v) }
+            XCTAssertTrue(r.atEnd)
+        }
+        var small = ByteWriter(); small.svarint(-1); small.svarint(63); small.svarint(-64)
+        XCTAssertEqual(small.bytes, [1, 126, 127])
+    }
+
+    func testFixedWidthLittleEndian() throws {
+        var w = ByteWriter()
+        w.u16(0x0102); w.u32(0x0304_0506); w.i64(-2); w.f64(1.5)
+        XCTAssertEqual(w.count, 2 + 4 + 8 + 8)
+        XCTAssertEqual(Array(w.bytes[0..<6]), [0x02, 0x01, 0x06, 0x05, 0x04, 0x03])
+        try w.bytes.withUnsafeBytes { buf in
+            var r = ByteReader(buf)
+            XCTAssertEqual(try r.u16(), 0x0102); XCTAssertEqual(try r.u32(), 0x0304_0506)
+            XCTAssertEqual(try r.i64(), -2); XCTAssertEqual(try r.f64(), 1.5)
+        }
+    }
+
+    func testReaderRejectsTruncatedInput() throws {
+        let bytes: [UInt8] = [0x80, 0x80]   // an unterminated varint
+        try bytes.withUnsafeBytes { buf in
+            var r = ByteReader(buf)
+            XCTAssertThrowsError(try r.varint())
+            var r2 = ByteReader(buf)
+            XCTAssertThrowsError(try r2.u32())
+        }
+        let long: [UInt8] = [0x05, 1, 2]   // a length prefix longer than the data
+        try long.withUnsafeBytes { buf in
+            var r = ByteReader(buf)
+            XCTAssertThrowsError(try r.lengthPrefixed(limit: 100))
+        }
+    }
+
+    func testBitsetSerialisesAsVarintDeltas() throws {
+        var b = Bitset(count: 1000)
+        for i in [3, 4, 200, 999] { b.insert(i) }
+        let bytes = b.serialize()
+        // count 1000 (2 bytes) + deltas 3, 1, 196 (2 bytes), 799 (2 bytes)
+        XCTAssertEqual(bytes, [0xE8, 0x07, 3, 1, 0xC4, 0x01, 0x9F, 0x06])
+        let back = try Bitset.deserialize(bytes, expectedCount: 1000)
+        XCTAssertEqual(back, b)
+        XCTAssertEqual(back.cardinality, 4)
+        XCTAssertThrowsError(try Bitset.deserialize(bytes, expectedCount: 999))
+    }
+
+    func testTranslogRecordFrameAndOp() throws {
+        let op = TranslogOp(kind: .index, seq: 300, indexUUID: "u1", id: "doc", version: 2, autoID: false, source: Array(#"{"a":1}"#.utf8))
+        var w = ByteWriter()
+        op.encode(into: &w)
+        // kind 1 + seq 2 + uuid 3 + id 4 + version 1 + flags 1 + source 8
+        XCTAssertEqual(w.count, 20)
+        let framed = Translog.frame(w.bytes)
+        XCTAssertEqual(framed.count, 28)
+        try w.bytes.withUnsafeBytes { XCTAssertEqual(try TranslogOp.decode($0), op) }
+    }
+
+    func testZstdRoundTripAndSizeCheck() throws {
+        let raw = Array(String(repeating: "GET /healthz 200\n", count: 500).utf8)
+        let comp = Zstd.compress(raw)
+        XCTAssertLessThan(comp.count, raw.count / 20)
+        try comp.withUnsafeBytes { XCTAssertEqual(try Zstd.decompress($0, expectedSize: raw.count), raw) }
+        try comp.withUnsafeBytes { XCTAssertThrowsError(try Zstd.decompress($0, expectedSize: raw.count - 1)) }
+    }
+
+    func testCRC32KnownValue() {
+        XCTAssertEqual(Checksum.crc32(Array("123456789".utf8)), 0xCBF4_3926)
+    }
+}

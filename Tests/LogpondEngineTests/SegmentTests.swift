@@ -1,0 +1,140 @@
+import XCTest
+@testable import LogpondEngine
+
+/// Segment writer/reader round trips, a property test against brute force, corruption
+/// handling, and the format fixture kept forever.
+final class SegmentTests: XCTestCase {
+    static let words = ["error", "warn", "info", "connection", "refused", "timeout", "get", "post", "healthz", "pod", "node", "disk"]
+
+    struct TestDoc { var id: String; var ts: Int64; var words: [String]; var ns: String; var bytes: Int64 }
+
+    func randomDocs(_ n: Int, seed: UInt64) -> [TestDoc] {
+        var g = SplitMix(seed: seed)
+        return (0..<n).map { i in
+            TestDoc(id: "d\(i)", ts: 1_700_000_000_000 + Int64(g.next() % 1_000_000),
+                    words: (0..<Int(1 + g.next() % 6)).map { _ in Self.words[Int(g.next() % UInt64(Self.words.count))] },
+                    ns: ["default", "kube-system", "monitoring"][Int(g.next() % 3)], bytes: Int64(g.next() % 10_000))
+        }
+    }
+
+    func source(_ d: TestDoc) -> [UInt8] {
+        Array(#"{"@timestamp":"\#(DateParser.format(millis: d.ts))","log":"\#(d.words.joined(separator: " "))","ns":"\#(d.ns)","bytes":\#(d.bytes)}"#.utf8)
+    }
+
+    func build(_ docs: [TestDoc]) throws -> (Segment, Mapping) {
+        var mapping = Mapping()
+        mapping.add("@timestamp", FieldMapping(type: .date))
+        mapping.add("log", FieldMapping(type: .text))
+        mapping.add("ns", FieldMapping(type: .keyword))
+        mapping.add("bytes", FieldMapping(type: .long))
+        let b = SegmentBuilder()
+        let fl = JSONFlattener()
+        for (i, d) in docs.enumerated() {
+            let src = source(d)
+            try src.withUnsafeBytes { buf in
+                try fl.flatten(buf) { events, arena in
+                    let added = try DocumentIndexer.plan(events, arena!, mapping: mapping, docID: d.id)
+                    XCTAssertTrue(added.isEmpty)
+                    let doc = b.beginDoc(id: d.id, version: 1, seq: Int64(i + 1), source: src, timestamp: SegmentFormat.noTimestamp, trackID: true)
+                    DocumentIndexer.add(events, arena!, mapping: mapping, builder: b, doc: doc)
+                }
+            }
+        }
+        let out = try XCTUnwrap(SegmentWriter.write(b))
+        return (try Segment.inMemory(id: 1, bytes: out.bytes), mapping)
+    }
+
+    func testRoundTripIsTimeSortedWithExactSources() throws {
+        let docs = randomDocs(3000, seed: 7)
+        let (seg, _) = try build(docs)
+        XCTAssertEqual(seg.docCount, 3000)
+        let sorted = docs.enumerated().sorted { ($0.element.ts, $0.offset) < ($1.element.ts, $1.offset) }.map { $0.element }
+        XCTAssertEqual(seg.minTimestamp, sorted.first!.ts)
+        XCTAssertEqual(seg.maxTimestamp, sorted.last!.ts)
+        let ts = try XCTUnwrap(try seg.numericColumn("@timestamp"))
+        for (i, d) in sorted.enumerated() {
+            let stored = try seg.document(i)
+            XCTAssertEqual(stored.id, d.id)
+            XCTAssertEqual(stored.source, source(d))
+            XCTAssertEqual(ts.values[i], d.ts)
+        }
+    }
+
+    func testPostingsMatchBruteForceProperty() throws {
+        for seed in UInt64(1)...5 {
+            let docs = randomDocs(500 + Int(seed) * 97, seed: seed)
+            let (seg, _) = try build(docs)
+            var ids: [String: Int] = [:]
+            for i in 0..<seg.docCount { ids[try seg.document(i).id] = i }
+            let dict = try XCTUnwrap(try seg.dictionary("log"))
+            for w in Self.words {
+                let expected = docs.filter { $0.words.contains(w) }.map { Int32(ids[$0.id]!) }.sorted()
+                let got = try dict.find(w).map { try dict.docs($0) } ?? []
+                XCTAssertEqual(got, expected, "term \(w), seed \(seed)")
+                if let o = dict.find(w) {
+                    let p = try dict.docsAndPositions(o)
+                    XCTAssertEqual(p.docs, expected)
+                    XCTAssertEqual(Int(p.freqs.reduce(0, +)), docs.reduce(0) { $0 + $1.words.filter { $0 == w }.count })
+                }
+            }
+            let nsCol = try XCTUnwrap(try seg.ordinalColumn("ns"))
+            let nsDict = try XCTUnwrap(try seg.dictionary("ns"))
+            for d in docs {
+                let i = ids[d.id]!
+                XCTAssertEqual(nsCol.values(i).map { nsDict.termString(Int($0)) }, [d.ns])
+            }
+            let bytes = try XCTUnwrap(try seg.numericColumn("bytes"))
+            for d in docs { XCTAssertEqual(bytes.values[ids[d.id]!], d.bytes) }
+        }
+    }
+
+    func testEveryFlippedByteIsDetectedOrHarmless() throws {
+        let (seg, _) = try build(randomDocs(20, seed: 3))
+        let bytes = Array(seg.data.buffer)
+        for i in 0..<bytes.count {
+            var b = bytes
+            b[i] ^= 0x5A
+            XCTAssertThrowsError(try Segment.inMemory(id: 2, bytes: b), "flip at \(i) went unnoticed") { e in
+                guard case EngineError.corruptFile = e else { return XCTFail("wrong error \(e)") }
+            }
+        }
+        for n in [0, 10, bytes.count / 2, bytes.count - 1] {
+            XCTAssertThrowsError(try Segment.inMemory(id: 3, bytes: Array(bytes.prefix(n))))
+        }
+    }
+
+    /// The v1 fixture: written once by this code (LOGPOND_WRITE_FIXTURES=1) and read forever after.
+    func testFormatV1Fixture() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/segment-v1.lps")
+        if ProcessInfo.processInfo.environment["LOGPOND_WRITE_FIXTURES"] == "1" {
+            let (seg, _) = try build(randomDocs(50, seed: 42))
+            try Data(Array(seg.data.buffer)).write(to: url)
+        }
+        let seg = try Segment.open(id: 1, path: url.path)
+        XCTAssertEqual(seg.docCount, 50)
+        XCTAssertEqual(seg.byteSize, 3172)
+        let expected = randomDocs(50, seed: 42)
+        var seen = Set<String>()
+        for i in 0..<50 {
+            let d = try seg.document(i)
+            let t = try XCTUnwrap(expected.first { $0.id == d.id })
+            XCTAssertEqual(d.source, source(t))
+            seen.insert(d.id)
+        }
+        XCTAssertEqual(seen.count, 50)
+        XCTAssertNotNil(try seg.dictionary("log")?.find("error"))
+    }
+}
+
+/// Deterministic generator for reproducible property tests.
+struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

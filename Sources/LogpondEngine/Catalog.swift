@@ -124,6 +124,10 @@ public final class Catalog: @unchecked Sendable {
     public func commit(indexUUID: String, add: [SegmentRecord], remove: [Int64], deletes: [(Int64, [UInt8])], flushedSeq: Int64?) throws {
         try locked {
             try db.transaction {
+                // An index deleted while its flush or merge ran must not get segment rows back.
+                guard try db.run("SELECT COUNT(*) FROM indices WHERE uuid = ?", [.text(indexUUID)])[0][0].int == 1 else {
+                    throw EngineError.indexNotFound(indexUUID)
+                }
                 for s in add {
                     try db.run("INSERT INTO segments(id, index_uuid, file, doc_count, min_ts, max_ts, size, deletes) VALUES (?,?,?,?,?,?,?,?)",
                                [.int(s.id), .text(s.indexUUID), .text(s.file), .int(Int64(s.docCount)), .int(s.minTs), .int(s.maxTs), .int(s.size),

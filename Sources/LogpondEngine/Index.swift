@@ -22,7 +22,9 @@ public final class Index: @unchecked Sendable {
 
     public private(set) var mapping: Mapping
     public internal(set) var settingsJSON: String
-    public internal(set) var state: String
+    var state: String
+    /// `open`, `close` or `deleted`, read under the lock.
+    public var currentState: String { lock.withLock { state } }
     var builder = SegmentBuilder()
     var memSegments: [Segment] = []
     var diskSegments: [Segment] = []

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Flush and merge: moving segments from memory to disk and keeping their number bounded.
 extension Index {
@@ -26,7 +29,13 @@ extension Index {
         let committedDeletes = toWrite.map { $0.deletes }
         for i in records.indices { records[i].deletes = committedDeletes[i]?.serialize() }
         let dirtyPayload = dirty.map { ($0.id, ($0.deletes ?? Bitset(count: $0.docCount)).serialize()) }
-        try catalog.commit(indexUUID: uuid, add: records, remove: [], deletes: dirtyPayload, flushedSeq: flushSeq)
+        do {
+            try catalog.commit(indexUUID: uuid, add: records, remove: [], deletes: dirtyPayload, flushedSeq: flushSeq)
+        } catch {
+            for p in paths { unlink(p) }
+            if lock.withLock({ state == "deleted" }) { return }
+            throw error
+        }
         let opened = try zip(toWrite, paths).map { (mem, p) in try Segment.open(id: mem.id, path: p) }
         lock.withLock {
             for (i, mem) in toWrite.enumerated() {
@@ -105,7 +114,12 @@ extension Index {
                 }
                 record[0].deletes = merged.deletes?.serialize()
             }
-            try catalog.commit(indexUUID: uuid, add: record, remove: segs.map { $0.id }, deletes: [], flushedSeq: nil)
+            do {
+                try catalog.commit(indexUUID: uuid, add: record, remove: segs.map { $0.id }, deletes: [], flushedSeq: nil)
+            } catch {
+                merged?.markObsolete()
+                throw error
+            }
             let gone = Set(segs.map { $0.id })
             diskSegments.removeAll { gone.contains($0.id) }
             if let merged { diskSegments.append(merged) }

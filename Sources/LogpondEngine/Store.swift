@@ -133,6 +133,7 @@ public final class Store: @unchecked Sendable {
     /// request, merged over what templates give.
     @discardableResult
     public func createIndex(_ name: String, mapping explicit: Mapping? = nil, settings: String? = nil, failIfExists: Bool = true) throws -> Index {
+        if !failIfExists, let existing = index(named: name) { return existing }
         try IndexNames.validate(name)
         return try lock.withLock {
             if let existing = byName[name] {

@@ -55,7 +55,7 @@ extension Store {
             Task { do { gen = try await self.translog.roll() } catch { rollError = error }; sem.signal() }
             sem.wait()
             if let e = rollError { throw e }
-            for idx in allIndices where idx.state == "open" {
+            for idx in allIndices where idx.currentState == "open" {
                 try idx.flush(catalog: catalog, nextSegmentID: nextSegmentID)
             }
             translog.trim(below: gen)

@@ -60,7 +60,7 @@ extension API {
             let indices = rest.count > 1 ? try store.resolve(rest[1], ignoreUnavailable: false) : store.allIndices
             let rows: [[(String, Any)]] = indices.map { idx in
                 let st = idx.stats
-                return [("health", "green"), ("status", idx.state), ("index", idx.name), ("uuid", idx.uuid), ("pri", "1"), ("rep", "0"),
+                return [("health", "green"), ("status", idx.currentState), ("index", idx.name), ("uuid", idx.uuid), ("pri", "1"), ("rep", "0"),
                         ("docs.count", String(st.docs)), ("docs.deleted", String(st.deleted)), ("store.size", CatTable.size(st.storeBytes, params)),
                         ("pri.store.size", CatTable.size(st.storeBytes, params)), ("creation.date", String(idx.creationDate)),
                         ("creation.date.string", DateParser.format(millis: idx.creationDate))]

@@ -14,7 +14,7 @@ extension API {
     func snapshots(_ targets: String, _ params: [String: String]) throws -> [IndexSnapshot] {
         let indices = try store.resolve(targets, ignoreUnavailable: params.flag("ignore_unavailable"),
                                         allowNoIndices: params["allow_no_indices"] != "false")
-        for i in indices where i.state == "close" { throw EngineError.indexClosed(i.name) }
+        for i in indices where i.currentState == "close" { throw EngineError.indexClosed(i.name) }
         return indices.map { store.searchSnapshot($0) }
     }
 

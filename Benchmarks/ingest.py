@@ -1,0 +1,135 @@
+#!/usr/bin/env python3
+"""End-to-end ingest benchmark: starts the release server on a fresh data folder, sends a
+deterministic fluent-bit corpus over HTTP `_bulk` with N concurrent senders, and reports
+docs/s, MB/s, bytes on disk vs raw NDJSON and peak RSS.
+
+    python3 Benchmarks/ingest.py --docs 1000000 --senders 2
+"""
+import argparse
+import gzip
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+import requests
+
+sys.path.insert(0, os.path.dirname(__file__))
+import corpus  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def rss_kb(pid, key):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+    return 0
+
+
+def du(path):
+    total = 0
+    for root, _, files in os.walk(path):
+        for f in files:
+            try:
+                total += os.path.getsize(os.path.join(root, f))
+            except OSError:
+                pass
+    return total
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--docs", type=int, default=1_000_000)
+    ap.add_argument("--days", type=int, default=3)
+    ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--senders", type=int, default=2)
+    ap.add_argument("--batch", type=int, default=2000)
+    ap.add_argument("--gzip", action="store_true")
+    ap.add_argument("--bin", default=os.path.join(ROOT, ".build", "release", "logpond"))
+    ap.add_argument("--out", default=os.path.join(ROOT, "bench-out", "ingest.json"))
+    ap.add_argument("--keep", action="store_true", help="keep the data folder")
+    args = ap.parse_args()
+
+    loghub = os.path.join(ROOT, "..", "shared", "data", "loghub")
+    print(f"generating {args.docs:,} records ...", file=sys.stderr)
+    bodies = list(corpus.bulk_bodies(args.docs, batch=args.batch, days=args.days, seed=args.seed, loghub_dir=loghub))
+    raw_bytes = sum(len(b) for b in bodies)
+    if args.gzip:
+        bodies = [gzip.compress(b, 1) for b in bodies]
+
+    data = tempfile.mkdtemp(prefix="logpond-bench-")
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]; s.close()
+    proc = subprocess.Popen([args.bin, "serve", "--data", data, "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            requests.get(url, timeout=1); break
+        except requests.ConnectionError:
+            time.sleep(0.05)
+
+    errors = []
+    peak = [0]
+    stop = threading.Event()
+
+    def watch():
+        while not stop.is_set():
+            peak[0] = max(peak[0], rss_kb(proc.pid, "VmRSS"))
+            time.sleep(0.05)
+
+    def send(part):
+        sess = requests.Session()
+        headers = {"Content-Type": "application/x-ndjson"}
+        if args.gzip:
+            headers["Content-Encoding"] = "gzip"
+        for b in part:
+            r = sess.post(url + "/_bulk", data=b, headers=headers, timeout=300)
+            if r.status_code != 200 or b'"errors":false' not in r.content[:64]:
+                errors.append(r.text[:200])
+
+    w = threading.Thread(target=watch); w.start()
+    parts = [bodies[i::args.senders] for i in range(args.senders)]
+    t0 = time.perf_counter()
+    threads = [threading.Thread(target=send, args=(p,)) for p in parts]
+    for t in threads: t.start()
+    for t in threads: t.join()
+    elapsed = time.perf_counter() - t0
+    requests.post(url + "/_refresh"); requests.post(url + "/_flush")
+    t1 = time.perf_counter()
+    requests.post(url + "/_forcemerge?max_num_segments=1", timeout=3600)
+    merge_s = time.perf_counter() - t1
+    stop.set(); w.join()
+    count = requests.get(url + "/logstash-*/_count").json()["count"]
+    idle_rss = rss_kb(proc.pid, "VmRSS")
+    hwm = rss_kb(proc.pid, "VmHWM")
+    disk = du(data)
+    proc.send_signal(signal.SIGTERM); proc.wait(timeout=60)
+    if not args.keep:
+        shutil.rmtree(data, ignore_errors=True)
+
+    res = {
+        "docs": args.docs, "senders": args.senders, "batch": args.batch, "gzip": args.gzip,
+        "seconds": round(elapsed, 2), "docs_per_s": round(args.docs / elapsed), "mb_per_s": round(raw_bytes / elapsed / 1e6, 1),
+        "raw_ndjson_bytes": raw_bytes, "disk_bytes": disk, "disk_ratio": round(disk / raw_bytes, 4),
+        "peak_rss_ingest_mb": round(peak[0] / 1024, 1), "vmhwm_mb": round(hwm / 1024, 1), "idle_rss_mb": round(idle_rss / 1024, 1),
+        "forcemerge_s": round(merge_s, 1), "count": count, "errors": len(errors),
+    }
+    os.makedirs(os.path.dirname(args.out), exist_ok=True)
+    with open(args.out, "w") as f:
+        json.dump(res, f, indent=2)
+    for k, v in res.items():
+        print(f"{k:22} {v}")
+    if errors:
+        print("first error:", errors[0], file=sys.stderr)
+    return 0 if count == args.docs and not errors else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

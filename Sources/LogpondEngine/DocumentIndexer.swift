@@ -9,7 +9,7 @@ struct DocumentIndexer {
     static let positionIncrementGap: Int32 = 100
 
     /// Validates `source` against `mapping`; returns the fields dynamic mapping adds.
-    static func plan(_ events: UnsafeBufferPointer<lp_event>, _ arena: UnsafePointer<UInt8>, mapping: Mapping, docID: String) throws -> [(String, FieldMapping)] {
+    static func plan(_ events: UnsafeBufferPointer<lp_event>, _ arena: UnsafePointer<UInt8>, mapping: Mapping, docID: String, cache: PathCache) throws -> [(String, FieldMapping)] {
         var added: [String: FieldMapping] = [:]
         var addedOrder: [String] = []
         var disabledPrefix: String? = nil
@@ -24,16 +24,17 @@ struct DocumentIndexer {
             added[p] = f
             addedOrder.append(p)
         }
-        for e in events {
+        for (i, e) in events.enumerated() {
             guard e.path_len > 0 else { continue }
             let kind = FlatEvent.Kind(rawValue: e.kind)!
             if kind == .array || kind == .null { continue }
-            let path = String(decoding: e.path(arena), as: UTF8.self)
+            let entry = cache.resolve(i, e, arena, mapping)
+            let path = entry.path
             if let d = disabledPrefix, path.hasPrefix(d) { continue }
             if Int(e.depth) > Limits.mappingDepthLimit {
                 throw EngineError.illegalArgument("The depth of the field has exceeded the allowed limit of [\(Limits.mappingDepthLimit)].")
             }
-            if let f = lookup(path) {
+            if let f = entry.mapping ?? added[path] {
                 if (kind == .object) != (f.type == .object) {
                     if kind == .object {
                         throw EngineError.mapperParsing("failed to parse field [\(path)] of type [\(f.type.rawValue)] in document with id '\(EngineError.clip(docID, max: 64))'. Preview of field's value: '{...}'")
@@ -152,54 +153,75 @@ struct DocumentIndexer {
     }
 
     /// Adds a validated document's fields to the builder.
-    static func add(_ events: UnsafeBufferPointer<lp_event>, _ arena: UnsafePointer<UInt8>, mapping: Mapping, builder: SegmentBuilder, doc: Int32) {
-        var nextPos: [String: Int32] = [:]
-        for e in events {
+    static func add(_ events: UnsafeBufferPointer<lp_event>, _ arena: UnsafePointer<UInt8>, mapping: Mapping, builder: SegmentBuilder, doc: Int32, cache: PathCache) {
+        for (i, e) in events.enumerated() {
             guard e.path_len > 0 else { continue }
             let kind = FlatEvent.Kind(rawValue: e.kind)!
             if kind == .array || kind == .null || kind == .object { continue }
-            let path = String(decoding: e.path(arena), as: UTF8.self)
-            guard let f = mapping[path], f.type != .object else { continue }
-            addValue(e, arena, f, path: path, builder: builder, doc: doc, nextPos: &nextPos)
-            for (sub, sf) in f.subFields {
-                addValue(e, arena, sf, path: path + "." + sub, builder: builder, doc: doc, nextPos: &nextPos)
+            let entry = cache.resolve(i, e, arena, mapping)
+            for t in entry.targets.indices {
+                let target = entry.targets[t]
+                guard let storage = fieldStorage(e, target.mapping) else { continue }
+                let fb = cache.field(i, t, builder, storage)
+                addValue(e, arena, target.mapping, path: target.path, field: fb, builder: builder, doc: doc)
             }
         }
     }
 
-    static func addValue(_ e: lp_event, _ arena: UnsafePointer<UInt8>, _ f: FieldMapping, path: String, builder: SegmentBuilder, doc: Int32, nextPos: inout [String: Int32]) {
+    /// The builder storage a value goes to, or nil when the value is not indexed at all.
+    @inline(__always) static func fieldStorage(_ e: lp_event, _ f: FieldMapping) -> FieldType.Storage? {
+        switch f.type.storage {
+        case .text: return f.index ? .text : nil
+        case .object: return nil
+        default: return f.type.storage
+        }
+    }
+
+    static func addValue(_ e: lp_event, _ arena: UnsafePointer<UInt8>, _ f: FieldMapping, path: String, field fb: SegmentBuilder.FieldBuilder,
+                         builder: SegmentBuilder, doc: Int32) {
         let kind = FlatEvent.Kind(rawValue: e.kind)!
         switch f.type.storage {
         case .text:
             guard f.index, kind == .string || kind == .int || kind == .double || kind == .true || kind == .false else { return }
-            let fb = builder.field(path, .text)
-            let base = nextPos[path] ?? 0
+            // A second value of the same field in one document (array, repeated key) continues
+            // after position_increment_gap.
+            let base = fb.nextPositionDoc == doc ? fb.nextPosition : 0
             var last: Int32 = base - 1
             let analyzer = f.analyzer.flatMap { Analyzers.named($0) } ?? Analyzers.standard
             let emit: (UnsafeBufferPointer<UInt8>, Int32, Int32, Int32) -> Void = { tok, pos, _, _ in
-                fb.addTerm(String(decoding: tok, as: UTF8.self), doc: doc, position: base + pos)
+                fb.addTerm(tok, doc: doc, position: base + pos)
                 last = base + pos
             }
             if kind == .string { analyzer.analyze(e.string(arena), emit: emit) }
             else { var s = Array(scalarString(e, arena).utf8); s.withUnsafeBufferPointer { analyzer.analyze($0, emit: emit) } }
-            nextPos[path] = last + 1 + positionIncrementGap
+            fb.nextPositionDoc = doc
+            fb.nextPosition = last + 1 + positionIncrementGap
         case .keyword:
-            let s: String
             switch kind {
-            case .string: s = String(decoding: e.string(arena), as: UTF8.self)
-            case .int, .uint, .double, .true, .false: s = scalarString(e, arena)
+            case .string:
+                let b = e.string(arena)
+                if let ia = f.ignoreAbove, b.count > ia, characterCount(b) > ia { return }
+                fb.addTerm(b, doc: doc, position: 0)
+            case .int, .uint, .double, .true, .false:
+                let s = scalarString(e, arena)
+                if let ia = f.ignoreAbove, s.count > ia { return }
+                fb.addTerm(s, doc: doc, position: 0)
             default: return
             }
-            if let ia = f.ignoreAbove, s.count > ia { return }
-            builder.field(path, .keyword).addTerm(s, doc: doc, position: 0)
         case .integer, .floating, .date, .boolean:
             guard let v = convert(e, arena, f) else { return }
-            let fb = builder.field(path, f.type.storage)
             fb.addNumeric(v, doc: doc)
             if f.type.storage == .boolean { fb.addTerm(v == 1 ? "true" : "false", doc: doc, position: 0) }
             if path == SegmentFormat.timestampField && f.type.storage == .date { builder.setTimestamp(doc, v) }
         case .object: return
         }
+    }
+
+    /// Characters as Elasticsearch counts them for ignore_above (UTF-16 code units).
+    static func characterCount(_ b: UnsafeBufferPointer<UInt8>) -> Int {
+        var n = 0
+        for c in b where c & 0xC0 != 0x80 { n += c >= 0xF0 ? 2 : 1 }
+        return n
     }
 
     static func scalarString(_ e: lp_event, _ arena: UnsafePointer<UInt8>) -> String {

@@ -11,6 +11,13 @@ public struct IndexSnapshot: @unchecked Sendable {
     public var failures: [String] = []
 }
 
+/// A write buffer being sealed, with deletions that arrived meanwhile.
+final class SealingBuffer {
+    let builder: SegmentBuilder
+    var pendingDeletes: Set<Int32> = []
+    init(_ b: SegmentBuilder) { builder = b }
+}
+
 /// One (daily) index: its mapping, write buffer, refreshed in-memory segments and flushed
 /// segments. All mutable state is guarded by `lock`.
 public final class Index: @unchecked Sendable {
@@ -26,6 +33,10 @@ public final class Index: @unchecked Sendable {
     /// `open`, `close` or `deleted`, read under the lock.
     public var currentState: String { lock.withLock { state } }
     var builder = SegmentBuilder()
+    /// Buffers being written into segments right now (outside the lock); still found by id.
+    var sealing: [SealingBuffer] = []
+    /// One seal at a time per index, so in-memory segments keep their order.
+    let refreshLock = NSLock()
     var memSegments: [Segment] = []
     var diskSegments: [Segment] = []
     /// Segment files that failed to open, with the reason; served around, reported by _cat.
@@ -36,6 +47,7 @@ public final class Index: @unchecked Sendable {
     var mappingDirty = false
     var lastSearchNanos: UInt64 = 0
     private let flattener = JSONFlattener()
+    private let pathCache = PathCache()
 
     init(record: IndexRecord, dir: String, mapping: Mapping) {
         uuid = record.uuid; name = record.name; creationDate = record.creationDate
@@ -46,11 +58,14 @@ public final class Index: @unchecked Sendable {
 
     // MARK: writes
 
-    enum Location { case buffer(Int32), segment(Segment, Int) }
+    enum Location { case buffer(Int32), sealing(SealingBuffer, Int32), segment(Segment, Int) }
 
     /// The live document with `id`, wherever it is.
     func lookup(_ id: String) throws -> (loc: Location, version: Int64, seq: Int64)? {
         if let b = builder.lookup(id: id) { return (.buffer(b.doc), b.version, b.seq) }
+        for sb in sealing.reversed() {
+            if let b = sb.builder.lookup(id: id), !sb.pendingDeletes.contains(b.doc) { return (.sealing(sb, b.doc), b.version, b.seq) }
+        }
         for seg in (memSegments + diskSegments).reversed() {
             guard let dict = try seg.dictionary("_id"), let ord = dict.find(id) else { continue }
             let dels = seg.deletes
@@ -65,6 +80,7 @@ public final class Index: @unchecked Sendable {
     func remove(_ loc: Location) {
         switch loc {
         case .buffer(let d): builder.delete(doc: d)
+        case .sealing(let sb, let d): sb.pendingDeletes.insert(d)
         case .segment(let s, let d):
             s.delete(doc: d)
             if s.path != nil { dirtyDeletes.insert(s.id) }
@@ -86,13 +102,14 @@ public final class Index: @unchecked Sendable {
         try source.withUnsafeBytes { buf in
             try flattener.flatten(buf) { events, arena in
                 guard let arena else { return }
-                let added = try DocumentIndexer.plan(events, arena, mapping: mapping, docID: id)
+                let added = try DocumentIndexer.plan(events, arena, mapping: mapping, docID: id, cache: pathCache)
                 if !added.isEmpty {
                     for (p, f) in added { mapping.add(p, f) }
                     mappingDirty = true
+                    pathCache.reset()
                 }
                 let doc = builder.beginDoc(id: id, version: version, seq: seq, source: source, timestamp: SegmentFormat.noTimestamp, trackID: true)
-                DocumentIndexer.add(events, arena, mapping: mapping, builder: builder, doc: doc)
+                DocumentIndexer.add(events, arena, mapping: mapping, builder: builder, doc: doc, cache: pathCache)
             }
         }
         if let e = existing { remove(e.loc) }
@@ -119,6 +136,9 @@ public final class Index: @unchecked Sendable {
             case .buffer(let d):
                 let doc = builder.docs[Int(d)]
                 return StoredHit(index: name, id: id, version: doc.version, seq: doc.seq, source: doc.source)
+            case .sealing(let sb, let d):
+                let doc = sb.builder.docs[Int(d)]
+                return StoredHit(index: name, id: id, version: doc.version, seq: doc.seq, source: doc.source)
             case .segment(let s, let d):
                 let doc = try s.document(d)
                 return StoredHit(index: name, id: id, version: doc.version, seq: doc.seq, source: doc.source)
@@ -132,6 +152,7 @@ public final class Index: @unchecked Sendable {
             var m = mapping
             try m.merge(other)
             mapping = m
+            pathCache.reset()
         }
     }
 
@@ -141,12 +162,41 @@ public final class Index: @unchecked Sendable {
     public var bufferedBytes: Int { lock.withLock { builder.sourceBytes + memSegments.reduce(0) { $0 + $1.byteSize } } }
 
     /// Seals the write buffer into an in-memory segment so its documents become searchable.
-    func refreshLocked(nextSegmentID: () -> Int64) throws {
-        guard builder.count > 0 else { return }
-        let b = builder
-        builder = SegmentBuilder()
-        guard let out = SegmentWriter.write(b) else { return }
-        memSegments.append(try Segment.inMemory(id: nextSegmentID(), bytes: out.bytes))
+    /// The segment is built outside the index lock, so writers are blocked only for the swap.
+    /// Returns the highest sequence number the sealed buffer covers (with everything before it).
+    @discardableResult
+    func refresh(nextSegmentID: () -> Int64) throws -> Int64 {
+        try refreshLock.withLock { try sealBuffer(nextSegmentID: nextSegmentID) }
+    }
+
+    /// The body of `refresh`; the caller holds `refreshLock`.
+    func sealBuffer(nextSegmentID: () -> Int64) throws -> Int64 {
+        do {
+            let (sb, seq): (SealingBuffer?, Int64) = lock.withLock {
+                guard builder.count > 0 else { return (nil, maxSeq) }
+                let s = SealingBuffer(builder)
+                sealing.append(s)
+                builder = SegmentBuilder()
+                return (s, maxSeq)
+            }
+            guard let sb else { return seq }
+            var seg: Segment? = nil
+            var failure: Error? = nil
+            var out: (bytes: [UInt8], docCount: Int, minTs: Int64, maxTs: Int64, newID: [Int32])? = nil
+            do {
+                out = SegmentWriter.write(sb.builder)
+                if let o = out { seg = try Segment.inMemory(id: nextSegmentID(), bytes: o.bytes) }
+            } catch { failure = error }
+            lock.withLock {
+                if let seg, let o = out {
+                    for d in sb.pendingDeletes where o.newID[Int(d)] >= 0 { seg.delete(doc: Int(o.newID[Int(d)])) }
+                    memSegments.append(seg)
+                }
+                if failure == nil { sealing.removeAll { $0 === sb } }
+            }
+            if let failure { throw failure }
+            return seq
+        }
     }
 
     public func snapshot(markSearched: Bool = true) -> IndexSnapshot {

@@ -8,13 +8,17 @@ extension Index {
     /// Writes every refreshed and buffered document to segment files and publishes them in the
     /// catalog together with the flushed sequence number. Blocking: call off the event loop.
     func flush(catalog: Catalog, nextSegmentID: () -> Int64) throws {
-        let (toWrite, flushSeq, dirty, mappingJSON): ([Segment], Int64, [Segment], String?) = try lock.withLock {
-            try refreshLocked(nextSegmentID: nextSegmentID)
-            let dirtySegs = diskSegments.filter { dirtyDeletes.contains($0.id) }
-            dirtyDeletes.removeAll()
-            let mj = mappingDirty ? Self.mappingString(mapping) : nil
-            mappingDirty = false
-            return (memSegments, maxSeq, dirtySegs, mj)
+        // Seal and take the in-memory segments together, so no segment holding operations
+        // newer than flushSeq is written under this flush (replay would add them twice).
+        let (flushSeq, toWrite, dirty, mappingJSON): (Int64, [Segment], [Segment], String?) = try refreshLock.withLock {
+            let seq = try sealBuffer(nextSegmentID: nextSegmentID)
+            return lock.withLock {
+                let dirtySegs = diskSegments.filter { dirtyDeletes.contains($0.id) }
+                dirtyDeletes.removeAll()
+                let mj = mappingDirty ? Self.mappingString(mapping) : nil
+                mappingDirty = false
+                return (seq, memSegments, dirtySegs, mj)
+            }
         }
         if let mj = mappingJSON { try catalog.updateMapping(uuid: uuid, mapping: mj) }
         if toWrite.isEmpty && dirty.isEmpty && flushSeq == flushedSeq { return }
@@ -78,13 +82,14 @@ extension Index {
         let (m, startDeletes) = lock.withLock { (mapping, segs.map { $0.deletes }) }
         let b = SegmentBuilder()
         let fl = JSONFlattener()
+        let cache = PathCache()
         for (k, seg) in segs.enumerated() {
             for d in 0..<seg.docCount where !(startDeletes[k]?.contains(d) ?? false) {
                 let doc = try seg.document(d)
                 try doc.source.withUnsafeBytes { buf in
                     try fl.flatten(buf) { events, arena in
                         let nd = b.beginDoc(id: doc.id, version: doc.version, seq: doc.seq, source: doc.source, timestamp: SegmentFormat.noTimestamp, trackID: false)
-                        if let arena { DocumentIndexer.add(events, arena, mapping: m, builder: b, doc: nd) }
+                        if let arena { DocumentIndexer.add(events, arena, mapping: m, builder: b, doc: nd, cache: cache) }
                     }
                 }
             }

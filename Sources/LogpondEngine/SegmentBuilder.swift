@@ -9,46 +9,36 @@ public final class SegmentBuilder {
         var timestamp: Int64
     }
 
-    /// Postings of one term: doc ids in arrival order, with frequencies and positions for text.
-    struct Posting {
-        var docs: [Int32] = []
-        var freqs: [Int32] = []
-        var positions: [Int32] = []
-    }
-
+    /// One field's terms and values for the buffered documents. Term occurrences are appended
+    /// to flat arrays (term id and doc id packed in one word) and grouped per term only when
+    /// the segment is written, so indexing a token allocates nothing.
     final class FieldBuilder {
         let storage: FieldType.Storage
-        var termIDs: [String: Int32] = [:]
-        var terms: [String] = []
-        var postings: [Posting] = []
+        var terms = TermHash()
+        /// `termID << 32 | doc` per occurrence, in document order.
+        var occurrences: [UInt64] = []
+        /// Positions parallel to `occurrences` (text fields only).
+        var positions: [Int32] = []
         var numerics: [(doc: Int32, value: Int64)] = []
-        var ordinals: [(doc: Int32, term: Int32)] = []
         var docsWithField = 0
         var lastDoc: Int32 = -1
+        /// Where the next value of this field in document `nextPositionDoc` starts.
+        var nextPositionDoc: Int32 = -1
+        var nextPosition: Int32 = 0
         init(storage: FieldType.Storage) { self.storage = storage }
 
-        var positions: Bool { storage == .text }
+        var hasPositions: Bool { storage == .text }
 
-        @inline(__always) func termID(_ term: String) -> Int32 {
-            if let id = termIDs[term] { return id }
-            let id = Int32(terms.count)
-            termIDs[term] = id
-            terms.append(term)
-            postings.append(Posting())
-            return id
+        @inline(__always) func addTerm(_ term: UnsafeBufferPointer<UInt8>, doc: Int32, position: Int32) {
+            markDoc(doc)
+            let t = terms.intern(term)
+            occurrences.append(UInt64(UInt32(bitPattern: t)) << 32 | UInt64(UInt32(bitPattern: doc)))
+            if hasPositions { positions.append(position) }
         }
 
         func addTerm(_ term: String, doc: Int32, position: Int32) {
-            markDoc(doc)
-            let t = Int(termID(term))
-            if postings[t].docs.last == doc {
-                postings[t].freqs[postings[t].freqs.count - 1] += 1
-            } else {
-                postings[t].docs.append(doc)
-                postings[t].freqs.append(1)
-            }
-            if positions { postings[t].positions.append(position) }
-            if storage == .keyword || storage == .boolean { ordinals.append((doc, Int32(t))) }
+            var s = term
+            s.withUTF8 { addTerm($0, doc: doc, position: position) }
         }
 
         func addNumeric(_ v: Int64, doc: Int32) {

@@ -2,7 +2,7 @@
 /// by timestamp, stored blocks compressed, postings and doc values remapped to the new order.
 public enum SegmentWriter {
     /// Builds the file bytes; returns nil when the builder has no live document.
-    public static func write(_ b: SegmentBuilder) -> (bytes: [UInt8], docCount: Int, minTs: Int64, maxTs: Int64)? {
+    public static func write(_ b: SegmentBuilder) -> (bytes: [UInt8], docCount: Int, minTs: Int64, maxTs: Int64, newID: [Int32])? {
         // 1. Order: live docs by (timestamp, arrival).
         var order: [Int32] = []
         order.reserveCapacity(b.docs.count)
@@ -66,54 +66,44 @@ public enum SegmentWriter {
             dir.string(name)
             dir.u8(f.storage.rawValue)
             var flags: UInt8 = 0
-            if !f.terms.isEmpty { flags |= SegmentFormat.flagPostings; if f.positions { flags |= SegmentFormat.flagPositions } }
+            if !f.occurrences.isEmpty { flags |= SegmentFormat.flagPostings; if f.hasPositions { flags |= SegmentFormat.flagPositions } }
             if !f.numerics.isEmpty { flags |= SegmentFormat.flagNumeric }
-            if !f.ordinals.isEmpty { flags |= SegmentFormat.flagOrdinals }
+            // `_id` needs lookups, not doc values (Elasticsearch has none for it either).
+            if !f.occurrences.isEmpty && (f.storage == .keyword || f.storage == .boolean) && name != "_id" { flags |= SegmentFormat.flagOrdinals }
             dir.u8(flags)
-            // Count docs with the field after remapping.
             var present = [Bool](repeating: false, count: docCount)
+            // Ordinal of each term id in the sorted dictionary (-1: only in deleted docs).
             var ordOfTerm: [Int32] = []
+            var grouped = GroupedOccurrences()
+            let termOrder = flags & SegmentFormat.flagPostings != 0 ? f.terms.sortedIDs() : []
             if flags & SegmentFormat.flagPostings != 0 {
-                let termBytes = f.terms.map { Array($0.utf8) }
-                let termOrder = (0..<f.terms.count).sorted { termBytes[$0].lexicographicallyPrecedes(termBytes[$1]) }
+                grouped = GroupedOccurrences(f, newID: newID)
                 ordOfTerm = [Int32](repeating: -1, count: f.terms.count)
-                var dict = ByteWriter(), post = ByteWriter()
-                var prevTerm: [UInt8] = []
+                var dict = ByteWriter(), post = ByteWriter(capacity: f.occurrences.count * 2)
+                var prevTerm: ArraySlice<UInt8> = []
                 var prevOff = 0
                 var written = 0
+                var entries: [(doc: Int32, freq: Int32, posStart: Int)] = []
                 for t in termOrder {
-                    let p = f.postings[t]
-                    // Remap docs, keeping positions aligned.
-                    var entries: [(doc: Int32, freq: Int32, posStart: Int)] = []
-                    entries.reserveCapacity(p.docs.count)
-                    var posCursor = 0
-                    var isSorted = true
-                    for k in 0..<p.docs.count {
-                        let nd = newID[Int(p.docs[k])]
-                        if nd >= 0 {
-                            if let last = entries.last, last.doc > nd { isSorted = false }
-                            entries.append((nd, p.freqs[k], posCursor))
-                        }
-                        posCursor += Int(p.freqs[k])
-                    }
+                    grouped.entries(term: Int(t), into: &entries)
                     if entries.isEmpty { continue }
-                    if !isSorted { entries.sort { $0.doc < $1.doc } }
-                    ordOfTerm[t] = Int32(written)
+                    ordOfTerm[Int(t)] = Int32(written)
                     written += 1
-                    let term = termBytes[t]
+                    let term = f.terms.bytes(Int(t))
                     var shared = 0
-                    while shared < min(term.count, prevTerm.count) && term[shared] == prevTerm[shared] { shared += 1 }
-                    dict.varint(UInt64(shared)); dict.varint(UInt64(term.count - shared)); dict.append(term[shared...])
+                    let limit = min(term.count, prevTerm.count)
+                    while shared < limit && term[term.startIndex + shared] == prevTerm[prevTerm.startIndex + shared] { shared += 1 }
+                    dict.varint(UInt64(shared)); dict.varint(UInt64(term.count - shared)); dict.append(term.dropFirst(shared))
                     dict.varint(UInt64(entries.count)); dict.varint(UInt64(post.count - prevOff))
                     prevOff = post.count
                     prevTerm = term
                     var last: Int32 = 0
                     for e in entries { post.varint(UInt64(e.doc - last)); last = e.doc; present[Int(e.doc)] = true }
-                    if f.positions {
+                    if f.hasPositions {
                         for e in entries {
                             post.varint(UInt64(e.freq))
                             var lp: Int32 = 0
-                            for k in 0..<Int(e.freq) { let pos = p.positions[e.posStart + k]; post.varint(UInt64(pos - lp)); lp = pos }
+                            for k in 0..<Int(e.freq) { let p = grouped.positions[e.posStart + k]; post.varint(UInt64(UInt32(bitPattern: p - lp))); lp = p }
                         }
                     }
                 }
@@ -138,19 +128,25 @@ public enum SegmentWriter {
                 dir.u64(UInt64(off)); dir.u64(UInt64(out.count - off))
             }
             if flags & SegmentFormat.flagOrdinals != 0 {
-                var perDoc = [[Int32]](repeating: [], count: docCount)
-                for (d, t) in f.ordinals {
-                    let nd = newID[Int(d)]
-                    let o = ordOfTerm.isEmpty ? -1 : ordOfTerm[Int(t)]
-                    if nd >= 0 && o >= 0 { perDoc[Int(nd)].append(o) }
+                // Per document, its distinct ordinals ascending (CSR built from the postings).
+                var counts = [Int32](repeating: 0, count: docCount + 1)
+                var entries: [(doc: Int32, freq: Int32, posStart: Int)] = []
+                for t in 0..<f.terms.count where ordOfTerm[t] >= 0 {
+                    grouped.entries(term: t, into: &entries)
+                    for e in entries { counts[Int(e.doc) + 1] += 1 }
                 }
-                var rawCol = ByteWriter(capacity: docCount * 2)
-                for var ords in perDoc {
-                    ords.sort()
-                    var uniq: [Int32] = []
-                    for o in ords where uniq.last != o { uniq.append(o) }
-                    rawCol.varint(UInt64(uniq.count))
-                    for o in uniq { rawCol.varint(UInt64(o)) }
+                for d in 0..<docCount { counts[d + 1] += counts[d] }
+                var fill = counts
+                var ords = [Int32](repeating: 0, count: Int(counts[docCount]))
+                for t in termOrder where ordOfTerm[Int(t)] >= 0 {
+                    grouped.entries(term: Int(t), into: &entries)
+                    for e in entries { ords[Int(fill[Int(e.doc)])] = ordOfTerm[Int(t)]; fill[Int(e.doc)] += 1 }
+                }
+                var rawCol = ByteWriter(capacity: docCount * 2 + ords.count * 2)
+                for d in 0..<docCount {
+                    let s0 = Int(counts[d]), s1 = Int(counts[d + 1])
+                    rawCol.varint(UInt64(s1 - s0))
+                    for k in s0..<s1 { rawCol.varint(UInt64(ords[k])) }
                 }
                 let comp = Zstd.compress(rawCol.bytes)
                 let off = out.count
@@ -165,6 +161,55 @@ public enum SegmentWriter {
         out.u64(UInt64(dirOff)); out.u64(UInt64(dir.count))
         let crc = Checksum.crc32(out.bytes)
         out.u32(crc); out.u16(SegmentFormat.version); out.u16(0); out.u32(SegmentFormat.magic)
-        return (out.bytes, docCount, minTs, maxTs)
+        return (out.bytes, docCount, minTs, maxTs, newID)
+    }
+}
+
+/// A field's occurrences regrouped by term (counting sort), docs remapped to segment order.
+struct GroupedOccurrences {
+    var termStart: [Int] = []
+    var docs: [Int32] = []
+    var positions: [Int32] = []
+    var posOfOcc: [Int] = []
+    var hasPositions = false
+
+    init() {}
+
+    init(_ f: SegmentBuilder.FieldBuilder, newID: [Int32]) {
+        let n = f.terms.count
+        hasPositions = f.hasPositions
+        var start = [Int](repeating: 0, count: n + 1)
+        for o in f.occurrences { start[Int(o >> 32) + 1] += 1 }
+        for t in 0..<n { start[t + 1] += start[t] }
+        var fill = start
+        docs = [Int32](repeating: 0, count: f.occurrences.count)
+        if hasPositions { positions = [Int32](repeating: 0, count: f.occurrences.count) }
+        for (i, o) in f.occurrences.enumerated() {
+            let t = Int(o >> 32)
+            let slot = fill[t]
+            fill[t] += 1
+            docs[slot] = newID[Int(UInt32(truncatingIfNeeded: o))]
+            if hasPositions { positions[slot] = f.positions[i] }
+        }
+        termStart = start
+    }
+
+    /// The postings of `term`: (new doc, freq, index of its first position), ascending by doc.
+    func entries(term: Int, into out: inout [(doc: Int32, freq: Int32, posStart: Int)]) {
+        out.removeAll(keepingCapacity: true)
+        var i = termStart[term]
+        let end = termStart[term + 1]
+        var sorted = true
+        while i < end {
+            let d = docs[i]
+            var j = i + 1
+            while j < end && docs[j] == d { j += 1 }
+            if d >= 0 {
+                if let last = out.last, last.doc > d { sorted = false }
+                out.append((d, Int32(j - i), i))
+            }
+            i = j
+        }
+        if !sorted { out.sort { $0.doc < $1.doc } }
     }
 }

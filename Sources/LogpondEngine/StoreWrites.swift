@@ -60,7 +60,7 @@ extension Store {
 
     /// Makes buffered documents of `idx` searchable now.
     public func refresh(_ idx: Index) throws {
-        try idx.lock.withLock { try idx.refreshLocked(nextSegmentID: nextSegmentID) }
+        try idx.refresh(nextSegmentID: nextSegmentID)
     }
 
     /// Refreshes every index (POST /_refresh).

@@ -29,14 +29,15 @@ final class SegmentTests: XCTestCase {
         mapping.add("bytes", FieldMapping(type: .long))
         let b = SegmentBuilder()
         let fl = JSONFlattener()
+        let cache = PathCache()
         for (i, d) in docs.enumerated() {
             let src = source(d)
             try src.withUnsafeBytes { buf in
                 try fl.flatten(buf) { events, arena in
-                    let added = try DocumentIndexer.plan(events, arena!, mapping: mapping, docID: d.id)
+                    let added = try DocumentIndexer.plan(events, arena!, mapping: mapping, docID: d.id, cache: cache)
                     XCTAssertTrue(added.isEmpty)
                     let doc = b.beginDoc(id: d.id, version: 1, seq: Int64(i + 1), source: src, timestamp: SegmentFormat.noTimestamp, trackID: true)
-                    DocumentIndexer.add(events, arena!, mapping: mapping, builder: b, doc: doc)
+                    DocumentIndexer.add(events, arena!, mapping: mapping, builder: b, doc: doc, cache: cache)
                 }
             }
         }

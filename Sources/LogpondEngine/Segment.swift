@@ -114,6 +114,18 @@ public final class Segment: @unchecked Sendable {
 
     func markFlushed(path: String) { lock.withLock { self.path = path } }
 
+    /// Bytes per part of the file, largest first (for `logpond inspect` and benchmarks).
+    public var sectionSizes: [(name: String, bytes: Int)] {
+        var out: [(String, Int)] = [("_source (stored blocks)", blocks.reduce(0) { $0 + $1.compLength })]
+        for (name, f) in fields {
+            if f.dictLength > 0 { out.append(("\(name) terms (\(f.termCount))", f.dictLength)) }
+            if f.postLength > 0 { out.append(("\(name) postings", f.postLength)) }
+            if f.numLength > 0 { out.append(("\(name) numeric column", f.numLength)) }
+            if f.ordLength > 0 { out.append(("\(name) ordinal column", f.ordLength)) }
+        }
+        return out.sorted { $0.1 > $1.1 }
+    }
+
     // MARK: deletions and lifetime
 
     /// Deleted docs, as of now (a value copy: a search keeps the set it started with).

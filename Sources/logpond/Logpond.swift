@@ -17,7 +17,7 @@ struct Logpond: AsyncParsableCommand {
         elasticsearch-py at http://127.0.0.1:9200. Data lives in one folder (./data by default).
         """,
         version: LogpondVersion.string,
-        subcommands: [Serve.self, Version.self],
+        subcommands: [Serve.self, Inspect.self, Version.self],
         defaultSubcommand: nil
     )
 }
@@ -29,6 +29,31 @@ enum LogpondVersion {
 struct Version: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Print the logpond version.")
     func run() { print("logpond \(LogpondVersion.string)") }
+}
+
+struct Inspect: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check a segment file and show what its parts weigh.",
+        discussion: "Verifies magic, version and checksum; exits non-zero and says why when the file is damaged."
+    )
+    @Argument(help: "Segment files (data/indices/<uuid>/seg-*.lps).") var files: [String]
+
+    func run() throws {
+        var failed = false
+        for path in files {
+            do {
+                let seg = try Segment.open(id: 0, path: path)
+                print("\(path): ok, \(seg.docCount) docs, \(seg.byteSize) bytes, time \(DateParser.format(millis: seg.minTimestamp)) .. \(DateParser.format(millis: seg.maxTimestamp))")
+                for (name, bytes) in seg.sectionSizes {
+                    print(String(format: "  %12d  %5.1f%%  %@", bytes, 100 * Double(bytes) / Double(seg.byteSize), name))
+                }
+            } catch {
+                failed = true
+                print("\(path): \(error)")
+            }
+        }
+        if failed { throw ExitCode(1) }
+    }
 }
 
 struct Serve: AsyncParsableCommand {

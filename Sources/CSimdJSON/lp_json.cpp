@@ -118,3 +118,10 @@ extern "C" const char *lp_json_error_message(int code) {
     if (code == LP_ERR_NOT_OBJECT) return "the document is not a JSON object";
     return simdjson::error_message((simdjson::error_code)code);
 }
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+extern "C" void lp_release_free_memory(void) { malloc_trim(0); }
+#else
+extern "C" void lp_release_free_memory(void) {}
+#endif

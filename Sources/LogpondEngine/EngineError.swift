@@ -30,7 +30,7 @@ public enum EngineError: Error, CustomStringConvertible, Sendable {
             return "segment file \(p) is corrupt (\(r)); restore it from a backup or delete the index, the rest of the data is served"
         case .io(let p, let r): return "I/O error on \(p): \(r); check disk space and permissions of the data folder"
         case .catalog(let r): return "catalog error: \(r); check the data folder is writable and not used by another server"
-        case .indexClosed(let n): return "closed"
+        case .indexClosed: return "closed"
         case .tooLarge(let r): return r
         }
     }

@@ -71,8 +71,9 @@ extension Index {
             guard small.count >= Limits.mergeFactor else { return [] }
             // Same tier: within a factor of mergeFactor of the smallest.
             let base = max(small[0].byteSize, 1 << 20)
-            let tier = small.filter { $0.byteSize <= base * Limits.mergeFactor }
-            return tier.count >= Limits.mergeFactor ? Array(tier.prefix(Limits.mergeFactor)) : []
+            let tier = Array(small.filter { $0.byteSize <= base * Limits.mergeFactor }.prefix(Limits.mergeFactor))
+            let total = tier.reduce(Int64(0)) { $0 + Int64($1.byteSize) }
+            return tier.count >= Limits.mergeFactor && total <= Limits.maxMergedSegmentBytes ? tier : []
         }
     }
 

@@ -20,15 +20,16 @@ public enum Limits {
     public static let defaultRefreshIntervalMillis = 1000
     /// Flush (write in-memory segments to disk and trim the translog) once this many bytes of
     /// source are buffered in memory for all indices together: bounds memory and replay time.
-    public static let flushBufferedBytes = 64 * 1024 * 1024
+    public static let flushBufferedBytes = 32 * 1024 * 1024
     /// Flush at least this often so the translog does not grow without bound on quiet servers.
     public static let flushIntervalMillis = 30_000
     /// In-memory (refreshed, unflushed) segments per index before they are merged in memory.
     public static let maxMemorySegmentsPerIndex = 8
     /// Tiered merge policy: segments per size tier before the tier is merged into one.
     public static let mergeFactor = 10
-    /// Segments above this size are never merged by the background policy (force-merge still can).
-    public static let maxMergedSegmentBytes: Int64 = 2 * 1024 * 1024 * 1024
+    /// Segments above this size are never merged by the background policy (force-merge still
+    /// can). Merges re-index in memory for now, so this also bounds a merge's memory.
+    public static let maxMergedSegmentBytes: Int64 = 256 * 1024 * 1024
     /// Largest translog record accepted on replay; a larger length field means corruption.
     public static let maxTranslogRecordBytes = maxDocumentBytes + 64 * 1024
     /// Roll the translog to a new generation file past this size.

@@ -1,4 +1,8 @@
 import Foundation
+import CSimdJSON
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Scheduled refresh, flush and merge, on threads of their own (file I/O, fsync and
 /// compression never run on the event loop).
@@ -41,6 +45,7 @@ extension Store {
                 if c.count > 1 {
                     do { try idx.merge(c, catalog: catalog, nextSegmentID: nextSegmentID) }
                     catch { log("[logpond] merge of index [\(idx.name)] failed: \(error)") }
+                    lp_release_free_memory()
                 }
             }
         }
@@ -60,6 +65,8 @@ extension Store {
             }
             translog.trim(below: gen)
         }
+        // Flushed buffers are large and short-lived: hand the pages back to the system.
+        lp_release_free_memory()
     }
 
     /// Flush from async code, on a background thread.
@@ -80,6 +87,7 @@ extension Store {
                     for idx in indices {
                         let segs = idx.mergeCandidates(force: maxSegments)
                         if segs.count > 1 { try idx.merge(segs, catalog: self.catalog, nextSegmentID: self.nextSegmentID) }
+                        lp_release_free_memory()
                     }
                     c.resume()
                 } catch { c.resume(throwing: error) }

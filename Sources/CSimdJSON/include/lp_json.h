@@ -51,3 +51,12 @@ const char *lp_json_error_message(int code);
 }
 #endif
 #endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+/// Returns freed heap pages to the system (glibc malloc_trim); a no-op elsewhere.
+void lp_release_free_memory(void);
+#ifdef __cplusplus
+}
+#endif

@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
     ],
     targets: [
         .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd",
@@ -38,7 +39,8 @@ let package = Package(
                 dependencies: ["LogpondQuery", "LogpondEngine",
                                .product(name: "Hummingbird", package: "hummingbird"),
                                .product(name: "NIOCore", package: "swift-nio"),
-                               .product(name: "HTTPTypes", package: "swift-http-types"), "CZlib"],
+                               .product(name: "HTTPTypes", package: "swift-http-types"),
+                               .product(name: "NIOHTTPTypes", package: "swift-nio-extras"), "CZlib"],
                 path: "Sources/LogpondHTTP"),
         .executableTarget(name: "logpond",
                           dependencies: ["LogpondHTTP", "LogpondEngine",

@@ -100,3 +100,16 @@ def test_nodes_http_reports_the_address_used(server):
     assert body["_nodes"]["total"] == 1
     node = next(iter(body["nodes"].values()))
     assert node["http"]["publish_address"] == f"127.0.0.1:{server.port}"
+
+
+def test_expect_100_continue_is_answered(server, tmp_path):
+    import subprocess
+    body = tmp_path / "big.ndjson"
+    lines = []
+    for i in range(2000):
+        lines += ['{"index":{"_index":"expect"}}', json.dumps({"log": "x" * 500, "n": i})]
+    body.write_text("\n".join(lines) + "\n")
+    r = subprocess.run(["curl", "-s", "-v", "-XPOST", server.url + "/_bulk", "-H", "Content-Type: application/x-ndjson",
+                        "-H", "Expect: 100-continue", "--data-binary", "@" + str(body)], capture_output=True, text=True, timeout=60)
+    assert "< HTTP/1.1 100 Continue" in r.stderr
+    assert '"errors":false' in r.stdout

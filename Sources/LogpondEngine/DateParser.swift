@@ -3,8 +3,14 @@ import Foundation
 /// Parses the date forms Elasticsearch accepts by default (`strict_date_optional_time` and
 /// `epoch_millis`) into epoch milliseconds, without Foundation formatters on the hot path.
 public enum DateParser {
-    /// `yyyy-MM-dd['T'HH:mm[:ss[.fraction]]][Z|±HH:mm|±HHmm]`; nil when it is not such a date.
+    /// `yyyy-MM-dd['T'HH:mm[:ss[.fraction]]][Z|±HH:mm|±HHmm]` as epoch millis; nil when it is not such a date.
     public static func parseISO(_ s: UnsafeBufferPointer<UInt8>) -> Int64? {
+        guard let (sec, nanos) = parseISONanos(s) else { return nil }
+        return sec * 1000 + nanos / 1_000_000
+    }
+
+    /// The same, as epoch seconds and nanoseconds (for `date_nanos`).
+    public static func parseISONanos(_ s: UnsafeBufferPointer<UInt8>) -> (seconds: Int64, nanos: Int64)? {
         let n = s.count
         guard n >= 10 else { return nil }
         var i = 0
@@ -68,7 +74,12 @@ public enum DateParser {
         }
         let days = daysFromCivil(year: year, month: month, day: day)
         let secs = Int64(days) * 86400 + Int64(hour * 3600 + minute * 60 + second) - Int64(offsetSeconds)
-        return secs * 1000 + Int64(nanos / 1_000_000)
+        return (secs, Int64(nanos))
+    }
+
+    public static func parseISONanos(_ s: String) -> (seconds: Int64, nanos: Int64)? {
+        var s = s
+        return s.withUTF8 { parseISONanos($0) }
     }
 
     public static func parseISO(_ s: String) -> Int64? {

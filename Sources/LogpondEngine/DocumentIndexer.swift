@@ -1,4 +1,5 @@
 import CSimdJSON
+import Foundation
 import LogpondAnalysis
 
 /// Turns one JSON document into index entries: checks every field against the mapping (adding
@@ -8,18 +9,18 @@ struct DocumentIndexer {
     /// Gap between the positions of array elements, Elasticsearch's position_increment_gap.
     static let positionIncrementGap: Int32 = 100
 
-    /// Validates `source` against `mapping`; returns the fields dynamic mapping adds.
-    static func plan(_ events: UnsafeBufferPointer<lp_event>, _ arena: UnsafePointer<UInt8>, mapping: Mapping, docID: String, cache: PathCache) throws -> [(String, FieldMapping)] {
+    /// Validates the document against `mapping`; returns the fields dynamic mapping adds.
+    static func plan(_ events: UnsafeBufferPointer<lp_event>, _ arena: UnsafePointer<UInt8>, mapping: Mapping, docID: String,
+                     cache: PathCache, totalFieldsLimit: Int = Limits.totalFieldsLimit) throws -> [(String, FieldMapping)] {
         var added: [String: FieldMapping] = [:]
         var addedOrder: [String] = []
-        var disabledPrefix: String? = nil
-        func lookup(_ p: String) -> FieldMapping? { mapping[p] ?? added[p] }
+        var skipPrefix: String? = nil
         func add(_ p: String, _ f: FieldMapping) throws {
             var probe = mapping
             for k in addedOrder { probe.add(k, added[k]!) }
             if let c = probe.conflict(adding: p, as: f) { throw EngineError.mapperParsing(c) }
-            if mapping.fieldCount + added.count + f.subFields.count + 1 > Limits.totalFieldsLimit {
-                throw EngineError.illegalArgument("Limit of total fields [\(Limits.totalFieldsLimit)] has been exceeded while adding new fields [1]")
+            if mapping.fieldCount + added.count + added.values.reduce(0, { $0 + $1.subFields.count }) + f.subFields.count + 1 > totalFieldsLimit {
+                throw EngineError.illegalArgument("Limit of total fields [\(totalFieldsLimit)] has been exceeded while adding new fields [\(1 + f.subFields.count)]")
             }
             added[p] = f
             addedOrder.append(p)
@@ -27,13 +28,18 @@ struct DocumentIndexer {
         for (i, e) in events.enumerated() {
             guard e.path_len > 0 else { continue }
             let kind = FlatEvent.Kind(rawValue: e.kind)!
-            if kind == .array || kind == .null { continue }
+            if kind == .array { continue }
             let entry = cache.resolve(i, e, arena, mapping)
+            if entry.disabled { continue }
             let path = entry.path
-            if let d = disabledPrefix, path.hasPrefix(d) { continue }
+            if let d = skipPrefix {
+                if path.hasPrefix(d) { continue }
+                skipPrefix = nil
+            }
             if Int(e.depth) > Limits.mappingDepthLimit {
                 throw EngineError.illegalArgument("The depth of the field has exceeded the allowed limit of [\(Limits.mappingDepthLimit)].")
             }
+            if kind == .null && (entry.mapping != nil || added[path] != nil) { continue }
             if let f = entry.mapping ?? added[path] {
                 if (kind == .object) != (f.type == .object) {
                     if kind == .object {
@@ -41,40 +47,74 @@ struct DocumentIndexer {
                     }
                     throw EngineError.mapperParsing("object mapping for [\(path)] tried to parse field [\(path)] as object, but found a concrete value")
                 }
+                if kind == .object && !f.enabled { skipPrefix = path + "." }
                 if kind != .object { try validate(e, arena, f, path: path, docID: docID) }
                 continue
             }
-            switch mapping.dynamic {
+            if kind == .null { continue }   // a null never adds a mapping
+            var dyn = mapping.dynamicSetting(for: path)
+            if let parent = path.lastIndex(of: ".").map({ String(path[..<$0]) }), let a = added[parent]?.dynamic { dyn = a }
+            switch dyn {
             case "strict":
-                throw EngineError.mapperParsing("mapping set to strict, dynamic introduction of [\(path)] within [_doc] is not allowed")
+                let parent = path.lastIndex(of: ".").map { String(path[..<$0]) } ?? "_doc"
+                throw EngineError.mapperParsing("[strict_dynamic_mapping_exception] mapping set to strict, dynamic introduction of [\(path.split(separator: ".").last!)] within [\(parent)] is not allowed")
             case "false":
-                if kind == .object { disabledPrefix = path + "." }
+                if kind == .object { skipPrefix = path + "." }
                 continue
             default: break
             }
-            try add(path, dynamicMapping(e, arena, kind, mapping))
+            let f = try dynamicMapping(e, arena, kind, mapping, path: path)
+            try add(path, f)
+            if f.type == .object && !f.enabled { skipPrefix = path + "." }
         }
         return addedOrder.map { ($0, added[$0]!) }
     }
 
-    static func dynamicMapping(_ e: lp_event, _ arena: UnsafePointer<UInt8>, _ kind: FlatEvent.Kind, _ m: Mapping) -> FieldMapping {
+    /// Elasticsearch's name for the JSON type of a new field, as dynamic templates match it.
+    static func jsonType(_ e: lp_event, _ arena: UnsafePointer<UInt8>, _ kind: FlatEvent.Kind, _ m: Mapping) -> (String, FieldMapping) {
         switch kind {
-        case .object: return FieldMapping(type: .object)
-        case .int: return FieldMapping(type: .long)
-        case .uint, .double: return FieldMapping(type: .float)
-        case .true, .false: return FieldMapping(type: .boolean)
-        case .string:
+        case .object: return ("object", FieldMapping(type: .object))
+        case .int: return ("long", FieldMapping(type: .long))
+        case .uint, .double: return ("double", FieldMapping(type: .float))
+        case .true, .false: return ("boolean", FieldMapping(type: .boolean))
+        default:
             let s = e.string(arena)
-            if m.dateDetection, s.count >= 10, s[4] == UInt8(ascii: "-") || s[4] == UInt8(ascii: "/"), DateParser.parseISO(s) != nil || slashDate(s) != nil {
-                return FieldMapping(type: .date)
+            if m.dateDetection && looksLikeDate(s, m) { return ("date", FieldMapping(type: .date)) }
+            if m.numericDetection {
+                let str = String(decoding: s, as: UTF8.self)
+                if Int64(str) != nil { return ("long", FieldMapping(type: .long)) }
+                if Double(str) != nil { return ("double", FieldMapping(type: .float)) }
             }
-            if m.numericDetection, let str = Optional(String(decoding: s, as: UTF8.self)) {
-                if Int64(str) != nil { return FieldMapping(type: .long) }
-                if Double(str) != nil { return FieldMapping(type: .float) }
-            }
-            return .dynamicString
-        default: return .dynamicString
+            return ("string", .dynamicString)
         }
+    }
+
+    static func looksLikeDate(_ s: UnsafeBufferPointer<UInt8>, _ m: Mapping) -> Bool {
+        if !m.dynamicDateFormats.isEmpty {
+            return m.dynamicDateFormats.contains { DateFormats.compile($0)?.parse(s) != nil }
+        }
+        guard s.count >= 10, s[4] == UInt8(ascii: "-") || s[4] == UInt8(ascii: "/") else { return false }
+        return DateParser.parseISONanos(s) != nil || slashDate(s) != nil
+    }
+
+    static func dynamicMapping(_ e: lp_event, _ arena: UnsafePointer<UInt8>, _ kind: FlatEvent.Kind, _ m: Mapping, path: String) throws -> FieldMapping {
+        let (jt, def) = jsonType(e, arena, kind, m)
+        for t in m.dynamicTemplates where t.matches(path: path, jsonType: jt) {
+            var body = t.resolvedMapping(path: path, jsonType: jt)
+            if kind == .object {
+                var obj = FieldMapping(type: .object)
+                if let en = body["enabled"] { obj.enabled = MappingJSON.boolValue(en) ?? true }
+                if let dy = body["dynamic"] { obj.dynamic = MappingJSON.dynamicValue(dy) }
+                return obj
+            }
+            if body["type"] == nil {
+                body["type"] = jt == "string" ? "text" : jt == "double" ? "float" : jt
+            }
+            var f = try MappingJSON.parseField(body, name: path)
+            if jt == "string", body["fields"] == nil, (body["type"] as? String) == nil { f.subFields = def.subFields }
+            return f
+        }
+        return def
     }
 
     /// `yyyy/MM/dd HH:mm:ss` or `yyyy/MM/dd`, Elasticsearch's second dynamic date format.
@@ -88,17 +128,21 @@ struct DocumentIndexer {
 
     static func validate(_ e: lp_event, _ arena: UnsafePointer<UInt8>, _ f: FieldMapping, path: String, docID: String) throws {
         let kind = FlatEvent.Kind(rawValue: e.kind)!
+        let bad: Bool
         switch f.type.storage {
-        case .integer, .floating, .date, .boolean:
-            if convert(e, arena, f) == nil {
-                let preview = kind == .string ? EngineError.clip(String(decoding: e.string(arena), as: UTF8.self), max: 64) : "\(e.d)"
-                throw EngineError.mapperParsing("failed to parse field [\(path)] of type [\(f.type.rawValue)] in document with id '\(EngineError.clip(docID, max: 64))'. Preview of field's value: '\(preview)'")
-            }
-        default: break
+        case .integer, .floating, .date, .boolean: bad = convert(e, arena, f) == nil
+        case .keyword where f.type == .ip: bad = kind != .string || IPAddress.term(String(decoding: e.string(arena), as: UTF8.self)) == nil
+        default: bad = false
+        }
+        if bad {
+            let preview = kind == .string ? EngineError.clip(String(decoding: e.string(arena), as: UTF8.self), max: 64) : scalarString(e, arena)
+            let what = f.type == .ip ? "'\(preview)' is not an IP string literal." : "Preview of field's value: '\(preview)'"
+            throw EngineError.mapperParsing("failed to parse field [\(path)] of type [\(f.type.rawValue)] in document with id '\(EngineError.clip(docID, max: 64))'. \(what)")
         }
     }
 
-    /// The doc value of a leaf for numeric, date and boolean fields.
+    /// The doc value of a leaf for numeric, date and boolean fields (dates in the field's unit:
+    /// millis for `date`, nanos for `date_nanos`).
     static func convert(_ e: lp_event, _ arena: UnsafePointer<UInt8>, _ f: FieldMapping) -> Int64? {
         let kind = FlatEvent.Kind(rawValue: e.kind)!
         switch f.type.storage {
@@ -126,19 +170,19 @@ struct DocumentIndexer {
             guard d.isFinite else { return nil }
             return Int64(bitPattern: d.bitPattern)
         case .date:
+            let formats = f.format.flatMap { DateFormats.compile($0) } ?? .standard
+            let parsed: (seconds: Int64, nanos: Int64)?
             switch kind {
-            case .int: return e.i
-            case .double, .uint: return e.d.isFinite ? Int64(e.d) : nil
-            case .string:
-                let s = e.string(arena)
-                if let v = DateParser.parseISO(s) { return v }
-                if let v = slashDate(s) { return v }
-                if f.format?.contains("epoch") ?? true, let v = Int64(String(decoding: s, as: UTF8.self)) {
-                    return f.format?.contains("epoch_second") == true && f.format?.contains("epoch_millis") != true ? v * 1000 : v
-                }
-                return nil
-            default: return nil
+            case .int, .uint, .double: parsed = formats.parse(number: e.d)
+            case .string: parsed = formats.parse(e.string(arena)) ?? (f.format == nil ? slashDate(e.string(arena)).map { (DateFormats.floorDiv($0, 1000), DateFormats.floorMod($0, 1000) * 1_000_000) } : nil)
+            default: parsed = nil
             }
+            guard let (sec, nanos) = parsed else { return nil }
+            if f.type == .dateNanos {
+                guard sec >= 0, sec < 9_223_372_036 else { return nil }   // date_nanos covers 1970..2262
+                return sec * 1_000_000_000 + nanos
+            }
+            return sec * 1000 + nanos / 1_000_000
         case .boolean:
             switch kind {
             case .true: return 1
@@ -153,23 +197,45 @@ struct DocumentIndexer {
     }
 
     /// Adds a validated document's fields to the builder.
-    static func add(_ events: UnsafeBufferPointer<lp_event>, _ arena: UnsafePointer<UInt8>, mapping: Mapping, builder: SegmentBuilder, doc: Int32, cache: PathCache) {
+    static func add(_ events: UnsafeBufferPointer<lp_event>, _ arena: UnsafePointer<UInt8>, mapping: Mapping, builder: SegmentBuilder, doc: Int32,
+                    cache: PathCache, analysis: AnalysisRegistry = .builtIn) {
         for (i, e) in events.enumerated() {
             guard e.path_len > 0 else { continue }
             let kind = FlatEvent.Kind(rawValue: e.kind)!
-            if kind == .array || kind == .null || kind == .object { continue }
+            if kind == .array || kind == .object { continue }
             let entry = cache.resolve(i, e, arena, mapping)
+            if entry.disabled { continue }
             for t in entry.targets.indices {
                 let target = entry.targets[t]
-                guard let storage = fieldStorage(e, target.mapping) else { continue }
+                if kind == .null {
+                    guard let nv = target.mapping.nullValue else { continue }
+                    var copy = nv
+                    copy.withUTF8 { buf in
+                        var ne = e
+                        ne.kind = FlatEvent.Kind.string.rawValue
+                        addNull(ne, buf, target.mapping, path: target.path, i: i, t: t, cache: cache, builder: builder, doc: doc, analysis: analysis)
+                    }
+                    continue
+                }
+                guard let storage = fieldStorage(target.mapping) else { continue }
                 let fb = cache.field(i, t, builder, storage)
-                addValue(e, arena, target.mapping, path: target.path, field: fb, builder: builder, doc: doc)
+                addValue(e, arena, target.mapping, path: target.path, field: fb, builder: builder, doc: doc, analysis: analysis)
             }
         }
     }
 
+    /// Indexes a field's `null_value` in place of a JSON null.
+    static func addNull(_ e: lp_event, _ value: UnsafeBufferPointer<UInt8>, _ f: FieldMapping, path: String, i: Int, t: Int, cache: PathCache,
+                        builder: SegmentBuilder, doc: Int32, analysis: AnalysisRegistry) {
+        guard let storage = fieldStorage(f), let base = value.baseAddress else { return }
+        var ne = e
+        ne.str_off = 0
+        ne.str_len = UInt32(value.count)
+        addValue(ne, base, f, path: path, field: cache.field(i, t, builder, storage), builder: builder, doc: doc, analysis: analysis)
+    }
+
     /// The builder storage a value goes to, or nil when the value is not indexed at all.
-    @inline(__always) static func fieldStorage(_ e: lp_event, _ f: FieldMapping) -> FieldType.Storage? {
+    @inline(__always) static func fieldStorage(_ f: FieldMapping) -> FieldType.Storage? {
         switch f.type.storage {
         case .text: return f.index ? .text : nil
         case .object: return nil
@@ -178,30 +244,39 @@ struct DocumentIndexer {
     }
 
     static func addValue(_ e: lp_event, _ arena: UnsafePointer<UInt8>, _ f: FieldMapping, path: String, field fb: SegmentBuilder.FieldBuilder,
-                         builder: SegmentBuilder, doc: Int32) {
+                         builder: SegmentBuilder, doc: Int32, analysis: AnalysisRegistry) {
         let kind = FlatEvent.Kind(rawValue: e.kind)!
         switch f.type.storage {
         case .text:
-            guard f.index, kind == .string || kind == .int || kind == .double || kind == .true || kind == .false else { return }
+            guard f.index, kind == .string || kind == .int || kind == .double || kind == .uint || kind == .true || kind == .false else { return }
             // A second value of the same field in one document (array, repeated key) continues
             // after position_increment_gap.
             let base = fb.nextPositionDoc == doc ? fb.nextPosition : 0
             var last: Int32 = base - 1
-            let analyzer = f.analyzer.flatMap { Analyzers.named($0) } ?? Analyzers.standard
+            let analyzer = f.analyzer.flatMap { analysis.analyzer($0) } ?? Analyzers.standard
             let emit: (UnsafeBufferPointer<UInt8>, Int32, Int32, Int32) -> Void = { tok, pos, _, _ in
                 fb.addTerm(tok, doc: doc, position: base + pos)
                 last = base + pos
             }
             if kind == .string { analyzer.analyze(e.string(arena), emit: emit) }
-            else { var s = Array(scalarString(e, arena).utf8); s.withUnsafeBufferPointer { analyzer.analyze($0, emit: emit) } }
+            else { let s = Array(scalarString(e, arena).utf8); s.withUnsafeBufferPointer { analyzer.analyze($0, emit: emit) } }
             fb.nextPositionDoc = doc
             fb.nextPosition = last + 1 + positionIncrementGap
         case .keyword:
+            if f.type == .ip {
+                guard kind == .string, let term = IPAddress.term(String(decoding: e.string(arena), as: UTF8.self)) else { return }
+                fb.addTerm(term, doc: doc, position: 0)
+                return
+            }
             switch kind {
             case .string:
                 let b = e.string(arena)
                 if let ia = f.ignoreAbove, b.count > ia, characterCount(b) > ia { return }
-                fb.addTerm(b, doc: doc, position: 0)
+                if let n = f.normalizer {
+                    fb.addTerm(analysis.normalize(String(decoding: b, as: UTF8.self), with: n), doc: doc, position: 0)
+                } else {
+                    fb.addTerm(b, doc: doc, position: 0)
+                }
             case .int, .uint, .double, .true, .false:
                 let s = scalarString(e, arena)
                 if let ia = f.ignoreAbove, s.count > ia { return }
@@ -212,7 +287,9 @@ struct DocumentIndexer {
             guard let v = convert(e, arena, f) else { return }
             fb.addNumeric(v, doc: doc)
             if f.type.storage == .boolean { fb.addTerm(v == 1 ? "true" : "false", doc: doc, position: 0) }
-            if path == SegmentFormat.timestampField && f.type.storage == .date { builder.setTimestamp(doc, v) }
+            if path == SegmentFormat.timestampField && f.type.storage == .date {
+                builder.setTimestamp(doc, f.type == .dateNanos ? DateFormats.floorDiv(v, 1_000_000) : v)
+            }
         case .object: return
         }
     }

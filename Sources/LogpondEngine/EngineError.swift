@@ -14,6 +14,8 @@ public enum EngineError: Error, CustomStringConvertible, Sendable {
     case catalog(String)
     case indexClosed(String)
     case tooLarge(String)
+    case invalidTemplateName(String)
+    case templateMissing(legacy: Bool, reason: String)
 
     public var description: String {
         switch self {
@@ -32,6 +34,8 @@ public enum EngineError: Error, CustomStringConvertible, Sendable {
         case .catalog(let r): return "catalog error: \(r); check the data folder is writable and not used by another server"
         case .indexClosed: return "closed"
         case .tooLarge(let r): return r
+        case .invalidTemplateName(let n): return "template name [\(Self.clip(n))] must not be empty and must not contain a space, ',' or '*'"
+        case .templateMissing(_, let r): return r
         }
     }
 

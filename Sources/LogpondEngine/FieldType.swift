@@ -39,6 +39,16 @@ public struct FieldMapping: Sendable, Equatable {
     public var ignoreAbove: Int? = nil
     public var analyzer: String? = nil
     public var format: String? = nil
+    public var searchAnalyzer: String? = nil
+    public var normalizer: String? = nil
+    /// `null_value`: what a JSON null indexes as (keyword, numbers, dates, booleans).
+    public var nullValue: String? = nil
+    /// `scaling_factor` of scaled_float (values are kept as doubles; the factor is reported).
+    public var scalingFactor: Double? = nil
+    /// Objects: `enabled: false` keeps the subtree in `_source` only.
+    public var enabled = true
+    /// Objects: `dynamic` for fields below this object (nil: inherit).
+    public var dynamic: String? = nil
     /// Multi-fields (`fields`), e.g. `keyword` under a dynamic text field.
     public var subFields: [String: FieldMapping] = [:]
 

@@ -1,11 +1,13 @@
 import Foundation
 import CSimdJSON
+import LogpondAnalysis
 
 /// A consistent view of an index for one search: its segments and their deletions as of now.
 public struct IndexSnapshot: @unchecked Sendable {
     public var name: String
     public var uuid: String
     public var mapping: Mapping
+    public var analysis: AnalysisRegistry
     public var segments: [(segment: Segment, deletes: Bitset?)]
     /// Segment files that could not be opened: the search reports them as shard failures.
     public var failures: [String] = []
@@ -48,12 +50,20 @@ public final class Index: @unchecked Sendable {
     var lastSearchNanos: UInt64 = 0
     private let flattener = JSONFlattener()
     private let pathCache = PathCache()
+    /// Analyzers and normalizers from the index settings.
+    public let analysis: AnalysisRegistry
+    /// index.mapping.total_fields.limit
+    let totalFieldsLimit: Int
 
-    init(record: IndexRecord, dir: String, mapping: Mapping) {
+    init(record: IndexRecord, dir: String, mapping: Mapping) throws {
         uuid = record.uuid; name = record.name; creationDate = record.creationDate
         settingsJSON = record.settings; state = record.state
         self.dir = dir; self.mapping = mapping
         flushedSeq = record.flushedSeq; maxSeq = record.flushedSeq
+        let settings = IndexSettings(json: record.settings)
+        do { analysis = try AnalysisRegistry(settings: settings.raw) }
+        catch { throw EngineError.illegalArgument("\(error)") }
+        totalFieldsLimit = settings.int("mapping.total_fields.limit") ?? Limits.totalFieldsLimit
     }
 
     // MARK: writes
@@ -102,14 +112,14 @@ public final class Index: @unchecked Sendable {
         try source.withUnsafeBytes { buf in
             try flattener.flatten(buf) { events, arena in
                 guard let arena else { return }
-                let added = try DocumentIndexer.plan(events, arena, mapping: mapping, docID: id, cache: pathCache)
+                let added = try DocumentIndexer.plan(events, arena, mapping: mapping, docID: id, cache: pathCache, totalFieldsLimit: totalFieldsLimit)
                 if !added.isEmpty {
                     for (p, f) in added { mapping.add(p, f) }
                     mappingDirty = true
                     pathCache.reset()
                 }
                 let doc = builder.beginDoc(id: id, version: version, seq: seq, source: source, timestamp: SegmentFormat.noTimestamp, trackID: true)
-                DocumentIndexer.add(events, arena, mapping: mapping, builder: builder, doc: doc, cache: pathCache)
+                DocumentIndexer.add(events, arena, mapping: mapping, builder: builder, doc: doc, cache: pathCache, analysis: analysis)
             }
         }
         if let e = existing { remove(e.loc) }
@@ -203,7 +213,7 @@ public final class Index: @unchecked Sendable {
         lock.withLock {
             if markSearched { lastSearchNanos = DispatchTime.now().uptimeNanoseconds }
             let segs = (diskSegments + memSegments).map { ($0, $0.deletes) }
-            return IndexSnapshot(name: name, uuid: uuid, mapping: mapping, segments: segs, failures: brokenSegments)
+            return IndexSnapshot(name: name, uuid: uuid, mapping: mapping, analysis: analysis, segments: segs, failures: brokenSegments)
         }
     }
 

@@ -90,7 +90,7 @@ extension Index {
                 try doc.source.withUnsafeBytes { buf in
                     try fl.flatten(buf) { events, arena in
                         let nd = b.beginDoc(id: doc.id, version: doc.version, seq: doc.seq, source: doc.source, timestamp: SegmentFormat.noTimestamp, trackID: false)
-                        if let arena { DocumentIndexer.add(events, arena, mapping: m, builder: b, doc: nd, cache: cache) }
+                        if let arena { DocumentIndexer.add(events, arena, mapping: m, builder: b, doc: nd, cache: cache, analysis: analysis) }
                     }
                 }
             }

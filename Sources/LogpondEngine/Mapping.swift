@@ -8,6 +8,10 @@ public struct Mapping: Sendable, Equatable {
     public var dynamic: String = "true"
     public var dateDetection = true
     public var numericDetection = false
+    /// `dynamic_templates`, in order; the first that matches a new field decides its mapping.
+    public var dynamicTemplates: [DynamicTemplate] = []
+    /// `dynamic_date_formats` (Elasticsearch's default when empty).
+    public var dynamicDateFormats: [String] = []
 
     public init() {}
 
@@ -57,6 +61,9 @@ public struct Mapping: Sendable, Equatable {
         return nil
     }
 
+    /// Removes every field (used when a mapping is rebuilt from templates).
+    public mutating func removeAll() { fields.removeAll() }
+
     /// Adds a field and the objects above it.
     public mutating func add(_ path: String, _ mapping: FieldMapping) {
         var idx = path.startIndex
@@ -66,6 +73,43 @@ public struct Mapping: Sendable, Equatable {
             idx = path.index(after: dot)
         }
         fields[path] = mapping
+    }
+
+    /// The `dynamic` setting in force for a new field at `path`: the nearest object's, else the root's.
+    public func dynamicSetting(for path: String) -> String {
+        var p = Substring(path)
+        while let dot = p.lastIndex(of: ".") {
+            p = p[..<dot]
+            if let d = fields[String(p)]?.dynamic { return d }
+        }
+        return dynamic
+    }
+
+    /// Whether `path` lies under an object with `enabled: false`.
+    public func isDisabled(_ path: String) -> Bool {
+        var p = Substring(path)
+        if fields[path]?.enabled == false { return true }
+        while let dot = p.lastIndex(of: ".") {
+            p = p[..<dot]
+            if fields[String(p)]?.enabled == false { return true }
+        }
+        return false
+    }
+
+    /// Lays a template's mapping over this one: its fields replace same-named ones (templates
+    /// applied later win, as Elasticsearch merges them).
+    public mutating func overlay(_ other: Mapping) throws {
+        for (p, f) in other.fields.sorted(by: { $0.key < $1.key }) {
+            if let existing = fields[p], (existing.type == .object) != (f.type == .object) {
+                throw EngineError.illegalArgument("can't merge a non object mapping [\(p)] with an object mapping")
+            }
+            add(p, f)
+        }
+        if other.dynamic != "true" { dynamic = other.dynamic }
+        if !other.dateDetection { dateDetection = false }
+        if other.numericDetection { numericDetection = true }
+        if !other.dynamicTemplates.isEmpty { dynamicTemplates = other.dynamicTemplates + dynamicTemplates.filter { t in !other.dynamicTemplates.contains { $0.name == t.name } } }
+        if !other.dynamicDateFormats.isEmpty { dynamicDateFormats = other.dynamicDateFormats }
     }
 
     /// Merges another mapping in (PUT mapping / templates); a changed type is an error.
@@ -82,5 +126,7 @@ public struct Mapping: Sendable, Equatable {
         dynamic = other.dynamic
         dateDetection = other.dateDetection
         numericDetection = other.numericDetection
+        if !other.dynamicTemplates.isEmpty { dynamicTemplates = other.dynamicTemplates }
+        if !other.dynamicDateFormats.isEmpty { dynamicDateFormats = other.dynamicDateFormats }
     }
 }

@@ -16,6 +16,8 @@ final class PathCache {
         var bytes: [UInt8]
         var path: String
         var mapping: FieldMapping?
+        /// Under an object with `enabled: false`: kept in `_source` only.
+        var disabled: Bool
         /// The field itself and its multi-fields, with their builder fields once resolved.
         var targets: [Target]
     }
@@ -42,9 +44,9 @@ final class PathCache {
             targets.append(Target(mapping: m, path: path, field: nil))
             for (sub, sm) in m.subFields.sorted(by: { $0.key < $1.key }) { targets.append(Target(mapping: sm, path: path + "." + sub, field: nil)) }
         }
-        let entry = Entry(bytes: Array(p), path: path, mapping: m, targets: targets)
+        let entry = Entry(bytes: Array(p), path: path, mapping: m, disabled: mapping.isDisabled(path), targets: targets)
         if i < entries.count { entries[i] = entry } else {
-            while entries.count < i { entries.append(Entry(bytes: [0xFF, 0xFF], path: "", mapping: nil, targets: [])) }
+            while entries.count < i { entries.append(Entry(bytes: [0xFF, 0xFF], path: "", mapping: nil, disabled: false, targets: [])) }
             entries.append(entry)
         }
         return entry

@@ -21,8 +21,8 @@ public struct StoreOptions: Sendable {
     public var refreshIntervalMillis = Limits.defaultRefreshIntervalMillis
     public var flushIntervalMillis = Limits.flushIntervalMillis
     public var flushBufferedBytes = Limits.flushBufferedBytes
-    /// Hook for creating an index's initial mapping (templates), given its name.
-    public var initialMapping: (@Sendable (String) -> (mapping: Mapping, settings: String))?
+    /// Install the templates in `mappings/` (ShippedTemplates) when the data folder is new.
+    public var installShippedTemplates = true
     public init(dataPath: String) { self.dataPath = dataPath }
 }
 
@@ -30,6 +30,7 @@ public struct StoreOptions: Sendable {
 public final class Store: @unchecked Sendable {
     public let options: StoreOptions
     public let catalog: Catalog
+    public let templates: TemplateStore
     var translog: Translog!
     private let lock = NSLock()
     private var byName: [String: Index] = [:]
@@ -50,6 +51,16 @@ public final class Store: @unchecked Sendable {
         let fm = FileManager.default
         try fm.createDirectory(atPath: options.dataPath + "/" + FileNames.indicesDir, withIntermediateDirectories: true)
         catalog = try Catalog(path: options.dataPath + "/" + FileNames.catalog)
+        templates = try TemplateStore(catalog: catalog)
+        if try catalog.meta("shipped_templates_installed") == nil {
+            if options.installShippedTemplates {
+                for t in ShippedTemplates.all where !templates.exists(.legacy, t.name) {
+                    let body = try JSONSerialization.jsonObject(with: Data(t.body.utf8)) as? [String: Any] ?? [:]
+                    try templates.put(.legacy, t.name, body)
+                }
+            }
+            try catalog.setMeta("shipped_templates_installed", options.installShippedTemplates ? "true" : "skipped")
+        }
         try open()
     }
 
@@ -60,7 +71,7 @@ public final class Store: @unchecked Sendable {
         nextSegment = try catalog.maxSegmentID() + 1
         var byUUID: [String: Index] = [:]
         for rec in try catalog.indices() {
-            let idx = Index(record: rec, dir: indicesDir + "/" + rec.uuid, mapping: try Self.parseStoredMapping(rec.mapping))
+            let idx = try Index(record: rec, dir: indicesDir + "/" + rec.uuid, mapping: try Self.parseStoredMapping(rec.mapping))
             for s in try catalog.segments(indexUUID: rec.uuid) {
                 let path = idx.dir + "/" + s.file
                 do {
@@ -140,19 +151,20 @@ public final class Store: @unchecked Sendable {
                 if failIfExists { throw EngineError.indexAlreadyExists(name) }
                 return existing
             }
-            var mapping = Mapping()
-            var settingsJSON = settings ?? "{}"
-            if let hook = options.initialMapping {
-                let t = hook(name)
-                mapping = t.mapping
-                if settings == nil { settingsJSON = t.settings }
+            let resolved = try templates.resolve(index: name)
+            var mapping = resolved.mapping
+            var flat = resolved.settings
+            if let s = settings, let obj = try? JSONSerialization.jsonObject(with: Data(s.utf8)) as? [String: Any] {
+                flat.merge(TemplateStore.flatSettings(obj)) { $1 }
             }
-            if let e = explicit { try mapping.merge(e) }
+            let settingsJSON = String(decoding: try JSONSerialization.data(withJSONObject: flat, options: [.sortedKeys]), as: UTF8.self)
+            if let e = explicit { try mapping.overlay(e) }
             let rec = IndexRecord(uuid: Self.newUUID(), name: name, creationDate: Int64(Date().timeIntervalSince1970 * 1000), state: "open",
                                   settings: settingsJSON, mapping: Index.mappingString(mapping), flushedSeq: 0)
+            // Build the index first: bad analysis settings fail here, before anything is stored.
+            let idx = try Index(record: rec, dir: indicesDir + "/" + rec.uuid, mapping: mapping)
             try FileManager.default.createDirectory(atPath: indicesDir + "/" + rec.uuid, withIntermediateDirectories: true)
             try catalog.insertIndex(rec)
-            let idx = Index(record: rec, dir: indicesDir + "/" + rec.uuid, mapping: mapping)
             byName[name] = idx
             return idx
         }

@@ -83,7 +83,20 @@ struct API: Sendable {
         if last == "_refresh" && s.count <= 2 { return try refresh(targets: s.count == 2 ? s[0] : "_all") }
         if last == "_flush" && s.count <= 2 { return try await flush(targets: s.count == 2 ? s[0] : "_all") }
         if last == "_forcemerge" && s.count <= 2 { return try await forceMerge(targets: s.count == 2 ? s[0] : "_all", params: p) }
+        if last == "_analyze" && s.count <= 2 {
+            guard m == .get || m == .post else { throw methodNotAllowed("GET, POST") }
+            return try analyze(index: s.count == 2 ? s[0] : nil, body: try await body(), params: p)
+        }
+        if last == "_field_caps" && s.count <= 2 {
+            guard m == .get || m == .post else { throw methodNotAllowed("GET, POST") }
+            return try fieldCaps(targets: s.count == 2 ? s[0] : "_all", params: p, body: try await body())
+        }
+        let templateKinds: [String: TemplateStore.Kind] = ["_template": .legacy, "_index_template": .index, "_component_template": .component]
+        if let kind = templateKinds[s[0]], s.count <= 2 {
+            return try await templateRoute(kind, name: s.count == 2 ? s[1] : nil, method: m, body: body, params: p)
+        }
         switch s[0] {
+        case "_mapping" where s.count == 3 && s[1] == "field": return try getFieldMapping(targets: "_all", fields: s[2])
         case "_cluster" where s.count >= 2 && s[1] == "health": return clusterHealth()
         case "_cat": return try cat(Array(s.dropFirst()), params: p)
         case "_nodes": return nodes(req)
@@ -102,6 +115,7 @@ struct API: Sendable {
         }
         switch s[1] {
         case "_mapping":
+            if s.count == 4 && s[2] == "field" { return try getFieldMapping(targets: index, fields: s[3]) }
             if m == .put || m == .post { return try putMapping(index, body: try await body()) }
             return try getMapping(targets: index)
         case "_doc", "_create":

@@ -34,7 +34,7 @@ public struct Searcher {
         var total = 0
         for s in snaps {
             for (seg, dels) in s.segments {
-                let sq = SegmentQuery(segment: seg, mapping: s.mapping)
+                let sq = SegmentQuery(segment: seg, mapping: s.mapping, analysis: s.analysis)
                 if sq.excludedByTime(q) { continue }
                 let docs = try sq.docs(q)
                 total += dels.map { d in docs.reduce(0) { $0 + (d.contains(Int($1)) ? 0 : 1) } } ?? docs.count
@@ -63,7 +63,7 @@ public struct Searcher {
         }
         for (si, s) in snaps.enumerated() {
             for (gi, (seg, dels)) in s.segments.enumerated() {
-                let sq = SegmentQuery(segment: seg, mapping: s.mapping)
+                let sq = SegmentQuery(segment: seg, mapping: s.mapping, analysis: s.analysis)
                 if sq.excludedByTime(r.query) { continue }
                 var docs = try sq.docs(r.query)
                 if let d = dels { docs = docs.filter { !d.contains(Int($0)) } }

@@ -1,11 +1,20 @@
 import LogpondEngine
 import LogpondAnalysis
+import Foundation
 
 /// Evaluates a query against one segment, producing the matching doc ids (deletions not yet
 /// applied). Term-level and full-text clauses read postings; numbers and dates read columns.
 struct SegmentQuery {
     let segment: Segment
     let mapping: Mapping
+    var analysis: AnalysisRegistry = .builtIn
+
+    /// Elasticsearch refuses queries on fields mapped with `index: false`.
+    func searchable(_ field: String, _ fm: FieldMapping) throws {
+        if !fm.index && fm.type.storage != .object {
+            throw QueryError.illegal("Cannot search on field [\(field)] since it is not indexed.")
+        }
+    }
 
     func docs(_ q: Query) throws -> [Int32] {
         switch q {
@@ -22,7 +31,8 @@ struct SegmentQuery {
         case .match(let field, let text, let and):
             guard let fm = mapping.resolve(field) else { return [] }
             if fm.type.storage != .text { return try termDocs(field, .string(text), caseInsensitive: false) }
-            let analyzer = fm.analyzer.flatMap { Analyzers.named($0) } ?? Analyzers.standard
+            try searchable(field, fm)
+            let analyzer = (fm.searchAnalyzer ?? fm.analyzer).flatMap { analysis.analyzer($0) } ?? Analyzers.standard
             let toks = analyzer.tokens(text)
             if toks.isEmpty { return [] }
             guard let dict = try segment.dictionary(field) else { return [] }
@@ -73,10 +83,22 @@ struct SegmentQuery {
         let field = field == "_id" ? "_id" : field
         let fm = field == "_id" ? FieldMapping(type: .keyword) : mapping.resolve(field)
         guard let fm else { return [] }
+        try searchable(field, fm)
+        if fm.type == .ip {
+            guard let dict = try segment.dictionary(field) else { return [] }
+            let s = value.stringValue
+            if s.contains("/") {
+                guard let (lo, hi) = IPAddress.cidrRange(s) else { throw QueryError("query_shard_exception", "'\(EngineError.clip(s, max: 64))' is not an IP string literal.") }
+                return try rangeTerms(dict, lo: Array(lo.utf8), hi: Array(hi.utf8), field: field)
+            }
+            guard let t = IPAddress.term(s) else { throw QueryError("query_shard_exception", "'\(EngineError.clip(s, max: 64))' is not an IP string literal.") }
+            return try dict.find(t).map { try dict.docs($0) } ?? []
+        }
         switch fm.type.storage {
         case .text, .keyword, .boolean:
             guard let dict = try segment.dictionary(field) else { return [] }
             var s = value.stringValue
+            if let n = fm.normalizer { s = analysis.normalize(s, with: n) }
             if fm.type.storage == .boolean { s = (s == "true" || s == "1") ? "true" : "false" }
             if caseInsensitive {
                 let lower = s.lowercased()
@@ -86,7 +108,14 @@ struct SegmentQuery {
             }
             guard let o = dict.find(s) else { return [] }
             return try dict.docs(o)
-        case .integer, .floating, .date:
+        case .integer, .date:
+            let lo = try exactBound(value, fm, roundUp: false, ceiling: true)
+            let hi = try exactBound(value, fm, roundUp: true, ceiling: false)
+            guard let col = try segment.numericColumn(field), lo <= hi else { return [] }
+            var out: [Int32] = []
+            for d in 0..<segment.docCount where col.has(d) && col.values[d] >= lo && col.values[d] <= hi { out.append(Int32(d)) }
+            return out
+        case .floating:
             let v = try numericBound(value, fm, roundUp: false)
             return try columnScan(field) { $0 == v }
         case .object: return []
@@ -95,8 +124,28 @@ struct SegmentQuery {
 
     func rangeDocs(_ field: String, _ b: RangeBounds) throws -> [Int32] {
         guard let fm = mapping.resolve(field) else { return [] }
+        try searchable(field, fm)
+        if fm.type == .ip, let dict = try segment.dictionary(field) {
+            func t(_ v: JSONValue?) -> [UInt8]? { v.flatMap { IPAddress.term($0.stringValue) }.map { Array($0.utf8) } }
+            let lo = t(b.gte ?? b.gt) ?? [], hi = t(b.lte ?? b.lt) ?? Array(String(repeating: "f", count: 32).utf8)
+            var docs = try rangeTerms(dict, lo: lo, hi: hi, field: field)
+            if let g = t(b.gt), let o = dict.find(g) { docs = DocSets.subtract(docs, try dict.docs(o)) }
+            if let l = t(b.lt), let o = dict.find(l) { docs = DocSets.subtract(docs, try dict.docs(o)) }
+            return docs
+        }
         switch fm.type.storage {
-        case .integer, .floating, .date:
+        case .integer, .date:
+            // Whole numbers compare exactly (date_nanos values exceed a double's precision).
+            var lo = Int64.min, hi = Int64.max
+            if let v = b.gte { lo = try exactBound(v, fm, roundUp: false, ceiling: true) }
+            if let v = b.gt { let x = try exactBound(v, fm, roundUp: true, ceiling: false); lo = x == Int64.max ? x : x + 1 }
+            if let v = b.lte { hi = try exactBound(v, fm, roundUp: true, ceiling: false) }
+            if let v = b.lt { let x = try exactBound(v, fm, roundUp: false, ceiling: true); hi = x == Int64.min ? x : x - 1 }
+            guard let col = try segment.numericColumn(field), lo <= hi else { return [] }
+            var out: [Int32] = []
+            for d in 0..<segment.docCount where col.has(d) && col.values[d] >= lo && col.values[d] <= hi { out.append(Int32(d)) }
+            return out
+        case .floating:
             var lo = -Double.infinity, hi = Double.infinity
             var loIncl = true, hiIncl = true
             if let v = b.gte { lo = try numericBound(v, fm, roundUp: false) }
@@ -128,6 +177,18 @@ struct SegmentQuery {
         }
     }
 
+    /// Union of the postings of every term in [lo, hi].
+    func rangeTerms(_ dict: TermDictionary, lo: [UInt8], hi: [UInt8], field: String) throws -> [Int32] {
+        var lists: [[Int32]] = []
+        var o = dict.lowerBound(lo)
+        while o < dict.count && !hi.lexicographicallyPrecedes(dict.term(o)) {
+            lists.append(try dict.docs(o))
+            if lists.count > Limits.maxTermExpansions { throw QueryError("too_many_clauses", "range on [\(field)] expands to more than \(Limits.maxTermExpansions) terms") }
+            o += 1
+        }
+        return DocSets.union(lists)
+    }
+
     func existsDocs(_ field: String) throws -> [Int32] {
         if let col = try segment.numericColumn(field) {
             return (0..<Int32(segment.docCount)).filter { col.has(Int($0)) }
@@ -151,14 +212,34 @@ struct SegmentQuery {
         return out
     }
 
+    /// A bound of an integer or date field as an exact column value: fractional numbers round
+    /// up (`ceiling`) or down so the inclusive comparison stays right.
+    func exactBound(_ v: JSONValue, _ fm: FieldMapping, roundUp: Bool, ceiling: Bool) throws -> Int64 {
+        if case .int(let i) = v, fm.type.storage == .integer { return i }
+        if fm.type == .dateNanos, case .string(let s) = v, let (sec, ns) = DateParser.parseISONanos(s) {
+            return sec * 1_000_000_000 + ns
+        }
+        let d = try numericBound(v, fm, roundUp: roundUp)
+        guard d.isFinite else { return d < 0 ? Int64.min : Int64.max }
+        let r = ceiling ? d.rounded(.up) : d.rounded(.down)
+        if r >= 9.2e18 { return Int64.max }
+        if r <= -9.2e18 { return Int64.min }
+        return Int64(r)
+    }
+
     /// Converts a bound to the column's number space (dates: epoch millis).
     func numericBound(_ v: JSONValue, _ fm: FieldMapping, roundUp: Bool) throws -> Double {
         if fm.type.storage == .date {
+            let scale: Double = fm.type == .dateNanos ? 1_000_000 : 1
             switch v {
-            case .int(let i): return Double(i)
-            case .double(let d): return d
+            case .int(let i): return Double(i) * scale
+            case .double(let d): return d * scale
             case .string(let s):
-                if let ms = DateMath.parse(s, roundUp: roundUp) { return Double(ms) }
+                if fm.type == .dateNanos, let (sec, ns) = DateParser.parseISONanos(s) { return Double(sec) * 1e9 + Double(ns) }
+                if let f = fm.format.flatMap({ DateFormats.compile($0) }), let (sec, ns) = f.parse(s) {
+                    return (Double(sec) * 1000 + Double(ns / 1_000_000)) * scale
+                }
+                if let ms = DateMath.parse(s, roundUp: roundUp) { return Double(ms) * scale }
                 throw QueryError("parse_exception", "failed to parse date field [\(EngineError.clip(s, max: 64))] with format [strict_date_optional_time||epoch_millis]")
             default: throw QueryError.parsing("invalid date value")
             }

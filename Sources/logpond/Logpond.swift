@@ -82,6 +82,7 @@ struct Serve: AsyncParsableCommand {
         let dataPath = data ?? file["path.data"] ?? "./data"
         var opts = StoreOptions(dataPath: dataPath)
         if let r = file["index.refresh_interval"].flatMap(parseMillis) { opts.refreshIntervalMillis = r }
+        if let t = file["logpond.install_templates"] { opts.installShippedTemplates = t != "false" }
         try FileManager.default.createDirectory(atPath: dataPath, withIntermediateDirectories: true)
         let lockFD = open(dataPath + "/" + FileNames.lockFile, O_RDWR | O_CREAT, 0o644)
         guard lockFD >= 0, flock(lockFD, LOCK_EX | LOCK_NB) == 0 else {

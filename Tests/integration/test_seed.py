@@ -56,7 +56,7 @@ def test_seed_document_source_is_byte_identical_via_bulk(server):
     assert r.json()["errors"] is False
     # After a flush the document is read back from a segment file.
     assert server.post("/_flush").status_code == 200
-    r = requests.post(server.url + "/logstash-2018.02.04/_search", data='{"query":{"term":{"kubernetes.pod_name.keyword":"weave-scope-agent-56dfr"}}}',
+    r = requests.post(server.url + "/logstash-2018.02.04/_search", data='{"query":{"term":{"kubernetes.pod_name":"weave-scope-agent-56dfr"}}}',
                       headers={"Content-Type": "application/json"})
     assert r.json()["hits"]["total"]["value"] == 1
     assert raw_source_of_first_hit(r.content.decode("utf-8")).encode("utf-8") == line

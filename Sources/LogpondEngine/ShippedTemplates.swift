@@ -75,5 +75,6 @@ public enum ShippedTemplates {
     }
   }
 }
+
 """#
 }

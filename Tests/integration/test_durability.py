@@ -133,3 +133,18 @@ def test_corrupt_segment_is_reported_and_the_rest_served(tmp_path):
         assert server.get(f"/{broken}/_count").json()["count"] == 1
     finally:
         server.stop()
+
+
+def test_new_fields_survive_kill9_after_ack(tmp_path):
+    server = Server(str(tmp_path / "data")).start()
+    try:
+        r = server.bulk([{"index": {"_index": "dynkill"}}, {"brand_new": 5, "nested": {"x": "2024-01-15T00:00:00Z"}}])
+        assert r.json()["errors"] is False
+        server.kill9()
+        server.start()
+        props = server.get("/dynkill/_mapping").json()["dynkill"]["mappings"]["properties"]
+        assert props["brand_new"]["type"] == "long"
+        assert props["nested"]["properties"]["x"]["type"] == "date"
+        assert server.search("dynkill", {"query": {"range": {"brand_new": {"gte": 5}}}}).json()["hits"]["total"]["value"] == 1
+    finally:
+        server.stop()

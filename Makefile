@@ -4,11 +4,13 @@
 SWIFT      ?= swift
 PYTHON     ?= python3
 APT_PKGS   := libsqlite3-dev libzstd-dev libsimdjson-dev zlib1g-dev pkg-config
+# What the compatibility tests drive: Debian's Curator (its `curator` command) and curl.
+TEST_APT_PKGS := elasticsearch-curator curl
 PYDEPS     := .build/pydeps
 ES7        := $(PYDEPS)/es7
 ES8        := $(PYDEPS)/es8
 
-.PHONY: all deps sysdeps pydeps build build-release run test test-swift test-integration bench clean
+.PHONY: all deps sysdeps testdeps pydeps build build-release run test bench clean
 
 all: build
 
@@ -17,6 +19,14 @@ sysdeps:
 	@missing=""; for p in $(APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing system packages:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+testdeps:
+	@missing=""; for p in $(TEST_APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing test packages:$$missing"; \
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
@@ -38,7 +48,7 @@ run: build-release
 	.build/release/logpond serve --data ./data --host 127.0.0.1 --port 9200
 
 # One build, then the Swift unit tests and the HTTP integration tests against the real binary.
-test: build pydeps
+test: build testdeps pydeps
 	$(SWIFT) test --skip-build
 	LOGPOND_BIN=$(CURDIR)/.build/debug/logpond LOGPOND_PYDEPS=$(CURDIR)/$(PYDEPS) $(PYTHON) -m pytest -q Tests/integration
 

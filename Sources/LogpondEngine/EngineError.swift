@@ -14,6 +14,7 @@ public enum EngineError: Error, CustomStringConvertible, Sendable {
     case catalog(String)
     case indexClosed(String)
     case tooLarge(String)
+    case writeBlocked(String)
     case invalidTemplateName(String)
     case templateMissing(legacy: Bool, reason: String)
 
@@ -34,6 +35,7 @@ public enum EngineError: Error, CustomStringConvertible, Sendable {
         case .catalog(let r): return "catalog error: \(r); check the data folder is writable and not used by another server"
         case .indexClosed: return "closed"
         case .tooLarge(let r): return r
+        case .writeBlocked(let n): return "index [\(Self.clip(n))] blocked by: [FORBIDDEN/8/index write (api)]; remove index.blocks.write to write again"
         case .invalidTemplateName(let n): return "template name [\(Self.clip(n))] must not be empty and must not contain a space, ',' or '*'"
         case .templateMissing(_, let r): return r
         }

@@ -54,6 +54,8 @@ public final class Index: @unchecked Sendable {
     public let analysis: AnalysisRegistry
     /// index.mapping.total_fields.limit
     let totalFieldsLimit: Int
+    /// index.blocks.write / index.blocks.read_only: writes are refused while set.
+    var writeBlocked = false
 
     init(record: IndexRecord, dir: String, mapping: Mapping) throws {
         uuid = record.uuid; name = record.name; creationDate = record.creationDate
@@ -64,6 +66,19 @@ public final class Index: @unchecked Sendable {
         do { analysis = try AnalysisRegistry(settings: settings.raw) }
         catch { throw EngineError.illegalArgument("\(error)") }
         totalFieldsLimit = settings.int("mapping.total_fields.limit") ?? Limits.totalFieldsLimit
+        refreshBlocks()
+    }
+
+    /// Re-reads the write blocks from the settings; caller holds the lock (or is the initialiser).
+    func refreshBlocks() {
+        let s = IndexSettings(json: settingsJSON)
+        writeBlocked = ["blocks.write", "blocks.read_only", "blocks.read_only_allow_delete"].contains { s.string($0) == "true" || s.string($0) == "1" }
+    }
+
+    func checkWritable() throws {
+        if state == "close" { throw EngineError.indexClosed(name) }
+        if state == "deleted" { throw EngineError.indexNotFound(name) }
+        if writeBlocked { throw EngineError.writeBlocked(name) }
     }
 
     // MARK: writes
@@ -99,7 +114,7 @@ public final class Index: @unchecked Sendable {
 
     /// Applies an index/create operation. `replaySeq` is set when replaying the translog.
     func index(id: String, autoID: Bool, create: Bool, source: [UInt8], seq: Int64) throws -> WriteResult {
-        guard state == "open" else { throw EngineError.indexClosed(name) }
+        try checkWritable()
         var existing: (loc: Location, version: Int64, seq: Int64)? = nil
         if !autoID {
             existing = try lookup(id)
@@ -129,7 +144,7 @@ public final class Index: @unchecked Sendable {
 
     /// Applies a delete; during replay an op older than the live doc is a no-op.
     func delete(id: String, seq: Int64) throws -> WriteResult {
-        guard state == "open" else { throw EngineError.indexClosed(name) }
+        try checkWritable()
         maxSeq = max(maxSeq, seq)
         guard let e = try lookup(id), e.seq < seq else {
             return WriteResult(index: name, id: id, version: 1, seq: seq, outcome: .notFound)

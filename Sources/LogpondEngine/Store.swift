@@ -157,9 +157,12 @@ public final class Store: @unchecked Sendable {
             if let s = settings, let obj = try? JSONSerialization.jsonObject(with: Data(s.utf8)) as? [String: Any] {
                 flat.merge(TemplateStore.flatSettings(obj)) { $1 }
             }
-            let settingsJSON = String(decoding: try JSONSerialization.data(withJSONObject: flat, options: [.sortedKeys]), as: UTF8.self)
             if let e = explicit { try mapping.overlay(e) }
-            let rec = IndexRecord(uuid: Self.newUUID(), name: name, creationDate: Int64(Date().timeIntervalSince1970 * 1000), state: "open",
+            // `index.creation_date` may be given at creation (as Elasticsearch allows); it is kept forever.
+            let given = (flat["index.creation_date"] as? NSNumber)?.int64Value ?? (flat["index.creation_date"] as? String).flatMap { Int64($0) }
+            flat["index.creation_date"] = nil
+            let settingsJSON = String(decoding: try JSONSerialization.data(withJSONObject: flat, options: [.sortedKeys]), as: UTF8.self)
+            let rec = IndexRecord(uuid: Self.newUUID(), name: name, creationDate: given ?? Int64(Date().timeIntervalSince1970 * 1000), state: "open",
                                   settings: settingsJSON, mapping: Index.mappingString(mapping), flushedSeq: 0)
             // Build the index first: bad analysis settings fail here, before anything is stored.
             let idx = try Index(record: rec, dir: indicesDir + "/" + rec.uuid, mapping: mapping)
@@ -186,6 +189,43 @@ public final class Store: @unchecked Sendable {
         }
         rmdir(idx.dir)
         log("[logpond] deleted index [\(name)] (uuid \(idx.uuid))")
+    }
+
+    /// Closes an index: its buffered documents are flushed, its files stay, it is neither
+    /// searched nor written until opened again.
+    public func closeIndex(_ name: String) throws {
+        guard let idx = index(named: name) else { throw EngineError.indexNotFound(name) }
+        guard idx.currentState == "open" else { return }
+        try flushLock.withLock { try idx.flush(catalog: catalog, nextSegmentID: nextSegmentID) }
+        try catalog.updateState(uuid: idx.uuid, state: "close")
+        idx.lock.withLock { idx.state = "close" }
+        log("[logpond] closed index [\(name)]")
+    }
+
+    public func openIndex(_ name: String) throws {
+        guard let idx = index(named: name) else { throw EngineError.indexNotFound(name) }
+        guard idx.currentState == "close" else { return }
+        try catalog.updateState(uuid: idx.uuid, state: "open")
+        idx.lock.withLock { idx.state = "open" }
+    }
+
+    /// Applies dynamic settings (`index.blocks.*`, `refresh_interval`, …) to an index.
+    public func updateSettings(_ name: String, _ settings: [String: Any]) throws {
+        guard let idx = index(named: name) else { throw EngineError.indexNotFound(name) }
+        let flat = TemplateStore.flatSettings(settings)
+        let staticKeys: Set<String> = ["index.number_of_shards", "index.creation_date", "index.uuid", "index.provided_name", "index.analysis"]
+        if let bad = flat.keys.first(where: { k in staticKeys.contains { k == $0 || k.hasPrefix($0 + ".") } }) {
+            throw EngineError.illegalArgument("Can't update non dynamic settings [[\(bad)]] for open indices [[\(name)]]")
+        }
+        try idx.lock.withLock {
+            var current = IndexSettings(json: idx.settingsJSON).raw
+            current = TemplateStore.flatSettings(current)
+            for (k, v) in flat { if v is NSNull { current[k] = nil } else { current[k] = v } }
+            let json = String(decoding: try JSONSerialization.data(withJSONObject: current, options: [.sortedKeys]), as: UTF8.self)
+            try catalog.updateSettings(uuid: idx.uuid, settings: json)
+            idx.settingsJSON = json
+            idx.refreshBlocks()
+        }
     }
 
     public func putMapping(_ name: String, _ m: Mapping) throws {

@@ -1,8 +1,12 @@
 import Foundation
 /// Resolves an index expression (`a,b`, `logstash-*`, `_all`, `-excluded`) to indices.
 extension Store {
-    public func resolve(_ expression: String, ignoreUnavailable: Bool = false, allowNoIndices: Bool = true, includeClosed: Bool = false) throws -> [Index] {
-        let all = allIndices
+    /// `expandWildcards` is Elasticsearch's `expand_wildcards` (`open`, `closed`, `all`):
+    /// which states wildcards and `_all` reach; concrete names are always resolved.
+    public func resolve(_ expression: String, ignoreUnavailable: Bool = false, allowNoIndices: Bool = true,
+                        expandWildcards: Set<String> = ["open"]) throws -> [Index] {
+        let states = expandWildcards.contains("all") ? ["open", "close"] : expandWildcards.map { $0 == "closed" ? "close" : $0 }
+        let all = allIndices.filter { states.contains($0.currentState) }
         var picked: [String: Index] = [:]
         var order: [String] = []
         let parts = expression.split(separator: ",", omittingEmptySubsequences: true).map { String($0).trimmingCharacters(in: .whitespaces) }

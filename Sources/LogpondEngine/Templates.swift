@@ -149,8 +149,11 @@ public final class TemplateStore: @unchecked Sendable {
     public static func flatSettings(_ s: [String: Any]) -> [String: Any] {
         var out: [String: Any] = [:]
         func walk(_ v: Any, _ prefix: String) {
-            if let d = v as? [String: Any], !d.isEmpty { for (k, x) in d { walk(x, prefix.isEmpty ? k : prefix + "." + k) } }
-            else { out[prefix.hasPrefix("index.") ? prefix : "index." + prefix] = v }
+            if let d = v as? [String: Any] {
+                for (k, x) in d { walk(x, prefix.isEmpty ? k : prefix + "." + k) }
+            } else if !prefix.isEmpty {
+                out[prefix.hasPrefix("index.") ? prefix : "index." + prefix] = v
+            }
         }
         walk(s, "")
         return out

@@ -57,10 +57,11 @@ extension API {
                                         ("init", "0"), ("unassign", "0"), ("pending_tasks", "0"), ("max_task_wait_time", "-"), ("active_shards_percent", "100.0%")]
             return CatTable.render([row], params: params)
         case "indices":
-            let indices = rest.count > 1 ? try store.resolve(rest[1], ignoreUnavailable: false) : store.allIndices
+            let indices = try store.resolve(rest.count > 1 ? rest[1] : "_all", expandWildcards: expand(params, default: ["all"]))
             let rows: [[(String, Any)]] = indices.map { idx in
                 let st = idx.stats
-                return [("health", "green"), ("status", idx.currentState), ("index", idx.name), ("uuid", idx.uuid), ("pri", "1"), ("rep", "0"),
+                let closed = idx.currentState == "close"
+            return [("health", closed ? "" : "green"), ("status", idx.currentState), ("index", idx.name), ("uuid", idx.uuid), ("pri", "1"), ("rep", "0"),
                         ("docs.count", String(st.docs)), ("docs.deleted", String(st.deleted)), ("store.size", CatTable.size(st.storeBytes, params)),
                         ("pri.store.size", CatTable.size(st.storeBytes, params)), ("creation.date", String(idx.creationDate)),
                         ("creation.date.string", DateParser.format(millis: idx.creationDate))]

@@ -26,6 +26,7 @@ enum ErrorMapping {
         case .indexClosed(let n): return ESError(400, "index_closed_exception", e.description, extra: [("index", EngineError.clip(n))])
         case .tooLarge: return ESError(413, "content_too_long_exception", e.description)
         case .corruptFile, .io, .catalog: return ESError(500, "exception", e.description)
+        case .writeBlocked: return ESError(403, "cluster_block_exception", e.description)
         case .invalidTemplateName: return ESError(400, "invalid_index_template_exception", e.description)
         case .templateMissing(let legacy, _):
             return ESError(404, legacy ? "index_template_missing_exception" : "resource_not_found_exception", e.description)

@@ -15,8 +15,8 @@ extension API {
         return ESResponse.json(.ok, [("acknowledged", true), ("shards_acknowledged", true), ("index", name)] as [(String, Any)])
     }
 
-    func deleteIndex(_ expr: String) throws -> Response {
-        let indices = try store.resolve(expr, ignoreUnavailable: false)
+    func deleteIndex(_ expr: String, params: [String: String] = [:]) throws -> Response {
+        let indices = try store.resolve(expr, ignoreUnavailable: params.flag("ignore_unavailable"), expandWildcards: expand(params, default: ["open", "closed"]))
         if indices.isEmpty && !expr.contains("*") { throw EngineError.indexNotFound(expr) }
         for i in indices { try store.deleteIndex(i.name) }
         return ESResponse.json(.ok, [("acknowledged", true)] as [(String, Any)])

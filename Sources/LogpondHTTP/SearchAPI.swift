@@ -13,9 +13,12 @@ extension API {
 
     func snapshots(_ targets: String, _ params: [String: String]) throws -> [IndexSnapshot] {
         let indices = try store.resolve(targets, ignoreUnavailable: params.flag("ignore_unavailable"),
-                                        allowNoIndices: params["allow_no_indices"] != "false")
-        for i in indices where i.currentState == "close" { throw EngineError.indexClosed(i.name) }
-        return indices.map { store.searchSnapshot($0) }
+                                        allowNoIndices: params["allow_no_indices"] != "false", expandWildcards: expand(params))
+        for i in indices where i.currentState == "close" {
+            if params.flag("ignore_unavailable") { continue }
+            throw EngineError.indexClosed(i.name)
+        }
+        return indices.filter { $0.currentState == "open" }.map { store.searchSnapshot($0) }
     }
 
     func search(targets: String, body: [UInt8], params: [String: String], started: UInt64) async throws -> Response {

@@ -53,6 +53,13 @@ struct API: Sendable {
         }
     }
 
+    /// `expand_wildcards` from the URL, with a per-API default.
+    func expand(_ p: [String: String], default def: Set<String> = ["open"]) -> Set<String> {
+        guard let e = p["expand_wildcards"] else { return def }
+        let parts = Set(e.split(separator: ",").map(String.init))
+        return parts.contains("none") ? [] : parts
+    }
+
     func tookMillis(_ started: UInt64) -> Int { Int((DispatchTime.now().uptimeNanoseconds - started) / 1_000_000) }
 
     func route(_ req: Request, _ path: RequestPath, _ p: [String: String], started: UInt64) async throws -> Response {
@@ -95,7 +102,20 @@ struct API: Sendable {
         if let kind = templateKinds[s[0]], s.count <= 2 {
             return try await templateRoute(kind, name: s.count == 2 ? s[1] : nil, method: m, body: body, params: p)
         }
+        if s.last == "_settings" && s.count <= 2 {
+            if m == .put { return try putSettings(targets: s.count == 2 ? s[0] : "_all", body: try await body(), params: p) }
+            return try getSettings(targets: s.count == 2 ? s[0] : "_all", params: p)
+        }
+        if s.count >= 2 && s[1] == "_settings" && s.count == 3 && m == .get { return try getSettings(targets: s[0], params: p) }
+        if let statsAt = s.firstIndex(of: "_stats"), statsAt <= 1 {
+            return try stats(targets: statsAt == 1 ? s[0] : "_all", params: p)
+        }
+        if s.count == 2 && (s[1] == "_close" || s[1] == "_open") {
+            guard m == .post else { throw methodNotAllowed("POST") }
+            return try closeOrOpen(targets: s[0], close: s[1] == "_close", params: p)
+        }
         switch s[0] {
+        case "_cluster" where s.count >= 2 && s[1] == "state": return try clusterState(Array(s.dropFirst(2)), params: p)
         case "_mapping" where s.count == 3 && s[1] == "field": return try getFieldMapping(targets: "_all", fields: s[2])
         case "_cluster" where s.count >= 2 && s[1] == "health": return clusterHealth()
         case "_cat": return try cat(Array(s.dropFirst()), params: p)
@@ -108,7 +128,7 @@ struct API: Sendable {
         if s.count == 1 {
             switch m {
             case .put: return try createIndex(index, body: try await body())
-            case .delete: return try deleteIndex(index)
+            case .delete: return try deleteIndex(index, params: p)
             case .head, .get: return try getIndex(index, head: m == .head)
             default: throw methodNotAllowed("GET, HEAD, PUT, DELETE")
             }

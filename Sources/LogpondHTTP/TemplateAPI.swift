@@ -67,7 +67,7 @@ extension API {
             let parts = k.split(separator: ".").map(String.init)
             func put(_ obj: inout [String: Any], _ p: ArraySlice<String>) {
                 guard let first = p.first else { return }
-                if p.count == 1 { obj[first] = (v as? [Any])?.map { "\($0)" } ?? "\(v)"; return }
+                if p.count == 1 { obj[first] = (v as? [Any])?.map { Self.settingString($0) } ?? Self.settingString(v); return }
                 var sub = obj[first] as? [String: Any] ?? [:]
                 put(&sub, p.dropFirst())
                 obj[first] = sub
@@ -75,6 +75,12 @@ extension API {
             put(&root, parts[...])
         }
         return root
+    }
+
+    /// A setting value as Elasticsearch prints it: a string, booleans as "true"/"false".
+    static func settingString(_ v: Any) -> String {
+        if let n = v as? NSNumber, String(cString: n.objCType) == "c" { return n.boolValue ? "true" : "false" }
+        return "\(v)"
     }
 
     func catTemplates(_ pattern: String?, params: [String: String]) -> Response {

@@ -1,10 +1,12 @@
 import Foundation
 import Yams
+import LogpondEngine
 
 /// The YAML config file: Elasticsearch's setting names (`path.data`, `network.host`,
 /// `http.port`, `http.max_content_length`, `cluster.name`, `node.name`) plus `logpond.*`.
 struct FileConfig {
     var values: [String: String] = [:]
+    var root: Any? = nil
 
     static func load(_ path: String) throws -> FileConfig {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
@@ -13,6 +15,7 @@ struct FileConfig {
         let root: Any?
         do { root = try Yams.load(yaml: text) } catch { throw ValidationErrorMessage("config file \(path) is not valid YAML: \(error)") }
         var c = FileConfig()
+        c.root = root
         func walk(_ v: Any?, _ prefix: String) {
             if let d = v as? [String: Any] { for (k, x) in d { walk(x, prefix.isEmpty ? k : prefix + "." + k) } }
             else if let v { c.values[prefix] = "\(v)" }
@@ -22,6 +25,48 @@ struct FileConfig {
     }
 
     subscript(_ k: String) -> String? { values[k] }
+
+    /// The YAML value at a dotted path, for lists and objects (nested or dotted keys).
+    func raw(_ path: String) -> Any? {
+        func find(_ v: Any?, _ parts: ArraySlice<String>) -> Any? {
+            guard let first = parts.first else { return v }
+            guard let d = v as? [String: Any] else { return nil }
+            for n in stride(from: parts.count, through: 1, by: -1) {
+                if let x = d[parts.prefix(n).joined(separator: ".")], let r = find(x, parts.dropFirst(n)) { return r }
+            }
+            _ = first
+            return nil
+        }
+        return find(root, path.split(separator: ".").map(String.init)[...])
+    }
+
+    /// `logpond.retention`: policies, size budget and check interval.
+    func retention() throws -> RetentionConfig {
+        var r = RetentionConfig()
+        if let i = self["logpond.retention.check_interval"] {
+            guard let ms = parseMillis(i) else { throw ValidationErrorMessage("logpond.retention.check_interval: cannot read [\(i)]; use a duration such as 1h or 30s") }
+            r.checkIntervalMillis = Int64(ms)
+        }
+        if let b = self["logpond.retention.max_total_size"] {
+            guard let v = parseByteSize(b) else { throw ValidationErrorMessage("logpond.retention.max_total_size: cannot read [\(b)]; use a size such as 50gb") }
+            r.maxTotalBytes = Int64(v)
+        }
+        if let p = self["logpond.retention.budget_pattern"] { r.budgetPattern = p }
+        for (n, item) in ((raw("logpond.retention.policies") as? [Any]) ?? []).enumerated() {
+            guard let d = item as? [String: Any], let pattern = d["pattern"].map({ "\($0)" }), let age = d["max_age"].map({ "\($0)" }) else {
+                throw ValidationErrorMessage("logpond.retention.policies[\(n)] needs a pattern and a max_age, e.g. {pattern: logstash-*, max_age: 7d}")
+            }
+            guard let ms = parseMillis(age) else { throw ValidationErrorMessage("logpond.retention.policies[\(n)].max_age: cannot read [\(age)]; use 7d, 12h or 30m") }
+            var p = RetentionPolicy(pattern: pattern, maxAgeMillis: Int64(ms))
+            if let s = d["source"].map({ "\($0)" }) {
+                guard let src = RetentionPolicy.Source(rawValue: s) else { throw ValidationErrorMessage("logpond.retention.policies[\(n)].source must be name or creation_date") }
+                p.source = src
+            }
+            if let t = d["timestring"].map({ "\($0)" }) { p.timestring = t }
+            r.policies.append(p)
+        }
+        return r
+    }
 }
 
 struct ValidationErrorMessage: Error, CustomStringConvertible {
@@ -37,11 +82,11 @@ func parseByteSize(_ s: String) -> Int? {
     return Int(t)
 }
 
-/// Parses durations like `1s`, `500ms`, `30s`, `1m` into milliseconds.
+/// Parses durations like `500ms`, `30s`, `1m`, `12h`, `7d` into milliseconds.
 func parseMillis(_ s: String) -> Int? {
-    let t = s.lowercased()
+    let t = s.lowercased().trimmingCharacters(in: .whitespaces)
     if t.hasSuffix("ms") { return Int(t.dropLast(2)) }
-    if t.hasSuffix("s") { return Int(t.dropLast()).map { $0 * 1000 } }
-    if t.hasSuffix("m") { return Int(t.dropLast()).map { $0 * 60_000 } }
+    let units: [(String, Int)] = [("s", 1000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000), ("w", 7 * 86_400_000)]
+    for (u, m) in units where t.hasSuffix(u) { return Int(t.dropLast()).map { $0 * m } }
     return Int(t)
 }

@@ -17,7 +17,7 @@ struct Logpond: AsyncParsableCommand {
         elasticsearch-py at http://127.0.0.1:9200. Data lives in one folder (./data by default).
         """,
         version: LogpondVersion.string,
-        subcommands: [Serve.self, Inspect.self, Version.self],
+        subcommands: [Serve.self, Curate.self, Inspect.self, Version.self],
         defaultSubcommand: nil
     )
 }
@@ -94,6 +94,7 @@ struct Serve: AsyncParsableCommand {
             FileHandle.standardError.write(Data("[logpond] recovered \(r.ops) operations from the translog\n".utf8))
         }
         store.startBackground()
+        store.startRetention(try file.retention())
         let server = LogpondServer(store: store, config: sc)
         let host = sc.host
         try await server.run { port in

@@ -76,6 +76,42 @@ final class StoreTests: XCTestCase {
         s.shutdown()
     }
 
+    /// A search holding a snapshot finishes on the deleted index's files; new searches cannot
+    /// find the index; the files go when the last holder lets go.
+    func testDeleteWhileSearchedKeepsFilesUntilReleased() async throws {
+        let dir = tempDir()
+        let s = try Store(options: StoreOptions(dataPath: dir))
+        _ = try await s.write(docs(100))
+        try await s.flushAll()
+        let idx = try XCTUnwrap(s.index(named: "logs"))
+        var snap: IndexSnapshot? = s.searchSnapshot(idx)
+        let file = try XCTUnwrap(snap?.segments.first?.segment.path)
+        try s.deleteIndex("logs")
+        XCTAssertNil(s.index(named: "logs"))
+        XCTAssertThrowsError(try s.resolve("logs"))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: file))
+        let q = try QueryParser.parse(["match": ["log": "error"]])
+        XCTAssertEqual(try Searcher().count(q, [snap!]), 15)
+        snap = nil
+        XCTAssertFalse(FileManager.default.fileExists(atPath: file))
+        s.shutdown()
+    }
+
+    func testRetentionPlannerRules() {
+        let day: Int64 = 86_400_000
+        let now = DateParser.parseISO("2024-01-20T12:00:00Z")!
+        let c = ["logstash-2024.01.01", "logstash-2024.01.12", "logstash-2024.01.13", "logstash-2024.01.20", "logstash-2030.01.01", "logstash-x", "other-2024.01.01"]
+            .map { RetentionPlanner.Candidate(name: $0, creationDate: now - 2 * day, bytes: 10) }
+        var cfg = RetentionConfig()
+        cfg.policies = [RetentionPolicy(pattern: "logstash-*", maxAgeMillis: 7 * day)]
+        var logged: [String] = []
+        let d = RetentionPlanner.plan(c, config: cfg, now: now) { logged.append($0) }
+        XCTAssertEqual(d.map(\.name), ["logstash-2024.01.01", "logstash-2024.01.12", "logstash-2024.01.13"])   // 01.13 00:00 is 7.5 days before now
+        XCTAssertEqual(logged.count, 2)   // the undated and the future index are left alone, and said so
+        XCTAssertEqual(RetentionPlanner.dateInName("app-2024-01-05", timestring: "%Y-%m-%d"), DateParser.parseISO("2024-01-05"))
+        XCTAssertEqual(RetentionPlanner.dateInName("x-2024.13.01", timestring: "%Y.%m.%d"), nil)
+    }
+
     func testTranslogV1Fixture() throws {
         let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/translog-v1.tlog")
         if ProcessInfo.processInfo.environment["LOGPOND_WRITE_FIXTURES"] == "1" {

@@ -1,0 +1,79 @@
+import Foundation
+import Hummingbird
+import LogpondEngine
+
+/// The index administration Curator and operators use: settings, cluster state metadata,
+/// stats, close and open.
+extension API {
+    /// Settings as Elasticsearch shows them for one index (nested, string values).
+    func indexSettingsView(_ i: Index) -> [String: Any] {
+        var flat = TemplateStore.flatSettings(IndexSettings(json: i.settingsJSON).raw)
+        flat["index.creation_date"] = String(i.creationDate)
+        flat["index.number_of_shards"] = flat["index.number_of_shards"] ?? "1"
+        flat["index.number_of_replicas"] = flat["index.number_of_replicas"] ?? "0"
+        flat["index.uuid"] = i.uuid
+        flat["index.provided_name"] = i.name
+        flat["index.version.created"] = "7171899"
+        if i.currentState == "close" { flat["index.verified_before_close"] = "true" }
+        return nestedSettings(flat)
+    }
+
+    func getSettings(targets: String, params: [String: String]) throws -> Response {
+        let indices = try store.resolve(targets, ignoreUnavailable: params.flag("ignore_unavailable"),
+                                        expandWildcards: expand(params, default: ["open", "closed"]))
+        return ESResponse.json(.ok, indices.map { ($0.name, ["settings": indexSettingsView($0)] as Any) })
+    }
+
+    func putSettings(targets: String, body: [UInt8], params: [String: String]) throws -> Response {
+        guard var json = try parseJSONBody(body) as? [String: Any] else {
+            throw ESError(400, "action_request_validation_exception", "Validation Failed: 1: no settings to update;")
+        }
+        if let inner = json["settings"] as? [String: Any] { json = inner }
+        for i in try store.resolve(targets, expandWildcards: expand(params, default: ["open"])) { try store.updateSettings(i.name, json) }
+        return ESResponse.json(.ok, [("acknowledged", true)] as [(String, Any)])
+    }
+
+    /// `GET /_cluster/state[/metadata[/{indices}]]`: only the requested indices, with settings
+    /// (Curator reads creation_date and state from here; clients.md §4.1 step 6).
+    func clusterState(_ rest: [String], params: [String: String]) throws -> Response {
+        let targets = rest.count >= 2 ? rest[1] : "_all"
+        let indices = try store.resolve(targets, ignoreUnavailable: params.flag("ignore_unavailable"),
+                                        expandWildcards: expand(params, default: ["open", "closed"]))
+        let meta: [(String, Any)] = indices.map { i in
+            (i.name, [("state", i.currentState), ("settings", indexSettingsView(i)),
+                      ("mappings", ["_doc": MappingJSON.toJSON(i.snapshot(markSearched: false).mapping)]), ("aliases", [String]())] as [(String, Any)])
+        }
+        let body: [(String, Any)] = [("cluster_name", config.clusterName), ("cluster_uuid", clusterUUID),
+                                     ("metadata", [("cluster_uuid", clusterUUID), ("indices", meta)] as [(String, Any)])]
+        return ESResponse.json(.ok, body)
+    }
+
+    func stats(targets: String, params: [String: String]) throws -> Response {
+        let indices = try store.resolve(targets, ignoreUnavailable: params.flag("ignore_unavailable"),
+                                        expandWildcards: expand(params, default: ["open"])).filter { $0.currentState == "open" }
+        var totalDocs = 0, totalDeleted = 0
+        var totalBytes: Int64 = 0
+        var per: [(String, Any)] = []
+        for i in indices {
+            let s = i.stats
+            totalDocs += s.docs; totalDeleted += s.deleted; totalBytes += s.storeBytes
+            let block: [(String, Any)] = [("docs", [("count", s.docs), ("deleted", s.deleted)] as [(String, Any)]),
+                                          ("store", [("size_in_bytes", s.storeBytes), ("reserved_in_bytes", 0)] as [(String, Any)])]
+            per.append((i.name, [("uuid", i.uuid), ("health", "green"), ("status", "open"), ("primaries", block), ("total", block)] as [(String, Any)]))
+        }
+        let all: [(String, Any)] = [("docs", [("count", totalDocs), ("deleted", totalDeleted)] as [(String, Any)]),
+                                    ("store", [("size_in_bytes", totalBytes), ("reserved_in_bytes", 0)] as [(String, Any)])]
+        let body: [(String, Any)] = [("_shards", [("total", indices.count), ("successful", indices.count), ("failed", 0)] as [(String, Any)]),
+                                     ("_all", [("primaries", all), ("total", all)] as [(String, Any)]), ("indices", per)]
+        return ESResponse.json(.ok, body)
+    }
+
+    func closeOrOpen(targets: String, close: Bool, params: [String: String]) throws -> Response {
+        let indices = try store.resolve(targets, ignoreUnavailable: params.flag("ignore_unavailable"),
+                                        expandWildcards: expand(params, default: close ? ["open"] : ["closed"]))
+        for i in indices { if close { try store.closeIndex(i.name) } else { try store.openIndex(i.name) } }
+        var body: [(String, Any)] = [("acknowledged", true), ("shards_acknowledged", true)]
+        if close { body.append(("indices", indices.map { ($0.name, ["closed": true] as Any) })) }
+        return ESResponse.json(.ok, body)
+    }
+}

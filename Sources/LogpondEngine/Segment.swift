@@ -8,6 +8,8 @@ public final class Segment: @unchecked Sendable {
         var flags: UInt8
         var dictOffset = 0, dictLength = 0, postOffset = 0, postLength = 0, termCount = 0
         var numOffset = 0, numLength = 0, ordOffset = 0, ordLength = 0
+        var normOffset = 0, normLength = 0
+        var sumTotalTermFreq: Int64 = 0
         var docsWithField = 0
     }
     struct BlockInfo { var firstDoc: Int; var docCount: Int; var offset: Int; var compLength: Int; var rawLength: Int }
@@ -17,6 +19,8 @@ public final class Segment: @unchecked Sendable {
     public private(set) var path: String?
     let data: SegmentData
     public let docCount: Int
+    /// The file's format version (1 or 2).
+    public let formatVersion: UInt16
     public let minTimestamp: Int64
     public let maxTimestamp: Int64
     let fields: [String: FieldInfo]
@@ -27,6 +31,7 @@ public final class Segment: @unchecked Sendable {
     private var dicts: [String: TermDictionary] = [:]
     private var numerics: [String: NumericColumn] = [:]
     private var ordinalCols: [String: OrdinalColumn] = [:]
+    private var normCols: [String: [UInt8]] = [:]
     private var lastBlock: (index: Int, bytes: [UInt8])?
     private var _deletes: Bitset?
     private var _obsolete = false
@@ -48,11 +53,12 @@ public final class Segment: @unchecked Sendable {
         let magic = try f.u32()
         guard magic == SegmentFormat.magic else { throw corrupt("bad magic number") }
         guard reserved == 0 else { throw corrupt("bad footer") }
-        guard version == SegmentFormat.version else { throw corrupt("unsupported format version \(version)") }
+        guard SegmentFormat.readable.contains(version) else { throw corrupt("unsupported format version \(version); this logpond reads versions \(SegmentFormat.readable)") }
+        formatVersion = version
         let actual = Checksum.crc32(UnsafeRawBufferPointer(rebasing: buf[0..<(buf.count - 12)]))
         guard actual == crc else { throw corrupt("checksum mismatch") }
         var h = ByteReader(buf)
-        guard try h.u32() == SegmentFormat.magic, try h.u16() == SegmentFormat.version else { throw corrupt("bad header") }
+        guard try h.u32() == SegmentFormat.magic, try h.u16() == version else { throw corrupt("bad header") }
         guard dirOff >= SegmentFormat.headerSize, dirLen >= 0, dirOff + dirLen <= buf.count - SegmentFormat.footerSize else { throw corrupt("bad directory offset") }
         do {
             var d = ByteReader(UnsafeRawBufferPointer(rebasing: buf[0..<(dirOff + dirLen)]), at: dirOff)
@@ -95,6 +101,11 @@ public final class Segment: @unchecked Sendable {
                 if fi.flags & SegmentFormat.flagOrdinals != 0 {
                     fi.ordOffset = Int(try d.u64()); fi.ordLength = Int(try d.u64())
                     guard fi.ordOffset + fi.ordLength <= dirOff else { throw corrupt("column out of bounds") }
+                }
+                if fi.flags & SegmentFormat.flagNorms != 0 {
+                    guard version >= 2 else { throw corrupt("norms in a version 1 segment") }
+                    fi.normOffset = Int(try d.u64()); fi.normLength = Int(try d.u64()); fi.sumTotalTermFreq = Int64(try d.varint())
+                    guard fi.normOffset + fi.normLength <= dirOff else { throw corrupt("norms out of bounds") }
                 }
                 fi.docsWithField = Int(try d.varint())
                 fs[name] = fi
@@ -181,6 +192,21 @@ public final class Segment: @unchecked Sendable {
         let c = try OrdinalColumn(slice(fi.ordOffset, fi.ordLength), docCount: docCount, label: path ?? "segment \(id)")
         lock.withLock { ordinalCols[field] = c }
         return c
+    }
+
+    /// Total tokens of a text field in this segment (BM25's average field length).
+    public func sumTotalTermFreq(_ field: String) -> Int64 { fields[field]?.sumTotalTermFreq ?? 0 }
+
+    /// Encoded field lengths per doc (Norms.decode gives the length); nil for version 1 segments.
+    public func norms(_ field: String) throws -> [UInt8]? {
+        guard let fi = fields[field], fi.flags & SegmentFormat.flagNorms != 0 else { return nil }
+        if let n = lock.withLock({ normCols[field] }) { return n }
+        var r = ByteReader(slice(fi.normOffset, fi.normLength))
+        let n: [UInt8]
+        do { n = try Zstd.decompress(try r.lengthPrefixed(limit: Int(Limits.maxSectionBytes)), expectedSize: docCount) }
+        catch { throw EngineError.corruptFile(path: path ?? "segment \(id)", reason: "norms of \(field) are malformed") }
+        lock.withLock { normCols[field] = n }
+        return n
     }
 
     // MARK: stored documents

@@ -22,6 +22,8 @@ public final class SegmentBuilder {
         var numerics: [(doc: Int32, value: Int64)] = []
         var docsWithField = 0
         var lastDoc: Int32 = -1
+        /// Tokens per document (text fields), for BM25's length normalisation.
+        var lengths: [(doc: Int32, length: Int32)] = []
         /// Where the next value of this field in document `nextPositionDoc` starts.
         var nextPositionDoc: Int32 = -1
         var nextPosition: Int32 = 0
@@ -33,7 +35,10 @@ public final class SegmentBuilder {
             markDoc(doc)
             let t = terms.intern(term)
             occurrences.append(UInt64(UInt32(bitPattern: t)) << 32 | UInt64(UInt32(bitPattern: doc)))
-            if hasPositions { positions.append(position) }
+            if hasPositions {
+                positions.append(position)
+                if lengths.last?.doc == doc { lengths[lengths.count - 1].length += 1 } else { lengths.append((doc, 1)) }
+            }
         }
 
         func addTerm(_ term: String, doc: Int32, position: Int32) {

@@ -2,7 +2,9 @@
 public enum SegmentFormat {
     /// "LSEG" read as a little-endian u32.
     public static let magic: UInt32 = 0x4745_534C
-    public static let version: UInt16 = 1
+    /// Current version written; readers accept every version in `readable`.
+    public static let version: UInt16 = 2
+    public static let readable: ClosedRange<UInt16> = 1...2
     public static let headerSize = 16
     public static let footerSize = 28
 
@@ -11,6 +13,8 @@ public enum SegmentFormat {
     public static let flagPositions: UInt8 = 2
     public static let flagNumeric: UInt8 = 4
     public static let flagOrdinals: UInt8 = 8
+    /// Version 2: text fields carry a norms column (field length per doc) and their total term count.
+    public static let flagNorms: UInt8 = 16
 
     /// Timestamp recorded for documents without `@timestamp`: sorts first, never matches a range.
     public static let noTimestamp = Int64.min

@@ -68,6 +68,7 @@ public enum SegmentWriter {
             var flags: UInt8 = 0
             if !f.occurrences.isEmpty { flags |= SegmentFormat.flagPostings; if f.hasPositions { flags |= SegmentFormat.flagPositions } }
             if !f.numerics.isEmpty { flags |= SegmentFormat.flagNumeric }
+            if !f.lengths.isEmpty { flags |= SegmentFormat.flagNorms }
             // `_id` needs lookups, not doc values (Elasticsearch has none for it either).
             if !f.occurrences.isEmpty && (f.storage == .keyword || f.storage == .boolean) && name != "_id" { flags |= SegmentFormat.flagOrdinals }
             dir.u8(flags)
@@ -152,6 +153,20 @@ public enum SegmentWriter {
                 let off = out.count
                 out.varint(UInt64(rawCol.count)); out.varint(UInt64(comp.count)); out.append(comp)
                 dir.u64(UInt64(off)); dir.u64(UInt64(out.count - off))
+            }
+            if flags & SegmentFormat.flagNorms != 0 {
+                // One byte per doc: Lucene's SmallFloat encoding of the field length, so scores
+                // match Elasticsearch's lossy norms.
+                var norms = [UInt8](repeating: 0, count: docCount)
+                var total: UInt64 = 0
+                for (d, len) in f.lengths {
+                    let nd = newID[Int(d)]
+                    if nd >= 0 { norms[Int(nd)] = Norms.encode(Int(len)); total += UInt64(len) }
+                }
+                let comp = Zstd.compress(norms)
+                let off = out.count
+                out.varint(UInt64(comp.count)); out.append(comp)
+                dir.u64(UInt64(off)); dir.u64(UInt64(out.count - off)); dir.varint(total)
             }
             dir.varint(UInt64(present.reduce(0) { $0 + ($1 ? 1 : 0) }))
         }

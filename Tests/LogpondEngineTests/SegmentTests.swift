@@ -104,16 +104,38 @@ final class SegmentTests: XCTestCase {
         }
     }
 
-    /// The v1 fixture: written once by this code (LOGPOND_WRITE_FIXTURES=1) and read forever after.
+    /// The v1 fixture, written by the first format's writer and read forever.
     func testFormatV1Fixture() throws {
         let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/segment-v1.lps")
-        if ProcessInfo.processInfo.environment["LOGPOND_WRITE_FIXTURES"] == "1" {
+        let seg = try Segment.open(id: 1, path: url.path)
+        XCTAssertEqual(seg.formatVersion, 1)
+        XCTAssertEqual(seg.docCount, 50)
+        XCTAssertEqual(seg.byteSize, 3172)
+        try checkFixtureContent(seg)
+        XCTAssertNil(try seg.norms("log"))
+    }
+
+    /// The v2 fixture (norms): written once with LOGPOND_WRITE_FIXTURES=1 when missing, then read forever.
+    func testFormatV2Fixture() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/segment-v2.lps")
+        if ProcessInfo.processInfo.environment["LOGPOND_WRITE_FIXTURES"] == "1" && !FileManager.default.fileExists(atPath: url.path) {
             let (seg, _) = try build(randomDocs(50, seed: 42))
             try Data(Array(seg.data.buffer)).write(to: url)
         }
         let seg = try Segment.open(id: 1, path: url.path)
+        XCTAssertEqual(seg.formatVersion, 2)
         XCTAssertEqual(seg.docCount, 50)
-        XCTAssertEqual(seg.byteSize, 3172)
+        try checkFixtureContent(seg)
+        let expected = randomDocs(50, seed: 42)
+        let norms = try XCTUnwrap(try seg.norms("log"))
+        for i in 0..<50 {
+            let d = try seg.document(i)
+            XCTAssertEqual(Int(Norms.decode(norms[i])), expected.first { $0.id == d.id }!.words.count)
+        }
+        XCTAssertEqual(seg.sumTotalTermFreq("log"), Int64(expected.reduce(0) { $0 + $1.words.count }))
+    }
+
+    func checkFixtureContent(_ seg: Segment) throws {
         let expected = randomDocs(50, seed: 42)
         var seen = Set<String>()
         for i in 0..<50 {
@@ -124,6 +146,16 @@ final class SegmentTests: XCTestCase {
         }
         XCTAssertEqual(seen.count, 50)
         XCTAssertNotNil(try seg.dictionary("log")?.find("error"))
+    }
+
+    func testNormsEncodingMatchesLucene() {
+        // Lengths below 24 are exact; larger ones quantise (Lucene SmallFloat.intToByte4).
+        for n in 0..<24 { XCTAssertEqual(Norms.decode(Norms.encode(n)), Int64(n)) }
+        XCTAssertEqual(Norms.encode(24), 24)
+        XCTAssertEqual(Norms.decode(Norms.encode(100)), 96)
+        XCTAssertEqual(Norms.decode(Norms.encode(1_000_000)), 983_064)
+        var last: Int64 = -1
+        for b in 0...255 { let v = Norms.decode(UInt8(b)); XCTAssertGreaterThan(v, last); last = v }
     }
 }
 

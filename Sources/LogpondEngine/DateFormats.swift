@@ -92,8 +92,8 @@ public struct DateFormats: Sendable {
         return (Self.floorDiv(ms, 1000), Self.floorMod(ms, 1000) * 1_000_000)
     }
 
-    static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : -((-a + b - 1) / b) }
-    static func floorMod(_ a: Int64, _ b: Int64) -> Int64 { a - floorDiv(a, b) * b }
+    public static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : -((-a + b - 1) / b) }
+    public static func floorMod(_ a: Int64, _ b: Int64) -> Int64 { a - floorDiv(a, b) * b }
 
     static func integer(_ s: UnsafeBufferPointer<UInt8>) -> Int64? {
         guard !s.isEmpty, s.count <= 19 else { return nil }

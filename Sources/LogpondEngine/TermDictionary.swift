@@ -90,6 +90,26 @@ public final class TermDictionary: @unchecked Sendable {
         return out
     }
 
+    /// Doc ids with their term frequencies (1 for fields without positions); positions are skipped.
+    public func docsAndFreqs(_ ord: Int) throws -> (docs: [Int32], freqs: [Int32]) {
+        var r = ByteReader(postings, at: postStart[ord])
+        let n = Int(docFreq[ord])
+        var docs = [Int32](repeating: 0, count: n), freqs = [Int32](repeating: 1, count: n)
+        do {
+            var last: Int64 = 0
+            for k in 0..<n { last += Int64(try r.varint()); guard last < docCount else { throw ByteReader.Truncated() }; docs[k] = Int32(last) }
+            if hasPositions {
+                for k in 0..<n {
+                    let f = Int(try r.varint())
+                    guard f > 0, f < 1 << 24 else { throw ByteReader.Truncated() }
+                    freqs[k] = Int32(f)
+                    for _ in 0..<f { _ = try r.varint() }
+                }
+            }
+        } catch { throw EngineError.corruptFile(path: label, reason: "postings list is malformed") }
+        return (docs, freqs)
+    }
+
     /// Doc ids with, for each, the positions of the term (text fields only).
     public func docsAndPositions(_ ord: Int) throws -> (docs: [Int32], freqs: [Int32], positions: [Int32]) {
         var r = ByteReader(postings, at: postStart[ord])

@@ -3,12 +3,12 @@ import Hummingbird
 import LogpondEngine
 import LogpondQuery
 
-/// `_search` and `_count`.
+/// `_search`, `_count`, `_msearch` and scroll.
 extension API {
     func parseJSONBody(_ body: [UInt8]) throws -> Any? {
         if body.allSatisfy({ $0 == 32 || $0 == 10 || $0 == 13 || $0 == 9 }) { return nil }
         do { return try JSONSerialization.jsonObject(with: Data(body)) }
-        catch { throw ESError(400, "x_content_parse_exception", "request body is not valid JSON; check quotes and commas") }
+        catch { throw ESError(400, "x_content_parse_exception", "request body is not valid JSON: \(JSONErrors.position(body)); check quotes, commas and brackets") }
     }
 
     func snapshots(_ targets: String, _ params: [String: String]) throws -> [IndexSnapshot] {
@@ -24,20 +24,108 @@ extension API {
     func search(targets: String, body: [UInt8], params: [String: String], started: UInt64) async throws -> Response {
         let req = try SearchRequest.parse(body: try parseJSONBody(body), params: params)
         let snaps = try snapshots(targets, params)
-        let bytes = try Searcher().search(req, snaps, took: { tookMillis(started) })
+        var bytes: [UInt8]
+        if let s = params["scroll"] {
+            guard let ka = ScrollStore.keepAlive(s) else { throw ESError(400, "illegal_argument_exception", "failed to parse setting [scroll] with value [\(EngineError.clip(s, max: 32))] as a time value") }
+            bytes = try scrolls.start(req, snaps, keepAlive: ka, took: { tookMillis(started) })
+        } else {
+            bytes = try runSearch(req, snaps, started: started)
+        }
+        if let fp = params["filter_path"] { bytes = FilterPath.apply(bytes, fp) }
+        return ESResponse.json(.ok, bytes)
+    }
+
+    /// One search: hits, then aggregations when asked.
+    func runSearch(_ req: SearchRequest, _ snaps: [IndexSnapshot], started: UInt64) throws -> [UInt8] {
+        try Searcher().search(req, snaps, took: { tookMillis(started) }, extra: aggregationWriter(req, snaps))
+    }
+
+    func scroll(body: [UInt8], params: [String: String], method: HTTPRequest.Method, pathID: String?, started: UInt64) throws -> Response {
+        let json = try parseJSONBody(body) as? [String: Any] ?? [:]
+        if method == .delete {
+            var ids: [String]? = pathID.map { $0.split(separator: ",").map(String.init) }
+            if let v = json["scroll_id"] { ids = (v as? [Any])?.map { "\($0)" } ?? [String(describing: v)] }
+            let n = scrolls.clear(ids)
+            return ESResponse.json(n > 0 || ids == nil ? .ok : .notFound, [("succeeded", true), ("num_freed", n)] as [(String, Any)])
+        }
+        guard let id = (json["scroll_id"] as? String) ?? params["scroll_id"] ?? pathID else {
+            throw ESError(400, "action_request_validation_exception", "Validation Failed: 1: scrollId is missing;")
+        }
+        let ka = ((json["scroll"] as? String) ?? params["scroll"]).flatMap { ScrollStore.keepAlive($0) }
+        var bytes = try scrolls.next(id, keepAlive: ka, took: { tookMillis(started) })
+        if let fp = params["filter_path"] { bytes = FilterPath.apply(bytes, fp) }
         return ESResponse.json(.ok, bytes)
     }
 
     func count(targets: String, body: [UInt8], params: [String: String]) async throws -> Response {
         let json = try parseJSONBody(body)
-        var q: Query = .matchAll
+        var q: Query = .matchAll(boost: 1)
         if let o = json as? [String: Any] {
             for k in o.keys where k != "query" { throw QueryError("parsing_exception", "request does not support [\(k)]") }
             if let qq = o["query"] { q = try QueryParser.parse(qq) }
         }
-        if let qs = params["q"] { q = try SearchRequest.parse(body: nil, params: ["q": qs]).query }
+        if params["q"] != nil { q = try SearchRequest.parse(body: nil, params: params.filter { $0.key != "size" && $0.key != "from" }).query }
         let snaps = try snapshots(targets, params)
         let n = try Searcher().count(q, snaps)
         return ESResponse.json(.ok, [("count", n), ("_shards", [("total", snaps.count), ("successful", snaps.count), ("skipped", 0), ("failed", 0)] as [(String, Any)])] as [(String, Any)])
+    }
+
+    /// `_msearch`: header/body line pairs; one response per pair, each with its own status.
+    func msearch(defaultTargets: String?, body: [UInt8], params: [String: String], started: UInt64) async throws -> Response {
+        var lines = body.split(separator: 10, omittingEmptySubsequences: false).map { Array($0) }
+        while let l = lines.last, l.allSatisfy({ $0 == 32 || $0 == 13 || $0 == 9 }) { lines.removeLast() }
+        guard !lines.isEmpty else { throw ESError(400, "action_request_validation_exception", "Validation Failed: 1: no requests added;") }
+        var w = JSONWriter()
+        w.raw("{\"took\":"); let tookAt = w.bytes.count
+        w.raw(",\"responses\":[")
+        var i = 0, n = 0
+        while i < lines.count {
+            let header = try parseJSONBody(lines[i]) as? [String: Any] ?? [:]
+            let bodyLine = i + 1 < lines.count ? lines[i + 1] : []
+            i += 2
+            if n > 0 { w.comma() }
+            n += 1
+            let itemStart = DispatchTime.now().uptimeNanoseconds
+            do {
+                var p = params
+                if let iu = header["ignore_unavailable"] { p["ignore_unavailable"] = "\(iu)" == "1" || "\(iu)" == "true" ? "true" : "false" }
+                if let ew = header["expand_wildcards"] { p["expand_wildcards"] = "\(ew)" }
+                let targets: String
+                switch header["index"] {
+                case let s as String: targets = s
+                case let a as [Any]: targets = a.map { "\($0)" }.joined(separator: ",")
+                default: targets = defaultTargets ?? "_all"
+                }
+                let req = try SearchRequest.parse(body: try parseJSONBody(bodyLine), params: [:])
+                let snaps = try snapshots(targets, p)
+                var item = try runSearch(req, snaps, started: itemStart)
+                item.removeLast()   // reopen the object to add the item's status
+                w.raw(item); w.raw(",\"status\":200}")
+            } catch {
+                let e = ErrorMapping.es(error)
+                var b = e.body
+                b.removeLast()
+                w.raw(b); w.raw("}")
+            }
+        }
+        w.raw("]}")
+        w.bytes.insert(contentsOf: Array(String(tookMillis(started)).utf8), at: tookAt)
+        var bytes = w.bytes
+        if let fp = params["filter_path"] { bytes = FilterPath.apply(bytes, fp) }
+        return ESResponse.json(.ok, bytes)
+    }
+}
+
+/// Where Foundation's JSON parser gave up, for error messages.
+enum JSONErrors {
+    static func position(_ body: [UInt8]) -> String {
+        do { _ = try JSONSerialization.jsonObject(with: Data(body)); return "unknown position" }
+        catch {
+            let text = "\(error)"
+            if let r = text.range(of: "around line "), let line = Int(text[r.upperBound...].prefix { $0.isNumber }) {
+                return "line \(line)"
+            }
+            return "malformed"
+        }
     }
 }

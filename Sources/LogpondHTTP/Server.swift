@@ -34,6 +34,7 @@ public struct LogpondServer {
 struct API: Sendable {
     let store: Store
     let config: ServerConfig
+    let scrolls = ScrollStore()
 
     func handle(_ request: Request) async -> Response {
         let started = DispatchTime.now().uptimeNanoseconds
@@ -79,6 +80,13 @@ struct API: Sendable {
         default: break
         }
         let last = s.last!
+        if s.count >= 2 && s[0] == "_search" && s[1] == "scroll" {
+            return try scroll(body: try await body(), params: p, method: m, pathID: s.count > 2 ? s[2] : nil, started: started)
+        }
+        if last == "_msearch" && s.count <= 2 {
+            guard m == .get || m == .post else { throw methodNotAllowed("GET, POST") }
+            return try await msearch(defaultTargets: s.count == 2 ? s[0] : nil, body: try await body(), params: p, started: started)
+        }
         if last == "_search" && s.count <= 2 {
             guard m == .get || m == .post else { throw methodNotAllowed("GET, POST") }
             return try await search(targets: s.count == 2 ? s[0] : "_all", body: try await body(), params: p, started: started)

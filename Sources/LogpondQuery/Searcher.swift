@@ -6,21 +6,22 @@ import LogpondEngine
 public struct Searcher {
     public init() {}
 
-    struct Hit {
+    /// One matching document and its sort keys.
+    public struct Hit {
         var snap: Int
         var seg: Int
         var doc: Int32
+        var score: Float
         var keys: [SortValue]
     }
 
-    /// A sort key value; nil sorts as missing.
-    enum SortValue: Comparable {
+    /// A sort key value; `missing` sorts last unless asked otherwise.
+    public enum SortValue: Comparable {
         case missing, num(Double), str(String)
-        static func < (a: SortValue, b: SortValue) -> Bool {
+        public static func < (a: SortValue, b: SortValue) -> Bool {
             switch (a, b) {
             case (.num(let x), .num(let y)): return x < y
             case (.str(let x), .str(let y)): return x < y
-            case (.missing, .missing): return false
             case (.missing, _): return false
             case (_, .missing): return true
             case (.num, .str): return true
@@ -29,12 +30,25 @@ public struct Searcher {
         }
     }
 
-    /// Counts matching live documents (`_count`, and `hits.total`).
+    /// The outcome of the query phase.
+    public struct Collected {
+        public var total = 0
+        public var hits: [Hit] = []
+        public var maxScore: Float? = nil
+        public var scored = false
+    }
+
+    static func segmentQueries(_ s: IndexSnapshot) -> (FieldStats, [String]) {
+        (FieldStats(segments: s.segments.map { $0.segment }), ["*"])
+    }
+
+    /// Counts matching live documents (`_count`).
     public func count(_ q: Query, _ snaps: [IndexSnapshot]) throws -> Int {
         var total = 0
         for s in snaps {
+            let (stats, df) = Self.segmentQueries(s)
             for (seg, dels) in s.segments {
-                let sq = SegmentQuery(segment: seg, mapping: s.mapping, analysis: s.analysis)
+                let sq = SegmentQuery(segment: seg, mapping: s.mapping, analysis: s.analysis, stats: stats, defaultField: df)
                 if sq.excludedByTime(q) { continue }
                 let docs = try sq.docs(q)
                 total += dels.map { d in docs.reduce(0) { $0 + (d.contains(Int($1)) ? 0 : 1) } } ?? docs.count
@@ -43,84 +57,139 @@ public struct Searcher {
         return total
     }
 
-    /// Executes `r` and renders Elasticsearch's response body.
-    public func search(_ r: SearchRequest, _ snaps: [IndexSnapshot], took: () -> Int) throws -> [UInt8] {
-        let k = r.from + r.size
-        var total = 0
+    /// The query phase: totals, and the top `limit` hits in order (nil: every hit, for scroll).
+    public func collect(_ r: SearchRequest, _ snaps: [IndexSnapshot], limit: Int?) throws -> Collected {
+        var c = Collected()
+        let sortKeys = r.sort
+        c.scored = sortKeys.isEmpty || sortKeys.contains { $0.field == "_score" } || r.trackScores
+        let effectiveSort = sortKeys.isEmpty ? [SearchRequest.SortKey(field: "_score", descending: true)] : sortKeys
+        let timeSorted = effectiveSort.first?.field == SegmentFormat.timestampField && effectiveSort.count <= 2
+        let after: [SortValue]? = r.searchAfter.map { $0.map(Self.sortValue) }
         var candidates: [Hit] = []
-        let sortKeys = r.sort.filter { $0.field != "_score" }
-        let timeSorted = sortKeys.first?.field == SegmentFormat.timestampField
-        let after: [SortValue]? = r.searchAfter.map { values in
-            values.map { v -> SortValue in
-                switch v {
-                case .int(let i): return .num(Double(i))
-                case .double(let d): return .num(d)
-                case .string(let s): return .str(s)
-                case .bool(let b): return .num(b ? 1 : 0)
-                case .null: return .missing
-                }
-            }
-        }
         for (si, s) in snaps.enumerated() {
+            let (stats, df) = Self.segmentQueries(s)
             for (gi, (seg, dels)) in s.segments.enumerated() {
-                let sq = SegmentQuery(segment: seg, mapping: s.mapping, analysis: s.analysis)
+                let sq = SegmentQuery(segment: seg, mapping: s.mapping, analysis: s.analysis, stats: stats, defaultField: df)
                 if sq.excludedByTime(r.query) { continue }
-                var docs = try sq.docs(r.query)
-                if let d = dels { docs = docs.filter { !d.contains(Int($0)) } }
-                total += docs.count
-                if k == 0 || docs.isEmpty { continue }
+                var res = try sq.eval(r.query, scoring: c.scored)
+                if let pf = r.postFilter { res = Scored.filter(res, try sq.docs(pf)) }
+                if let d = dels { res = Scored.minus(res, (0..<Int32(seg.docCount)).filter { d.contains(Int($0)) }) }
+                if let ms = r.minScore { let keep = res.docs.indices.filter { res.scores[$0] >= ms }; res = Scored(docs: keep.map { res.docs[$0] }, scores: keep.map { res.scores[$0] }) }
+                if let ta = r.terminateAfter, res.docs.count > ta { res = Scored(docs: Array(res.docs.prefix(ta)), scores: Array(res.scores.prefix(ta))) }
+                c.total += res.docs.count
+                if c.scored, let m = res.scores.max() { c.maxScore = max(c.maxScore ?? m, m) }
+                if limit == 0 || res.docs.isEmpty { continue }
+                var range = 0..<res.docs.count
                 // Segments are time-sorted: the newest (or oldest) k are at one end.
-                var take = docs[...]
-                if timeSorted && r.searchAfter == nil && sortKeys.count == 1 {
-                    take = sortKeys[0].descending ? docs.suffix(k) : docs.prefix(k)
+                if let k = limit, timeSorted && after == nil {
+                    range = effectiveSort[0].descending ? max(0, res.docs.count - k)..<res.docs.count : 0..<min(k, res.docs.count)
                 }
-                for d in take {
-                    let keys = try sortValues(sortKeys, seg, Int(d))
-                    if let a = after, !isAfter(keys, a, sortKeys) { continue }
-                    candidates.append(Hit(snap: si, seg: gi, doc: d, keys: keys))
+                for k in range {
+                    let keys = try sortValues(effectiveSort, seg, Int(res.docs[k]), res.scores[k], snapIndex: si, segIndex: gi)
+                    if let a = after, !isAfter(keys, a, effectiveSort) { continue }
+                    candidates.append(Hit(snap: si, seg: gi, doc: res.docs[k], score: res.scores[k], keys: keys))
                 }
-                if candidates.count > 4 * k + 1024 { candidates = topK(candidates, sortKeys, k) }
+                if let k = limit, candidates.count > 4 * k + 1024 { candidates = topK(candidates, effectiveSort, k) }
             }
         }
-        let top = Array(topK(candidates, sortKeys, k).dropFirst(r.from))
-        let scored = r.sort.isEmpty || r.sort.contains { $0.field == "_score" }
+        c.hits = limit.map { topK(candidates, effectiveSort, $0) } ?? topK(candidates, effectiveSort, candidates.count)
+        return c
+    }
 
+    static func sortValue(_ v: JSONValue) -> SortValue {
+        switch v {
+        case .int(let i): return .num(Double(i))
+        case .double(let d): return .num(d)
+        case .string(let s): return .str(s)
+        case .bool(let b): return .num(b ? 1 : 0)
+        case .null: return .missing
+        }
+    }
+
+    /// Executes `r` and renders Elasticsearch's response body.
+    public func search(_ r: SearchRequest, _ snaps: [IndexSnapshot], took: () -> Int, extra: ((inout JSONWriter) throws -> Void)? = nil) throws -> [UInt8] {
+        let c = try collect(r, snaps, limit: r.from + r.size)
+        return try render(r, snaps, c, hits: Array(c.hits.dropFirst(r.from)), took: took(), extra: extra)
+    }
+
+    /// The response body for a page of hits.
+    public func render(_ r: SearchRequest, _ snaps: [IndexSnapshot], _ c: Collected, hits top: [Hit], took: Int, scrollID: String? = nil,
+                       extra: ((inout JSONWriter) throws -> Void)? = nil) throws -> [UInt8] {
         var w = JSONWriter(capacity: 4096)
-        w.raw("{\"took\":"); w.int(took()); w.raw(",\"timed_out\":false,")
+        w.raw("{")
+        if let id = scrollID { w.raw("\"_scroll_id\":"); w.string(id); w.comma() }
+        w.raw("\"took\":"); w.int(took); w.raw(",\"timed_out\":false,")
+        if r.terminateAfter != nil { w.raw("\"terminated_early\":"); w.bool(c.total >= (r.terminateAfter ?? 0)); w.comma() }
         Self.writeShards(&w, snaps)
         w.raw(",\"hits\":{\"total\":{\"value\":")
-        if let limit = r.trackTotalHits, total > limit { w.int(limit); w.raw(",\"relation\":\"gte\"}") } else { w.int(total); w.raw(",\"relation\":\"eq\"}") }
-        w.raw(",\"max_score\":"); if scored && !top.isEmpty { w.raw("1.0") } else { w.raw("null") }
+        if let limit = r.trackTotalHits, c.total > limit { w.int(limit); w.raw(",\"relation\":\"gte\"}") } else { w.int(c.total); w.raw(",\"relation\":\"eq\"}") }
+        w.raw(",\"max_score\":"); if let m = c.maxScore, c.scored { w.raw(Self.floatString(m)) } else { w.raw("null") }
         w.raw(",\"hits\":[")
         for (n, h) in top.enumerated() {
             if n > 0 { w.comma() }
             let s = snaps[h.snap]
-            let doc = try s.segments[h.seg].segment.document(Int(h.doc))
+            let seg = s.segments[h.seg].segment
+            let doc = try seg.document(Int(h.doc))
             w.raw("{\"_index\":"); w.string(s.name); w.raw(",\"_type\":\"_doc\",\"_id\":"); w.string(doc.id)
-            w.raw(",\"_score\":"); if scored { w.raw("1.0") } else { w.raw("null") }
+            if r.version { w.raw(",\"_version\":"); w.int(doc.version) }
+            if r.seqNoPrimaryTerm { w.raw(",\"_seq_no\":"); w.int(doc.seq); w.raw(",\"_primary_term\":1") }
+            w.raw(",\"_score\":"); if c.scored { w.raw(Self.floatString(h.score)) } else { w.raw("null") }
+            var parsed: [String: Any]? = nil
+            func sourceObject() -> [String: Any] {
+                if parsed == nil { parsed = (try? JSONSerialization.jsonObject(with: Data(doc.source))) as? [String: Any] ?? [:] }
+                return parsed!
+            }
             switch r.source {
             case .all: w.raw(",\"_source\":"); w.raw(doc.source)
             case .none: break
             case .filter(let inc, let exc): w.raw(",\"_source\":"); w.raw(SourceFilter.apply(doc.source, includes: inc, excludes: exc))
             }
+            var fields: [(String, [Any])] = []
+            if !r.fields.isEmpty { fields += HitFields.fromSource(sourceObject(), r.fields, s.mapping) }
+            if !r.docvalueFields.isEmpty { fields += try HitFields.fromDocValues(seg, Int(h.doc), r.docvalueFields, s.mapping) }
+            if !fields.isEmpty {
+                var seen = Set<String>()
+                w.raw(",\"fields\":{")
+                var first = true
+                for (k, v) in fields where seen.insert(k).inserted {
+                    if !first { w.comma() }; first = false
+                    w.key(k); w.any(v)
+                }
+                w.raw("}")
+            }
+            if let hs = r.highlight {
+                let hl = Highlighter(spec: hs, query: r.query, mapping: s.mapping, analysis: s.analysis).highlight(source: sourceObject())
+                if !hl.isEmpty { w.raw(",\"highlight\":"); w.any(hl.map { ($0.0, $0.1 as Any) }) }
+            }
             if !r.sort.isEmpty {
                 w.raw(",\"sort\":[")
                 for (i, key) in r.sort.enumerated() {
                     if i > 0 { w.comma() }
-                    if key.field == "_score" { w.raw("1.0"); continue }
-                    let idx = sortKeys.firstIndex { $0.field == key.field }!
-                    switch h.keys[idx] {
-                    case .num(let d): if d == d.rounded() && abs(d) < 9e15 { w.int(Int64(d)) } else { w.double(d) }
+                    switch h.keys[i] {
+                    case .num(let d):
+                        if key.field == "_score" { w.raw(Self.floatString(Float(d))) }
+                        else if let f = key.format, let fm = s.mapping.resolve(key.field), fm.type.storage == .date {
+                            let v = Int64(d)
+                            let (sec, ns) = fm.type == .dateNanos ? (DateFormats.floorDiv(v, 1_000_000_000), DateFormats.floorMod(v, 1_000_000_000)) : (DateFormats.floorDiv(v, 1000), DateFormats.floorMod(v, 1000) * 1_000_000)
+                            w.any(HitFields.formatDate(seconds: sec, nanos: ns, f))
+                        } else if d == d.rounded() && abs(d) < 9e15 { w.int(Int64(d)) } else { w.double(d) }
                     case .str(let s): w.string(s)
-                    case .missing: w.raw("null")
+                    case .missing: w.raw(key.descending ? "-9223372036854775808" : "9223372036854775807")
                     }
                 }
                 w.raw("]")
             }
             w.raw("}")
         }
-        w.raw("]}}")
+        w.raw("]}")
+        if let extra { try extra(&w) }
+        w.raw("}")
         return w.bytes
+    }
+
+    static func floatString(_ f: Float) -> String {
+        if f == f.rounded() && abs(f) < 1e7 { return String(format: "%.1f", f) }
+        return "\(f)"
     }
 
     /// `_shards`, one shard per index; an index with unreadable segments counts as failed and
@@ -141,9 +210,11 @@ public struct Searcher {
         w.raw("}")
     }
 
-    func sortValues(_ keys: [SearchRequest.SortKey], _ seg: Segment, _ doc: Int) throws -> [SortValue] {
-        try keys.map { k in
-            if k.field == "_doc" { return .num(Double(seg.id) * 1e9 + Double(doc)) }
+    /// Sort keys of a hit plus an implicit final tiebreak (index order, then doc).
+    func sortValues(_ keys: [SearchRequest.SortKey], _ seg: Segment, _ doc: Int, _ score: Float, snapIndex: Int, segIndex: Int) throws -> [SortValue] {
+        var out: [SortValue] = try keys.map { k in
+            if k.field == "_score" { return .num(Double(score)) }
+            if k.field == "_doc" { return .num(Double(snapIndex) * 1e15 + Double(segIndex) * 1e10 + Double(doc)) }
             if let col = try seg.numericColumn(k.field) { return col.has(doc) ? .num(col.double(doc)) : .missing }
             if let col = try seg.ordinalColumn(k.field), let dict = try seg.dictionary(k.field) {
                 let v = col.values(doc)
@@ -152,12 +223,15 @@ public struct Searcher {
             }
             return .missing
         }
+        out.append(.num(Double(snapIndex) * 1e15 + Double(segIndex) * 1e10 + Double(doc)))
+        return out
     }
 
     func less(_ a: [SortValue], _ b: [SortValue], _ keys: [SearchRequest.SortKey]) -> Bool {
-        for (i, k) in keys.enumerated() {
+        for i in 0..<min(a.count, b.count) {
             let x = a[i], y = b[i]
             if x == y { continue }
+            let k = i < keys.count ? keys[i] : SearchRequest.SortKey(field: "_tiebreak", descending: false)
             if x == .missing { return k.missingFirst ?? false }
             if y == .missing { return !(k.missingFirst ?? false) }
             return k.descending ? y < x : x < y
@@ -165,8 +239,6 @@ public struct Searcher {
         return false
     }
 
-    /// Whether a hit sorts strictly after the `search_after` values. Numeric keys given as
-    /// strings (Grafana sends them so) compare as numbers.
     func isAfter(_ keys: [SortValue], _ after: [SortValue], _ sk: [SearchRequest.SortKey]) -> Bool {
         let a = zip(after, keys).map { av, kv -> SortValue in
             if case .str(let s) = av, case .num = kv, let d = Double(s) { return .num(d) }
@@ -176,7 +248,6 @@ public struct Searcher {
     }
 
     func topK(_ c: [Hit], _ keys: [SearchRequest.SortKey], _ k: Int) -> [Hit] {
-        if keys.isEmpty { return Array(c.prefix(k)) }
-        return Array(c.sorted { less($0.keys, $1.keys, keys) }.prefix(k))
+        Array(c.sorted { less($0.keys, $1.keys, keys) }.prefix(k))
     }
 }

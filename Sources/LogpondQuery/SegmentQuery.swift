@@ -4,10 +4,15 @@ import Foundation
 
 /// Evaluates a query against one segment, producing the matching doc ids (deletions not yet
 /// applied). Term-level and full-text clauses read postings; numbers and dates read columns.
+/// Evaluates a query against one segment: matching doc ids (deletions not yet applied) with
+/// BM25 scores. Term-level and full-text clauses read postings; numbers and dates read columns.
 struct SegmentQuery {
     let segment: Segment
     let mapping: Mapping
     var analysis: AnalysisRegistry = .builtIn
+    var stats: FieldStats
+    /// `index.query.default_field` of the index (`*` by default).
+    var defaultField: [String] = ["*"]
 
     /// Elasticsearch refuses queries on fields mapped with `index: false`.
     func searchable(_ field: String, _ fm: FieldMapping) throws {
@@ -16,65 +21,117 @@ struct SegmentQuery {
         }
     }
 
-    func docs(_ q: Query) throws -> [Int32] {
+    /// Matching docs only (filter context).
+    func docs(_ q: Query) throws -> [Int32] { try eval(q, scoring: false).docs }
+
+    func eval(_ q: Query, scoring: Bool) throws -> Scored {
         switch q {
-        case .matchAll: return DocSets.all(segment.docCount)
-        case .matchNone: return []
-        case .ids(let ids):
-            guard let dict = try segment.dictionary("_id") else { return [] }
-            return DocSets.union(try ids.compactMap { dict.find($0) }.map { try dict.docs($0) })
-        case .term(let field, let value, let ci):
-            return try termDocs(field, value, caseInsensitive: ci)
-        case .terms(let field, let values):
-            if values.count > Limits.maxClauseCount { throw QueryError("too_many_clauses", "too many terms, max is \(Limits.maxClauseCount)") }
-            return DocSets.union(try values.map { try termDocs(field, $0, caseInsensitive: false) })
-        case .match(let field, let text, let and):
-            guard let fm = mapping.resolve(field) else { return [] }
-            if fm.type.storage != .text { return try termDocs(field, .string(text), caseInsensitive: false) }
-            try searchable(field, fm)
-            let analyzer = (fm.searchAnalyzer ?? fm.analyzer).flatMap { analysis.analyzer($0) } ?? Analyzers.standard
-            let toks = analyzer.tokens(text)
-            if toks.isEmpty { return [] }
-            guard let dict = try segment.dictionary(field) else { return [] }
-            var lists: [[Int32]] = []
-            for t in toks {
-                if let o = dict.find(t.term) { lists.append(try dict.docs(o)) } else if and { return [] }
+        case .matchAll(let boost): return .constant(DocSets.all(segment.docCount), boost)
+        case .matchNone: return .empty
+        case .ids(let ids, let boost):
+            guard let dict = try segment.dictionary("_id") else { return .empty }
+            return .constant(DocSets.union(try ids.compactMap { dict.find($0) }.map { try dict.docs($0) }), boost)
+        case .term(let field, let value, let ci, let boost):
+            return try termQuery(field, value, caseInsensitive: ci, boost: boost, scoring: scoring)
+        case .terms(let field, let values, let boost):
+            if values.count > Limits.maxClauseCount { throw QueryError("too_many_clauses", "maxClauseCount is set to \(Limits.maxClauseCount)") }
+            return .constant(DocSets.union(try values.map { try termDocs(field, $0, caseInsensitive: false) }), boost)
+        case .range(let field, let b, let boost):
+            return .constant(try rangeDocs(field, b), boost)
+        case .exists(let field, let boost):
+            return .constant(try existsDocs(field), boost)
+        case .match(let m): return try match(m, scoring: scoring)
+        case .phrase(let p): return try phrase(p, scoring: scoring)
+        case .multiTerm(let m): return try multiTerm(m, scoring: scoring)
+        case .bool(let must, let filter, let should, let mustNot, let msm, let boost):
+            var base: Scored? = nil
+            for c in must {
+                let r = try eval(c, scoring: scoring)
+                base = base.map { Scored.and($0, r) } ?? r
+                if base!.docs.isEmpty { return .empty }
             }
-            if lists.isEmpty { return [] }
-            return and ? lists.dropFirst().reduce(lists[0]) { DocSets.intersect($0, $1) } : DocSets.union(lists)
-        case .range(let field, let b):
-            return try rangeDocs(field, b)
-        case .exists(let field):
-            return try existsDocs(field)
-        case .bool(let must, let filter, let should, let mustNot, let msm):
-            var base: [Int32]? = nil
-            for c in must + filter {
+            for c in filter {
                 let d = try docs(c)
-                base = base.map { DocSets.intersect($0, d) } ?? d
-                if base!.isEmpty { return [] }
+                base = base.map { Scored.filter($0, d) } ?? .constant(d, 0)
+                if base!.docs.isEmpty { return .empty }
             }
             if !should.isEmpty {
-                let needed = msm ?? ((must.isEmpty && filter.isEmpty) ? 1 : 0)
+                let lists = try should.map { try eval($0, scoring: scoring) }
+                var needed = MinimumShouldMatch.resolve(msm, optional: should.count, default: (must.isEmpty && filter.isEmpty) ? 1 : 0)
+                if must.isEmpty && filter.isEmpty { needed = max(needed, 1) }
+                let s = Scored.or(lists, minMatch: max(needed, 1))
                 if needed > 0 {
-                    let s = DocSets.atLeast(needed, try should.map { try docs($0) })
-                    base = base.map { DocSets.intersect($0, s) } ?? s
+                    base = base.map { Scored.and($0, s) } ?? s
+                } else if let b = base {
+                    // Optional clauses only add to the score of docs that already match.
+                    base = Self.addOptional(b, s)
                 }
             }
-            var result = base ?? DocSets.all(segment.docCount)
-            for c in mustNot { result = DocSets.subtract(result, try docs(c)) }
-            return result
+            var result = base ?? .constant(DocSets.all(segment.docCount), 0)
+            if must.isEmpty && should.isEmpty && !filter.isEmpty { result = .constant(result.docs, 0) }
+            if must.isEmpty && should.isEmpty && filter.isEmpty { result = .constant(result.docs, 1) }   // pure negative: match_all
+            for c in mustNot { result = Scored.minus(result, try docs(c)) }
+            return result.scaled(boost)
+        case .constantScore(let inner, let boost):
+            return .constant(try docs(inner), boost)
+        case .disMax(let queries, let tie, let boost):
+            return Scored.or(try queries.map { try eval($0, scoring: scoring) }, minMatch: 1, tieBreaker: tie).scaled(boost)
+        case .boosting(let positive, let negative, let nb):
+            let p = try eval(positive, scoring: scoring)
+            let n = Set(try docs(negative))
+            return Scored(docs: p.docs, scores: zip(p.docs, p.scores).map { n.contains($0.0) ? $0.1 * nb : $0.1 })
+        case .multiMatch(let m): return try eval(try QueryRewrite(mapping: mapping, defaultField: defaultField).multiMatch(m), scoring: scoring)
+        case .queryString(let qs): return try eval(try QueryRewrite(mapping: mapping, defaultField: defaultField).queryString(qs), scoring: scoring)
         }
+    }
+
+    /// Adds the scores of optional matches to the docs of `base`.
+    static func addOptional(_ base: Scored, _ opt: Scored) -> Scored {
+        var out = base
+        var j = 0
+        for (k, d) in base.docs.enumerated() {
+            while j < opt.docs.count && opt.docs[j] < d { j += 1 }
+            if j < opt.docs.count && opt.docs[j] == d { out.scores[k] += opt.scores[j] }
+        }
+        return out
+    }
+
+    /// A `term` query: BM25-scored on text and keyword fields, constant on the others.
+    func termQuery(_ field: String, _ value: JSONValue, caseInsensitive: Bool, boost: Float, scoring: Bool) throws -> Scored {
+        guard scoring, !caseInsensitive, field != "_id", let fm = mapping.resolve(field), fm.type != .ip,
+              fm.type.storage == .text || fm.type.storage == .keyword else {
+            return .constant(try termDocs(field, value, caseInsensitive: caseInsensitive), boost)
+        }
+        try searchable(field, fm)
+        var s = value.stringValue
+        if let n = fm.normalizer { s = analysis.normalize(s, with: n) }
+        return try scoredTerm(field, Array(s.utf8), boost: boost)
+    }
+
+    /// Postings of one term with BM25 scores.
+    func scoredTerm(_ field: String, _ term: [UInt8], boost: Float) throws -> Scored {
+        guard let dict = try segment.dictionary(field), let o = dict.find(term) else { return .empty }
+        let (docs, freqs) = try dict.docsAndFreqs(o)
+        let norms = try segment.norms(field)
+        let idf = stats.idf(field, term), avgdl = stats.avgFieldLength(field)
+        var scores = [Float](repeating: 0, count: docs.count)
+        for k in docs.indices {
+            scores[k] = Float(BM25.score(freq: Double(freqs[k]), norm: norms.map { $0[Int(docs[k])] }, avgdl: avgdl, idf: idf, boost: Double(boost)))
+        }
+        return Scored(docs: docs, scores: scores)
     }
 
     /// Whether the query cannot match anything in this segment, judged by its time bounds.
     func excludedByTime(_ q: Query) -> Bool {
         switch q {
-        case .range(let field, let b) where field == SegmentFormat.timestampField:
+        case .range(let field, let b, _) where field == SegmentFormat.timestampField:
             guard let (lo, hi) = try? dateBounds(b) else { return false }
             if segment.minTimestamp == Int64.max { return true }
             return hi < segment.minTimestamp || lo > segment.maxTimestamp
-        case .bool(let must, let filter, _, _, _):
+        case .bool(let must, let filter, _, _, _, _):
             return (must + filter).contains { excludedByTime($0) }
+        case .constantScore(let inner, _):
+            return excludedByTime(inner)
         default: return false
         }
     }

@@ -1,0 +1,127 @@
+import Foundation
+import LogpondAnalysis
+import LogpondEngine
+
+/// The `highlight` request: tags, fragment sizes, fields (patterns allowed).
+public struct HighlightSpec: Sendable {
+    public var fields: [(pattern: String, fragmentSize: Int?, fragments: Int?)] = []
+    public var preTags = ["<em>"]
+    public var postTags = ["</em>"]
+    public var fragmentSize = 100
+    public var numberOfFragments = 5
+    public var requireFieldMatch = true
+
+    static func parse(_ v: Any) throws -> HighlightSpec {
+        guard let o = v as? [String: Any] else { throw QueryError.parsing("[highlight] must be an object") }
+        var h = HighlightSpec()
+        if let p = o["pre_tags"] as? [Any] { h.preTags = p.map { "\($0)" } }
+        if let p = o["post_tags"] as? [Any] { h.postTags = p.map { "\($0)" } }
+        if let f = o["fragment_size"] as? Int { h.fragmentSize = f }
+        if let n = o["number_of_fragments"] as? Int { h.numberOfFragments = n }
+        if let r = o["require_field_match"] as? Bool { h.requireFieldMatch = r }
+        switch o["fields"] {
+        case let d as [String: Any]:
+            for (k, v) in d.sorted(by: { $0.key < $1.key }) {
+                let fo = v as? [String: Any]
+                h.fields.append((k, fo?["fragment_size"] as? Int, fo?["number_of_fragments"] as? Int))
+            }
+        case let a as [Any]:
+            for e in a { if let d = e as? [String: Any] { for (k, v) in d { let fo = v as? [String: Any]; h.fields.append((k, fo?["fragment_size"] as? Int, fo?["number_of_fragments"] as? Int)) } } }
+        default: throw QueryError.parsing("[highlight] requires [fields]")
+        }
+        return h
+    }
+}
+
+/// Marks the query's terms in text fields of a hit's `_source` (plain highlighter behaviour).
+struct Highlighter {
+    let spec: HighlightSpec
+    let mapping: Mapping
+    let analysis: AnalysisRegistry
+    /// Field → analysed terms the query looks for; "" holds terms of queries on every field.
+    let terms: [String: Set<[UInt8]>]
+
+    init(spec: HighlightSpec, query: Query, mapping: Mapping, analysis: AnalysisRegistry) {
+        self.spec = spec; self.mapping = mapping; self.analysis = analysis
+        var t: [String: Set<[UInt8]>] = [:]
+        Self.collect(query, mapping, analysis, into: &t)
+        terms = t
+    }
+
+    static func collect(_ q: Query, _ m: Mapping, _ a: AnalysisRegistry, into t: inout [String: Set<[UInt8]>]) {
+        func add(_ field: String, _ text: String, analyzed: Bool) {
+            let fm = m.resolve(field)
+            if analyzed, fm?.type.storage == .text || fm == nil {
+                let an = (fm?.searchAnalyzer ?? fm?.analyzer).flatMap { a.analyzer($0) } ?? Analyzers.standard
+                for tok in an.tokens(text) { t[field, default: []].insert(tok.term) }
+            } else { t[field, default: []].insert(Array(text.utf8)) }
+        }
+        switch q {
+        case .term(let f, let v, _, _): add(f, v.stringValue, analyzed: false)
+        case .terms(let f, let vs, _): for v in vs { add(f, v.stringValue, analyzed: false) }
+        case .match(let s): add(s.field, s.text, analyzed: true)
+        case .phrase(let s): add(s.field, s.text, analyzed: true)
+        case .bool(let must, let filter, let should, _, _, _): for c in must + filter + should { collect(c, m, a, into: &t) }
+        case .constantScore(let c, _): collect(c, m, a, into: &t)
+        case .disMax(let qs, _, _): for c in qs { collect(c, m, a, into: &t) }
+        case .boosting(let p, _, _): collect(p, m, a, into: &t)
+        case .multiMatch(let s):
+            for f in QueryRewrite(mapping: m).expand(s.fields) { add(f.0, s.text, analyzed: true) }
+        case .queryString(let qs):
+            if let rewritten = try? QueryRewrite(mapping: m).queryString(qs) { collect(rewritten, m, a, into: &t) }
+        default: break
+        }
+    }
+
+    /// The `highlight` object of one hit, or nil when nothing matched.
+    func highlight(source: [String: Any]) -> [(String, [String])] {
+        var out: [(String, [String])] = []
+        let flat = HitFields.flatten(source)
+        for (pattern, fsize, fcount) in spec.fields {
+            for (path, values) in flat.sorted(by: { $0.key < $1.key }) where Store.wildcardMatch(pattern, path) {
+                guard let fm = mapping.resolve(path), fm.type.storage == .text || fm.type.storage == .keyword else { continue }
+                var wanted = terms[path] ?? []
+                if !spec.requireFieldMatch { for (_, v) in terms { wanted.formUnion(v) } }
+                if wanted.isEmpty { continue }
+                let analyzer: Analyzer = fm.type.storage == .text ? (fm.analyzer.flatMap { analysis.analyzer($0) } ?? Analyzers.standard) : KeywordAnalyzer()
+                var frags: [String] = []
+                for case let text as String in values {
+                    frags += fragments(text, analyzer, wanted, size: fsize ?? spec.fragmentSize, max: fcount ?? spec.numberOfFragments)
+                }
+                if !frags.isEmpty { out.append((path, frags)) }
+            }
+        }
+        return out
+    }
+
+    func fragments(_ text: String, _ analyzer: Analyzer, _ wanted: Set<[UInt8]>, size: Int, max: Int) -> [String] {
+        let bytes = Array(text.utf8)
+        var hits: [Range<Int>] = []
+        bytes.withUnsafeBufferPointer { buf in
+            analyzer.analyze(buf) { term, _, s, e in if wanted.contains(Array(term)) { hits.append(Int(s)..<Int(e)) } }
+        }
+        guard !hits.isEmpty else { return [] }
+        func mark(_ range: Range<Int>) -> String {
+            var out = ""
+            var cursor = range.lowerBound
+            for h in hits where h.lowerBound >= range.lowerBound && h.upperBound <= range.upperBound {
+                out += String(decoding: bytes[cursor..<h.lowerBound], as: UTF8.self)
+                out += spec.preTags[0] + String(decoding: bytes[h], as: UTF8.self) + spec.postTags[0]
+                cursor = h.upperBound
+            }
+            return out + String(decoding: bytes[cursor..<range.upperBound], as: UTF8.self)
+        }
+        if max == 0 || size >= bytes.count { return [mark(0..<bytes.count)] }
+        var out: [String] = []
+        var used = 0
+        for h in hits where h.lowerBound >= used && out.count < max {
+            var start = Swift.max(0, h.lowerBound - size / 4)
+            while start > 0 && bytes[start] & 0xC0 == 0x80 { start -= 1 }
+            var end = Swift.min(bytes.count, start + size)
+            while end < bytes.count && bytes[end] & 0xC0 == 0x80 { end += 1 }
+            out.append(mark(start..<end))
+            used = end
+        }
+        return out
+    }
+}

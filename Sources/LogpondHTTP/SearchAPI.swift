@@ -7,6 +7,11 @@ import LogpondQuery
 extension API {
     func parseJSONBody(_ body: [UInt8]) throws -> Any? {
         if body.allSatisfy({ $0 == 32 || $0 == 10 || $0 == 13 || $0 == 9 }) { return nil }
+        // simdjson is strict (no trailing commas, no comments), as Elasticsearch's parser is.
+        do { try body.withUnsafeBytes { buf in try JSONFlattener().flatten(buf) { _, _ in } } }
+        catch let e as JSONFlattener.ParseError {
+            throw ESError(400, "x_content_parse_exception", "request body is not valid JSON (\(e.description)); check quotes, commas and brackets")
+        }
         do { return try JSONSerialization.jsonObject(with: Data(body)) }
         catch { throw ESError(400, "x_content_parse_exception", "request body is not valid JSON: \(JSONErrors.position(body)); check quotes, commas and brackets") }
     }

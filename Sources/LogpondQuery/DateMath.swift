@@ -1,44 +1,119 @@
 import Foundation
 import LogpondEngine
 
-/// Date values in queries: ISO dates, epoch millis, and `now` with simple math (`now-15m`,
-/// `now/d`); the full date-math grammar comes with the search issue.
+/// Elasticsearch date math: `now`, `now-15m/m`, `2018-02-04||+1d/d`, with an optional
+/// `format` and `time_zone` for the anchor and for rounding. `roundUp` rounds `/unit` to the
+/// unit's last millisecond (as `gt` and `lte` do).
 enum DateMath {
-    static func parse(_ s: String, roundUp: Bool) -> Int64? {
-        if let v = DateParser.parseISO(s) { return v }
-        if let v = Int64(s) { return v }
-        guard s.hasPrefix("now") else { return nil }
-        var t = Int64(Date().timeIntervalSince1970 * 1000)
-        var rest = Substring(s.dropFirst(3))
-        while let c = rest.first {
+    static func parse(_ s: String, roundUp: Bool, format: String? = nil, timeZone: String? = nil) -> Int64? {
+        let offset = timeZone.flatMap(tzOffsetMillis) ?? 0
+        var anchor: Int64
+        var math: Substring
+        if s.hasPrefix("now") {
+            anchor = Int64(Date().timeIntervalSince1970 * 1000)
+            math = s.dropFirst(3)
+        } else {
+            let parts = s.components(separatedBy: "||")
+            guard let a = parseAnchor(parts[0], format: format, offsetMillis: offset) else { return nil }
+            anchor = a
+            math = parts.count > 1 ? Substring(parts[1]) : ""
+        }
+        var t = anchor
+        while let c = math.first {
             if c == "/" {
-                let unit = rest.dropFirst()
-                guard let ms = unitMillis(String(unit)) else { return nil }
-                t = (t / ms) * ms + (roundUp ? ms - 1 : 0)
-                return t
+                guard let u = math.dropFirst().first else { return nil }
+                t = round(t, unit: u, up: roundUp, offset: offset)
+                math = math.dropFirst(2)
+                continue
             }
             guard c == "+" || c == "-" else { return nil }
-            rest = rest.dropFirst()
-            let digits = rest.prefix { $0.isNumber }
-            guard let n = Int64(digits) else { return nil }
-            rest = rest.dropFirst(digits.count)
-            guard let u = rest.first, let ms = unitMillis(String(u)) else { return nil }
-            rest = rest.dropFirst()
-            t += (c == "+" ? 1 : -1) * n * ms
+            math = math.dropFirst()
+            let digits = math.prefix { $0.isNumber }
+            let n = digits.isEmpty ? 1 : Int64(digits) ?? 1
+            math = math.dropFirst(digits.count)
+            guard let u = math.first else { return nil }
+            math = math.dropFirst()
+            guard let v = add(t, (c == "+" ? n : -n), unit: u, offset: offset) else { return nil }
+            t = v
         }
         return t
     }
 
-    static func unitMillis(_ u: String) -> Int64? {
+    static func parseAnchor(_ s: String, format: String?, offsetMillis: Int64) -> Int64? {
+        let hasZone = s.hasSuffix("Z") || s.range(of: "[+-]\\d{2}:?\\d{2}$", options: .regularExpression) != nil
+        if let f = format.flatMap({ DateFormats.compile($0) }), let (sec, ns) = f.parse(s) {
+            return sec * 1000 + ns / 1_000_000 - (hasZone ? 0 : offsetMillis)
+        }
+        if let v = DateParser.parseISO(s) { return v - (hasZone ? 0 : offsetMillis) }
+        if let v = Int64(s) { return v }
+        return nil
+    }
+
+    /// `+01:00`, `-0530`, `Z`, `UTC` or an IANA name (`Europe/Paris`, at the current offset).
+    static func tzOffsetMillis(_ tz: String) -> Int64? {
+        if tz == "Z" || tz.uppercased() == "UTC" { return 0 }
+        if let r = tz.range(of: "^[+-]\\d{2}:?\\d{2}$", options: .regularExpression) {
+            let t = tz[r].replacingOccurrences(of: ":", with: "")
+            let sign: Int64 = t.hasPrefix("-") ? -1 : 1
+            guard let h = Int64(t.dropFirst().prefix(2)), let m = Int64(t.suffix(2)) else { return nil }
+            return sign * (h * 3600 + m * 60) * 1000
+        }
+        return TimeZone(identifier: tz).map { Int64($0.secondsFromGMT()) * 1000 }
+    }
+
+    static func unitMillis(_ u: Character) -> Int64? {
         switch u {
         case "s": return 1000
         case "m": return 60_000
         case "h", "H": return 3_600_000
         case "d": return 86_400_000
         case "w": return 7 * 86_400_000
-        case "M": return 30 * 86_400_000
-        case "y": return 365 * 86_400_000
         default: return nil
         }
+    }
+
+    static func add(_ t: Int64, _ n: Int64, unit: Character, offset: Int64) -> Int64? {
+        if let ms = unitMillis(unit) { return t + n * ms }
+        guard unit == "M" || unit == "y" else { return nil }
+        let local = t + offset
+        let days = DateFormats.floorDiv(local, 86_400_000), msOfDay = local - days * 86_400_000
+        var (y, m, d) = civil(days)
+        let months = unit == "y" ? n * 12 : n
+        let total = Int64(y) * 12 + Int64(m - 1) + months
+        y = Int(DateFormats.floorDiv(total, 12)); m = Int(DateFormats.floorMod(total, 12)) + 1
+        d = min(d, DateParser.daysIn(month: m, year: y))
+        return Int64(DateParser.daysFromCivil(year: y, month: m, day: d)) * 86_400_000 + msOfDay - offset
+    }
+
+    static func round(_ t: Int64, unit: Character, up: Bool, offset: Int64) -> Int64 {
+        let local = t + offset
+        var start: Int64, next: Int64
+        switch unit {
+        case "M", "y":
+            let days = DateFormats.floorDiv(local, 86_400_000)
+            let (y, m, _) = civil(days)
+            if unit == "y" {
+                start = Int64(DateParser.daysFromCivil(year: y, month: 1, day: 1)) * 86_400_000
+                next = Int64(DateParser.daysFromCivil(year: y + 1, month: 1, day: 1)) * 86_400_000
+            } else {
+                start = Int64(DateParser.daysFromCivil(year: y, month: m, day: 1)) * 86_400_000
+                next = Int64(DateParser.daysFromCivil(year: m == 12 ? y + 1 : y, month: m == 12 ? 1 : m + 1, day: 1)) * 86_400_000
+            }
+        case "w":
+            // ISO weeks start on Monday; 1970-01-01 was a Thursday.
+            let days = DateFormats.floorDiv(local, 86_400_000)
+            let monday = days - DateFormats.floorMod(days + 3, 7)
+            start = monday * 86_400_000; next = start + 7 * 86_400_000
+        default:
+            let u = unitMillis(unit) ?? 1
+            start = DateFormats.floorDiv(local, u) * u; next = start + u
+        }
+        return (up ? next - 1 : start) - offset
+    }
+
+    static func civil(_ days: Int64) -> (Int, Int, Int) {
+        let iso = DateParser.format(millis: days * 86_400_000)
+        let p = iso.prefix(10).split(separator: "-").compactMap { Int($0) }
+        return (p[0], p[1], p[2])
     }
 }

@@ -38,17 +38,33 @@ struct Highlighter {
     let spec: HighlightSpec
     let mapping: Mapping
     let analysis: AnalysisRegistry
-    /// Field → analysed terms the query looks for; "" holds terms of queries on every field.
+    /// Field → analysed terms the query looks for.
     let terms: [String: Set<[UInt8]>]
+    /// Field → term patterns of prefix, wildcard and regexp clauses.
+    let patterns: [String: [MultiTermSpec]]
 
     init(spec: HighlightSpec, query: Query, mapping: Mapping, analysis: AnalysisRegistry) {
         self.spec = spec; self.mapping = mapping; self.analysis = analysis
         var t: [String: Set<[UInt8]>] = [:]
-        Self.collect(query, mapping, analysis, into: &t)
+        var p: [String: [MultiTermSpec]] = [:]
+        Self.collect(query, mapping, analysis, into: &t, &p)
         terms = t
+        patterns = p
     }
 
-    static func collect(_ q: Query, _ m: Mapping, _ a: AnalysisRegistry, into t: inout [String: Set<[UInt8]>]) {
+    func matches(_ field: String, _ token: [UInt8]) -> Bool {
+        if terms[field]?.contains(token) == true { return true }
+        for m in patterns[field] ?? [] {
+            switch m.kind {
+            case .prefix: if token.starts(with: Array(m.value.utf8)) { return true }
+            case .wildcard: if Wildcard(m.value).matches(token) { return true }
+            default: break
+            }
+        }
+        return false
+    }
+
+    static func collect(_ q: Query, _ m: Mapping, _ a: AnalysisRegistry, into t: inout [String: Set<[UInt8]>], _ p: inout [String: [MultiTermSpec]]) {
         func add(_ field: String, _ text: String, analyzed: Bool) {
             let fm = m.resolve(field)
             if analyzed, fm?.type.storage == .text || fm == nil {
@@ -61,14 +77,15 @@ struct Highlighter {
         case .terms(let f, let vs, _): for v in vs { add(f, v.stringValue, analyzed: false) }
         case .match(let s): add(s.field, s.text, analyzed: true)
         case .phrase(let s): add(s.field, s.text, analyzed: true)
-        case .bool(let must, let filter, let should, _, _, _): for c in must + filter + should { collect(c, m, a, into: &t) }
-        case .constantScore(let c, _): collect(c, m, a, into: &t)
-        case .disMax(let qs, _, _): for c in qs { collect(c, m, a, into: &t) }
-        case .boosting(let p, _, _): collect(p, m, a, into: &t)
+        case .multiTerm(let s): p[s.field, default: []].append(s)
+        case .bool(let must, let filter, let should, _, _, _): for c in must + filter + should { collect(c, m, a, into: &t, &p) }
+        case .constantScore(let c, _): collect(c, m, a, into: &t, &p)
+        case .disMax(let qs, _, _): for c in qs { collect(c, m, a, into: &t, &p) }
+        case .boosting(let pos, _, _): collect(pos, m, a, into: &t, &p)
         case .multiMatch(let s):
             for f in QueryRewrite(mapping: m).expand(s.fields) { add(f.0, s.text, analyzed: true) }
         case .queryString(let qs):
-            if let rewritten = try? QueryRewrite(mapping: m).queryString(qs) { collect(rewritten, m, a, into: &t) }
+            if let rewritten = try? QueryRewrite(mapping: m).queryString(qs) { collect(rewritten, m, a, into: &t, &p) }
         default: break
         }
     }
@@ -80,13 +97,12 @@ struct Highlighter {
         for (pattern, fsize, fcount) in spec.fields {
             for (path, values) in flat.sorted(by: { $0.key < $1.key }) where Store.wildcardMatch(pattern, path) {
                 guard let fm = mapping.resolve(path), fm.type.storage == .text || fm.type.storage == .keyword else { continue }
-                var wanted = terms[path] ?? []
-                if !spec.requireFieldMatch { for (_, v) in terms { wanted.formUnion(v) } }
-                if wanted.isEmpty { continue }
+                let fields = spec.requireFieldMatch ? [path] : Array(Set(terms.keys).union(patterns.keys))
+                if !fields.contains(where: { terms[$0] != nil || patterns[$0] != nil }) { continue }
                 let analyzer: Analyzer = fm.type.storage == .text ? (fm.analyzer.flatMap { analysis.analyzer($0) } ?? Analyzers.standard) : KeywordAnalyzer()
                 var frags: [String] = []
                 for case let text as String in values {
-                    frags += fragments(text, analyzer, wanted, size: fsize ?? spec.fragmentSize, max: fcount ?? spec.numberOfFragments)
+                    frags += fragments(text, analyzer, { tok in fields.contains { matches($0, tok) } }, size: fsize ?? spec.fragmentSize, max: fcount ?? spec.numberOfFragments)
                 }
                 if !frags.isEmpty { out.append((path, frags)) }
             }
@@ -94,11 +110,11 @@ struct Highlighter {
         return out
     }
 
-    func fragments(_ text: String, _ analyzer: Analyzer, _ wanted: Set<[UInt8]>, size: Int, max: Int) -> [String] {
+    func fragments(_ text: String, _ analyzer: Analyzer, _ wanted: ([UInt8]) -> Bool, size: Int, max: Int) -> [String] {
         let bytes = Array(text.utf8)
         var hits: [Range<Int>] = []
         bytes.withUnsafeBufferPointer { buf in
-            analyzer.analyze(buf) { term, _, s, e in if wanted.contains(Array(term)) { hits.append(Int(s)..<Int(e)) } }
+            analyzer.analyze(buf) { term, _, s, e in if wanted(Array(term)) { hits.append(Int(s)..<Int(e)) } }
         }
         guard !hits.isEmpty else { return [] }
         func mark(_ range: Range<Int>) -> String {

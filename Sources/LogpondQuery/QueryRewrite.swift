@@ -69,7 +69,7 @@ struct QueryRewrite {
         let lenient = qs.lenient || field == nil || field!.contains("*")
         var out: [Query] = []
         for (f, b) in targets {
-            guard let fm = mapping.resolve(f) else { continue }
+            guard let fm = f == "_id" ? FieldMapping(type: .keyword) : mapping.resolve(f) else { continue }
             do { if let q = try make(f, fm, b) { out.append(q) } }
             catch { if !lenient { throw error } }
         }

@@ -194,10 +194,10 @@ struct SegmentQuery {
         case .integer, .date:
             // Whole numbers compare exactly (date_nanos values exceed a double's precision).
             var lo = Int64.min, hi = Int64.max
-            if let v = b.gte { lo = try exactBound(v, fm, roundUp: false, ceiling: true) }
-            if let v = b.gt { let x = try exactBound(v, fm, roundUp: true, ceiling: false); lo = x == Int64.max ? x : x + 1 }
-            if let v = b.lte { hi = try exactBound(v, fm, roundUp: true, ceiling: false) }
-            if let v = b.lt { let x = try exactBound(v, fm, roundUp: false, ceiling: true); hi = x == Int64.min ? x : x - 1 }
+            if let v = b.gte { lo = try exactBound(v, fm, roundUp: false, ceiling: true, format: b.format, timeZone: b.timeZone) }
+            if let v = b.gt { let x = try exactBound(v, fm, roundUp: true, ceiling: false, format: b.format, timeZone: b.timeZone); lo = x == Int64.max ? x : x + 1 }
+            if let v = b.lte { hi = try exactBound(v, fm, roundUp: true, ceiling: false, format: b.format, timeZone: b.timeZone) }
+            if let v = b.lt { let x = try exactBound(v, fm, roundUp: false, ceiling: true, format: b.format, timeZone: b.timeZone); hi = x == Int64.min ? x : x - 1 }
             guard let col = try segment.numericColumn(field), lo <= hi else { return [] }
             var out: [Int32] = []
             for d in 0..<segment.docCount where col.has(d) && col.values[d] >= lo && col.values[d] <= hi { out.append(Int32(d)) }
@@ -271,12 +271,13 @@ struct SegmentQuery {
 
     /// A bound of an integer or date field as an exact column value: fractional numbers round
     /// up (`ceiling`) or down so the inclusive comparison stays right.
-    func exactBound(_ v: JSONValue, _ fm: FieldMapping, roundUp: Bool, ceiling: Bool) throws -> Int64 {
+    func exactBound(_ v: JSONValue, _ fm: FieldMapping, roundUp: Bool, ceiling: Bool, format: String? = nil, timeZone: String? = nil) throws -> Int64 {
         if case .int(let i) = v, fm.type.storage == .integer { return i }
-        if fm.type == .dateNanos, case .string(let s) = v, let (sec, ns) = DateParser.parseISONanos(s) {
+        if fm.type == .dateNanos, case .string(let s) = v, !s.contains("||"), let (sec, ns) = DateParser.parseISONanos(s) {
             return sec * 1_000_000_000 + ns
         }
-        let d = try numericBound(v, fm, roundUp: roundUp)
+        if case .int(let i) = v, fm.type.storage == .date, format?.contains("epoch_second") == true { return i * (fm.type == .dateNanos ? 1_000_000_000 : 1000) }
+        let d = try numericBound(v, fm, roundUp: roundUp, format: format, timeZone: timeZone)
         guard d.isFinite else { return d < 0 ? Int64.min : Int64.max }
         let r = ceiling ? d.rounded(.up) : d.rounded(.down)
         if r >= 9.2e18 { return Int64.max }
@@ -285,19 +286,16 @@ struct SegmentQuery {
     }
 
     /// Converts a bound to the column's number space (dates: epoch millis).
-    func numericBound(_ v: JSONValue, _ fm: FieldMapping, roundUp: Bool) throws -> Double {
+    func numericBound(_ v: JSONValue, _ fm: FieldMapping, roundUp: Bool, format: String? = nil, timeZone: String? = nil) throws -> Double {
         if fm.type.storage == .date {
             let scale: Double = fm.type == .dateNanos ? 1_000_000 : 1
             switch v {
             case .int(let i): return Double(i) * scale
             case .double(let d): return d * scale
             case .string(let s):
-                if fm.type == .dateNanos, let (sec, ns) = DateParser.parseISONanos(s) { return Double(sec) * 1e9 + Double(ns) }
-                if let f = fm.format.flatMap({ DateFormats.compile($0) }), let (sec, ns) = f.parse(s) {
-                    return (Double(sec) * 1000 + Double(ns / 1_000_000)) * scale
-                }
-                if let ms = DateMath.parse(s, roundUp: roundUp) { return Double(ms) * scale }
-                throw QueryError("parse_exception", "failed to parse date field [\(EngineError.clip(s, max: 64))] with format [strict_date_optional_time||epoch_millis]")
+                if fm.type == .dateNanos, !s.contains("||"), !s.hasPrefix("now"), let (sec, ns) = DateParser.parseISONanos(s) { return Double(sec) * 1e9 + Double(ns) }
+                if let ms = DateMath.parse(s, roundUp: roundUp, format: format ?? fm.format, timeZone: timeZone) { return Double(ms) * scale }
+                throw QueryError("parse_exception", "failed to parse date field [\(EngineError.clip(s, max: 64))] with format [\(format ?? fm.format ?? "strict_date_optional_time||epoch_millis")]")
             default: throw QueryError.parsing("invalid date value")
             }
         }
@@ -313,10 +311,11 @@ struct SegmentQuery {
     }
 
     func dateBounds(_ b: RangeBounds) throws -> (Int64, Int64) {
-        let fm = FieldMapping(type: .date)
+        let fm = mapping.resolve(SegmentFormat.timestampField) ?? FieldMapping(type: .date)
+        let scale: Int64 = fm.type == .dateNanos ? 1_000_000 : 1
         var lo = Int64.min, hi = Int64.max
-        if let v = b.gte ?? b.gt { lo = Int64(try numericBound(v, fm, roundUp: b.gt != nil)) }
-        if let v = b.lte ?? b.lt { hi = Int64(try numericBound(v, fm, roundUp: b.lte != nil)) }
+        if let v = b.gte ?? b.gt { lo = try exactBound(v, fm, roundUp: b.gt != nil, ceiling: false, format: b.format, timeZone: b.timeZone) / scale }
+        if let v = b.lte ?? b.lt { hi = try exactBound(v, fm, roundUp: b.lte != nil, ceiling: true, format: b.format, timeZone: b.timeZone) / scale }
         return (lo, hi)
     }
 }

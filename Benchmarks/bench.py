@@ -1,0 +1,191 @@
+#!/usr/bin/env python3
+"""End-to-end benchmark: ingest a deterministic fluent-bit corpus over HTTP, then run the query
+set q1-q8 as Elasticsearch JSON requests, check every answer against ground truth computed from
+the corpus, and report medians and p95 over repeated runs.
+
+    python3 Benchmarks/bench.py --docs 1000000 --senders 2 --runs 20
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+
+import requests
+
+sys.path.insert(0, os.path.dirname(__file__))
+import corpus  # noqa: E402
+from ingest import du, rss_kb  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+JOINERS = set(".'_:,")
+
+
+def clean_tokens(text):
+    """Words that the standard analyzer surely emits as whole tokens (lowercase letters only,
+    not joined to neighbours by the connectors UAX #29 keeps inside words)."""
+    out = []
+    for m in re.finditer(r"[A-Za-z]+", text):
+        s, e = m.start(), m.end()
+        before = text[s - 1] if s > 0 else " "
+        after = text[e] if e < len(text) else " "
+        after2 = text[e + 1] if e + 1 < len(text) else " "
+        if before.isalnum() or before in JOINERS:
+            continue
+        if after.isalnum() or after == "_" or (after in ".':" and after2.isalpha()):
+            continue
+        out.append(m.group().lower())
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--docs", type=int, default=1_000_000)
+    ap.add_argument("--days", type=int, default=3)
+    ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--senders", type=int, default=2)
+    ap.add_argument("--runs", type=int, default=20)
+    ap.add_argument("--bin", default=os.path.join(ROOT, ".build", "release", "logpond"))
+    ap.add_argument("--out", default=os.path.join(ROOT, "bench-out", "bench.json"))
+    args = ap.parse_args()
+
+    loghub = os.path.join(ROOT, "..", "shared", "data", "loghub")
+    print(f"generating {args.docs:,} records and ground truth ...", file=sys.stderr)
+    records = list(corpus.generate(args.docs, days=args.days, seed=args.seed, loghub_dir=loghub))
+    bodies = []
+    for i in range(0, len(records), 2000):
+        lines = []
+        for index, rec in records[i:i + 2000]:
+            lines.append('{"create":{"_index":"%s","_type":"_doc"}}' % index)
+            lines.append(json.dumps(rec, separators=(",", ":"), ensure_ascii=False))
+        bodies.append(("\n".join(lines) + "\n").encode())
+    raw_bytes = sum(len(b) for b in bodies)
+
+    # Ground truth.
+    doc_words = [set(clean_tokens(rec["log"])) for _, rec in records]
+    df = Counter(w for ws in doc_words for w in ws)
+    n = len(records)
+    common = min((w for w in df if len(w) > 3), key=lambda w: abs(df[w] - 0.15 * n))
+    rare = min((w for w in df if len(w) > 3), key=lambda w: abs(df[w] - 50 * n / 1_000_000))
+    pods = Counter(rec["kubernetes"]["pod_name"] for _, rec in records)
+    pod = sorted(pods)[len(pods) // 2]
+    day_index = records[n // 2][0]
+    ts_sorted = sorted(rec["@timestamp"] for _, rec in records)
+    hour_start = records[n // 2][1]["@timestamp"][:13] + ":00:00.000Z"
+    hour_end = records[n // 2][1]["@timestamp"][:13] + ":59:59.999Z"
+    # A three-word phrase from a frequent line, counted with the same clean-token rule.
+    line = Counter(rec["log"] for _, rec in records).most_common(40)[-1][0]
+    words = clean_tokens(line)
+    phrase = None
+    for k in range(len(words) - 2):
+        cand = " ".join(words[k:k + 3])
+        if re.search(r"(?<![A-Za-z0-9.'_:,])" + r"\s+".join(map(re.escape, words[k:k + 3])) + r"(?![A-Za-z0-9_])", line.lower()):
+            phrase = cand
+            break
+    phrase = phrase or " ".join(words[:3])
+    pw = phrase.split()
+
+    def has_phrase(text):
+        toks = clean_tokens(text)
+        return any(toks[i:i + 3] == pw for i in range(len(toks) - 2)) and bool(re.search(r"\s+".join(map(re.escape, pw)), text.lower()))
+
+    truth = {
+        "q1": sorted((rec["@timestamp"] for _, rec in records if rec["kubernetes"]["pod_name"] == pod), reverse=True)[:100],
+        "q2": df[common],
+        "q3": df[rare],
+        "q4": sum(1 for _, rec in records if has_phrase(rec["log"])),
+        "q5": sum(1 for _, rec in records if rec["kubernetes"]["pod_name"] == pod and hour_start <= rec["@timestamp"] <= hour_end),
+        "q6": Counter(rec["kubernetes"]["namespace_name"] for idx, rec in records if idx == day_index),
+        "q8": n,
+    }
+    queries = {
+        "q1 term, newest 100 by time": ("logstash-*", {"query": {"term": {"kubernetes.pod_name": pod}}, "sort": [{"@timestamp": "desc"}], "size": 100, "_source": ["@timestamp"]}),
+        "q2 common word, count + newest 10": ("logstash-*", {"query": {"match": {"log": common}}, "track_total_hits": True, "sort": [{"@timestamp": "desc"}], "size": 10}),
+        "q3 rare word": ("logstash-*", {"query": {"match": {"log": rare}}, "track_total_hits": True, "size": 100}),
+        "q4 three-word phrase": ("logstash-*", {"query": {"match_phrase": {"log": phrase}}, "track_total_hits": True, "size": 10}),
+        "q5 term on pod + one hour, count": ("logstash-*", {"query": {"bool": {"filter": [{"term": {"kubernetes.pod_name": pod}}, {"range": {"@timestamp": {"gte": hour_start, "lte": hour_end}}}]}}, "size": 0, "track_total_hits": True}),
+        "q6 terms per namespace over a day": (day_index, {"size": 0, "aggs": {"ns": {"terms": {"field": "kubernetes.namespace_name", "size": 20}}}}),
+        "q7 one-minute histogram over a day + term": (day_index, {"size": 0, "query": {"term": {"kubernetes.pod_name": pod}}, "aggs": {"h": {"date_histogram": {"field": "@timestamp", "fixed_interval": "1m"}}}}),
+        "q8 match_all count": ("logstash-*", {"query": {"match_all": {}}, "size": 0, "track_total_hits": True}),
+    }
+
+    def check(name, body):
+        key = name.split()[0]
+        hits = body["hits"]
+        if key == "q1": return [h["_source"]["@timestamp"] for h in hits["hits"]] == truth["q1"]
+        if key in ("q2", "q3", "q4", "q5", "q8"): return hits["total"]["value"] == truth[key]
+        if key == "q6": return {b["key"]: b["doc_count"] for b in body["aggregations"]["ns"]["buckets"]} == dict(truth["q6"])
+        if key == "q7": return sum(b["doc_count"] for b in body["aggregations"]["h"]["buckets"]) == sum(1 for idx, rec in records if idx == day_index and rec["kubernetes"]["pod_name"] == pod)
+        return False
+
+    data = tempfile.mkdtemp(prefix="logpond-bench-")
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]; s.close()
+    proc = subprocess.Popen([args.bin, "serve", "--data", data, "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            requests.get(url, timeout=1); break
+        except requests.ConnectionError:
+            time.sleep(0.05)
+    peak = [0]
+    stop = threading.Event()
+
+    def watch():
+        while not stop.is_set():
+            peak[0] = max(peak[0], rss_kb(proc.pid, "VmRSS")); time.sleep(0.05)
+
+    def send(part):
+        sess = requests.Session()
+        for b in part:
+            r = sess.post(url + "/_bulk", data=b, headers={"Content-Type": "application/x-ndjson"}, timeout=300)
+            assert r.status_code == 200 and b'"errors":false' in r.content[:64], r.text[:300]
+
+    w = threading.Thread(target=watch); w.start()
+    t0 = time.perf_counter()
+    ts = [threading.Thread(target=send, args=(bodies[i::args.senders],)) for i in range(args.senders)]
+    for t in ts: t.start()
+    for t in ts: t.join()
+    elapsed = time.perf_counter() - t0
+    stop.set(); w.join()
+    requests.post(url + "/_refresh"); requests.post(url + "/_flush")
+    requests.post(url + "/_forcemerge?max_num_segments=1", timeout=3600)
+    disk = du(data)
+    results = {"docs": n, "docs_per_s": round(n / elapsed), "disk_ratio": round(disk / raw_bytes, 4), "peak_rss_ingest_mb": round(peak[0] / 1024, 1),
+               "idle_rss_mb": round(rss_kb(proc.pid, "VmRSS") / 1024, 1), "queries": {}}
+    sess = requests.Session()
+    for name, (index, body) in queries.items():
+        r = sess.post(f"{url}/{index}/_search", json=body)
+        if r.status_code != 200:
+            results["queries"][name] = {"status": "not yet", "reason": r.json().get("error", {}).get("reason", "")[:100]}
+            continue
+        ok = check(name, r.json())
+        times = []
+        for _ in range(args.runs):
+            t = time.perf_counter(); sess.post(f"{url}/{index}/_search", json=body); times.append((time.perf_counter() - t) * 1000)
+        times.sort()
+        results["queries"][name] = {"status": "ok" if ok else "WRONG ANSWER", "median_ms": round(statistics.median(times), 2),
+                                    "p95_ms": round(times[int(len(times) * 0.95) - 1], 2)}
+    proc.send_signal(signal.SIGTERM); proc.wait(timeout=60)
+    shutil.rmtree(data, ignore_errors=True)
+    os.makedirs(os.path.dirname(args.out), exist_ok=True)
+    with open(args.out, "w") as f:
+        json.dump(results, f, indent=2)
+    print(f"ingest {results['docs_per_s']:,} docs/s, disk {results['disk_ratio']*100:.1f}% of raw, peak RSS {results['peak_rss_ingest_mb']} MB, idle {results['idle_rss_mb']} MB")
+    print(f"words: common={common} ({df[common]}), rare={rare} ({df[rare]}), phrase='{phrase}' ({truth['q4']}), pod={pod}")
+    print(f"{'query':45} {'status':12} {'median ms':>10} {'p95 ms':>10}")
+    for name, q in results["queries"].items():
+        print(f"{name:45} {q['status']:12} {q.get('median_ms', ''):>10} {q.get('p95_ms', ''):>10}")
+    return 0 if all(q["status"] != "WRONG ANSWER" for q in results["queries"].values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

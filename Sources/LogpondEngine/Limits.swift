@@ -52,6 +52,8 @@ public enum Limits {
     /// Elasticsearch's index.search.idle.after (30s): an index not searched for this long is
     /// not refreshed on schedule; the next search refreshes it first.
     public static let searchIdleNanos: UInt64 = 30_000_000_000
+    /// Elasticsearch's search.max_buckets: buckets in one response.
+    public static let maxBuckets = 65_536
     /// Standard tokenizer's max_token_length default.
     public static let maxTokenLength = 255
 }

@@ -1,13 +1,117 @@
 import Foundation
 import LogpondEngine
 
-/// Runs the `aggs` of a search over the query's matches.
+/// Runs the `aggs` of a search: each aggregation collects a mergeable partial state per
+/// segment over the query's matches, states merge across segments and indices, then render.
 public struct AggregationRunner {
     public let request: SearchRequest
     public let snapshots: [IndexSnapshot]
     public init(request: SearchRequest, snapshots: [IndexSnapshot]) { self.request = request; self.snapshots = snapshots }
 
     public func run(_ aggs: [String: Any]) throws -> [UInt8] {
-        throw QueryError("illegal_argument_exception", "aggregations are not supported yet")
+        let nodes = try AggNode.parseAll(aggs)
+        var budget = BucketBudget()
+        var states: [String: AggState] = [:]
+        for s in snapshots {
+            let stats = FieldStats(segments: s.segments.map { $0.segment })
+            for (seg, dels) in s.segments {
+                var sq = SegmentQuery(segment: seg, mapping: s.mapping, analysis: s.analysis, stats: stats)
+                sq.rebindQuery = request.query
+                if sq.excludedByTime(request.query) { continue }
+                var docs = try sq.docs(request.query)
+                if let d = dels { docs = docs.filter { !d.contains(Int($0)) } }
+                let ctx = AggContext(segment: seg, mapping: s.mapping, query: sq, index: s.name, snapshot: s)
+                for n in nodes where !n.isPipeline {
+                    let st = try n.collect(ctx, docs)
+                    states[n.name] = states[n.name].map { AggState.merge($0, st) } ?? st
+                }
+            }
+        }
+        var rendered: [String: RAgg] = [:]
+        for n in nodes where !n.isPipeline {
+            rendered[n.name] = try n.renderTree(states[n.name] ?? n.emptyState(), budget: &budget, mappings: snapshots.map { $0.mapping })
+        }
+        for n in nodes where n.isPipeline { rendered[n.name] = try n.renderSibling(rendered) }
+        var w = JSONWriter()
+        w.any(nodes.map { ($0.name, rendered[$0.name]!.json() as Any) })
+        return w.bytes
     }
+}
+
+/// What a collector needs from one segment.
+struct AggContext {
+    let segment: Segment
+    let mapping: Mapping
+    let query: SegmentQuery
+    let index: String
+    let snapshot: IndexSnapshot
+}
+
+/// Elasticsearch's search.max_buckets (65,536), counted over the whole response.
+struct BucketBudget {
+    var used = 0
+    mutating func take(_ n: Int) throws {
+        used += n
+        if used > Limits.maxBuckets {
+            throw QueryError("too_many_buckets_exception", "Trying to create too many buckets. Must be less than or equal to: [\(Limits.maxBuckets)] but was [\(used)]. This limit can be set by changing the [search.max_buckets] cluster level setting.", status: 400)
+        }
+    }
+}
+
+/// A bucket key: numbers (dates in millis) or strings.
+enum AggKey: Hashable, Comparable {
+    case num(Double), str(String)
+    static func < (a: AggKey, b: AggKey) -> Bool {
+        switch (a, b) {
+        case (.num(let x), .num(let y)): return x < y
+        case (.str(let x), .str(let y)): return x < y
+        case (.num, .str): return true
+        case (.str, .num): return false
+        }
+    }
+}
+
+/// Mergeable partial results.
+indirect enum AggState {
+    case metric(MetricState)
+    case buckets([AggKey: Bucket])
+    case single(Bucket)
+    case named([String: Bucket])
+    case hits([TopHit], total: Int)
+
+    static func merge(_ a: AggState, _ b: AggState) -> AggState {
+        switch (a, b) {
+        case (.metric(let x), .metric(let y)): return .metric(x.merged(y))
+        case (.buckets(var x), .buckets(let y)):
+            for (k, v) in y { x[k] = x[k].map { $0.merged(v) } ?? v }
+            return .buckets(x)
+        case (.single(let x), .single(let y)): return .single(x.merged(y))
+        case (.named(var x), .named(let y)):
+            for (k, v) in y { x[k] = x[k].map { $0.merged(v) } ?? v }
+            return .named(x)
+        case (.hits(let x, let a), .hits(let y, let b)): return .hits(x + y, total: a + b)
+        default: return a
+        }
+    }
+}
+
+/// A bucket: its document count and its sub-aggregations' states.
+struct Bucket {
+    var count: Int
+    var subs: [String: AggState]
+    func merged(_ o: Bucket) -> Bucket {
+        var s = subs
+        for (k, v) in o.subs { s[k] = s[k].map { AggState.merge($0, v) } ?? v }
+        return Bucket(count: count + o.count, subs: s)
+    }
+}
+
+/// One hit kept by top_hits / top_metrics.
+struct TopHit {
+    var keys: [Searcher.SortValue]
+    var score: Float
+    var index: String
+    var id: String
+    var source: [UInt8]
+    var metrics: [(String, Double?)]
 }

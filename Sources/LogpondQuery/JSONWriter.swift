@@ -1,5 +1,11 @@
 import Foundation
 
+/// Bytes that are already JSON (a stored `_source`), embedded verbatim by `JSONWriter.any`.
+public struct RawJSON {
+    public let bytes: [UInt8]
+    public init(_ b: [UInt8]) { bytes = b }
+}
+
 /// Builds compact JSON into bytes. Raw fragments (stored `_source`) are embedded verbatim.
 public struct JSONWriter {
     public var bytes: [UInt8] = []
@@ -38,6 +44,7 @@ public struct JSONWriter {
         switch v {
         case nil, is NSNull: raw("null")
         case let s as String: string(s)
+        case let r as RawJSON: raw(r.bytes)
         case let b as Bool where !(v is NSNumber) || String(cString: (v as! NSNumber).objCType) == "c": bool(b)
         case let n as NSNumber:
             let t = String(cString: n.objCType)

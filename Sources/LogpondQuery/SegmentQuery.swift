@@ -21,6 +21,9 @@ struct SegmentQuery {
         }
     }
 
+    /// The request's query, set when this evaluator serves aggregations (top_hits scores with it).
+    var rebindQuery: Query = .matchAll(boost: 1)
+
     /// Matching docs only (filter context).
     func docs(_ q: Query) throws -> [Int32] { try eval(q, scoring: false).docs }
 

@@ -82,21 +82,21 @@ def main():
     ts_sorted = sorted(rec["@timestamp"] for _, rec in records)
     hour_start = records[n // 2][1]["@timestamp"][:13] + ":00:00.000Z"
     hour_end = records[n // 2][1]["@timestamp"][:13] + ":59:59.999Z"
-    # A three-word phrase from a frequent line, counted with the same clean-token rule.
-    line = Counter(rec["log"] for _, rec in records).most_common(40)[-1][0]
-    words = clean_tokens(line)
+    # A three-word phrase: three consecutive whitespace-separated alphabetic words of a frequent line.
     phrase = None
-    for k in range(len(words) - 2):
-        cand = " ".join(words[k:k + 3])
-        if re.search(r"(?<![A-Za-z0-9.'_:,])" + r"\s+".join(map(re.escape, words[k:k + 3])) + r"(?![A-Za-z0-9_])", line.lower()):
-            phrase = cand
+    for line, _ in Counter(rec["log"] for _, rec in records).most_common(200):
+        raw = line.split()
+        for k in range(len(raw) - 2):
+            if all(re.fullmatch(r"[A-Za-z]{3,}", w) for w in raw[k:k + 3]):
+                phrase = " ".join(w.lower() for w in raw[k:k + 3])
+                break
+        if phrase:
             break
-    phrase = phrase or " ".join(words[:3])
     pw = phrase.split()
+    phrase_re = re.compile(r"(?<![A-Za-z0-9.'_:,])" + r"\s+".join(map(re.escape, pw)) + r"(?![A-Za-z0-9_])(?![.':][A-Za-z])", re.I)
 
     def has_phrase(text):
-        toks = clean_tokens(text)
-        return any(toks[i:i + 3] == pw for i in range(len(toks) - 2)) and bool(re.search(r"\s+".join(map(re.escape, pw)), text.lower()))
+        return bool(phrase_re.search(text))
 
     truth = {
         "q1": sorted((rec["@timestamp"] for _, rec in records if rec["kubernetes"]["pod_name"] == pod), reverse=True)[:100],

@@ -52,9 +52,13 @@ test: build testdeps pydeps
 	$(SWIFT) test --skip-build
 	LOGPOND_BIN=$(CURDIR)/.build/debug/logpond LOGPOND_PYDEPS=$(CURDIR)/$(PYDEPS) $(PYTHON) -m pytest -q Tests/integration
 
+# The end-to-end benchmark with the tantivy comparison (docs/benchmarks.md); BENCH_DOCS to scale.
+BENCH_DOCS ?= 1000000
 bench: sysdeps
+	$(SWIFT) build -c release --product logpond
 	$(SWIFT) build -c release --product logpond-bench
 	.build/release/logpond-bench
+	$(PYTHON) Benchmarks/bench.py --docs $(BENCH_DOCS) --senders 2 --runs 20
 
 clean:
 	rm -rf .build

@@ -48,7 +48,7 @@ let package = Package(
                                          .product(name: "Yams", package: "Yams")],
                           path: "Sources/logpond"),
         .executableTarget(name: "logpond-bench", dependencies: ["LogpondEngine", "LogpondAnalysis"],
-                          path: "Benchmarks/Codec"),
+                          path: "Benchmarks/Codec", swiftSettings: hotPath),
         .testTarget(name: "LogpondEngineTests", dependencies: ["LogpondEngine", "LogpondQuery", "LogpondAnalysis"],
                     path: "Tests/LogpondEngineTests", resources: [.copy("Fixtures")]),
     ],

@@ -47,6 +47,25 @@ def clean_tokens(text):
     return out
 
 
+def run_peer(args, params):
+    """tantivy on the same corpus, installed here from PyPI when missing."""
+    target = os.path.join(ROOT, ".build", "pydeps", "tantivy")
+    if not os.path.isdir(os.path.join(target, "tantivy")):
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--target", target, "tantivy==0.27.0"], check=True)
+    qfile = os.path.join(ROOT, "bench-out", "peer-queries.json")
+    os.makedirs(os.path.dirname(qfile), exist_ok=True)
+    with open(qfile, "w") as f:
+        json.dump(params, f)
+    print("running tantivy on the same corpus ...", file=sys.stderr)
+    r = subprocess.run([sys.executable, os.path.join(os.path.dirname(__file__), "peers", "tantivy_peer.py"), "--docs", str(args.docs),
+                        "--days", str(args.days), "--seed", str(args.seed), "--runs", str(args.runs), "--queries", qfile],
+                       env=dict(os.environ, PYTHONPATH=target), capture_output=True, text=True)
+    if r.returncode != 0:
+        print("tantivy run failed: " + r.stderr[-500:], file=sys.stderr)
+        return None
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--docs", type=int, default=1_000_000)
@@ -56,6 +75,7 @@ def main():
     ap.add_argument("--runs", type=int, default=20)
     ap.add_argument("--bin", default=os.path.join(ROOT, ".build", "release", "logpond"))
     ap.add_argument("--out", default=os.path.join(ROOT, "bench-out", "bench.json"))
+    ap.add_argument("--no-peers", action="store_true", help="skip the tantivy run")
     args = ap.parse_args()
 
     loghub = os.path.join(ROOT, "..", "shared", "data", "loghub")
@@ -179,11 +199,20 @@ def main():
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
     with open(args.out, "w") as f:
         json.dump(results, f, indent=2)
+    peer = run_peer(args, {"pod": pod, "common": common, "rare": rare, "phrase": phrase, "hour_start": hour_start, "hour_end": hour_end, "day": day_index}) if not args.no_peers else None
+    results["tantivy"] = peer
+    with open(args.out, "w") as f:
+        json.dump(results, f, indent=2)
     print(f"ingest {results['docs_per_s']:,} docs/s, disk {results['disk_ratio']*100:.1f}% of raw, peak RSS {results['peak_rss_ingest_mb']} MB, idle {results['idle_rss_mb']} MB")
     print(f"words: common={common} ({df[common]}), rare={rare} ({df[rare]}), phrase='{phrase}' ({truth['q4']}), pod={pod}")
-    print(f"{'query':45} {'status':12} {'median ms':>10} {'p95 ms':>10}")
+    if peer:
+        print(f"tantivy: ingest {peer['docs_per_s']:,} docs/s (ours/tantivy {results['docs_per_s'] / peer['docs_per_s']:.2f}x), "
+              f"disk {peer['disk_ratio']*100:.1f}% of raw, peak RSS {peer['peak_rss_ingest_mb']} MB")
+    print(f"{'query':45} {'status':12} {'median ms':>10} {'p95 ms':>10} {'tantivy ms':>11} {'ratio':>7}")
     for name, q in results["queries"].items():
-        print(f"{name:45} {q['status']:12} {q.get('median_ms', ''):>10} {q.get('p95_ms', ''):>10}")
+        t = (peer or {}).get("queries", {}).get(name.split()[0], "")
+        ratio = f"{q['median_ms'] / t:.2f}" if isinstance(t, (int, float)) and t > 0 and "median_ms" in q else ""
+        print(f"{name:45} {q['status']:12} {q.get('median_ms', ''):>10} {q.get('p95_ms', ''):>10} {t:>11} {ratio:>7}")
     return 0 if all(q["status"] != "WRONG ANSWER" for q in results["queries"].values()) else 1
 
 

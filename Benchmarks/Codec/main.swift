@@ -1,1 +1,72 @@
-print("placeholder")
+import Foundation
+import LogpondAnalysis
+import LogpondEngine
+
+// Codec micro-benchmarks: postings, stored blocks, the tokenizer and JSON parsing, on log lines
+// from ../shared/data/loghub (built-in lines when absent). Medians of repeated runs.
+// Built by `make test` so they cannot rot; run with `make bench` or .build/release/logpond-bench.
+
+func loadLines() -> [String] {
+    let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("shared/data/loghub")
+    var out: [String] = []
+    for f in (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? [] where f.hasSuffix(".log") {
+        if let t = try? String(contentsOf: dir.appendingPathComponent(f), encoding: .utf8) {
+            out += t.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map(String.init)
+        }
+    }
+    return out.isEmpty ? (0..<20000).map { "GET /healthz 200 request \($0) served in \($0 % 97) ms from 10.0.\($0 % 255).1" } : out
+}
+
+func median(_ runs: Int, _ body: () -> Void) -> Double {
+    var times: [Double] = []
+    for _ in 0..<runs {
+        let t = DispatchTime.now().uptimeNanoseconds
+        body()
+        times.append(Double(DispatchTime.now().uptimeNanoseconds - t) / 1e9)
+    }
+    return times.sorted()[runs / 2]
+}
+
+func report(_ name: String, bytes: Int, seconds: Double, extra: String = "") {
+    let label = name.padding(toLength: 36, withPad: " ", startingAt: 0)
+    print(label + String(format: "%9.1f MB/s  %8.2f ms  ", Double(bytes) / seconds / 1e6, seconds * 1000) + extra)
+}
+
+let lines = loadLines()
+let docs: [[UInt8]] = lines.enumerated().map { i, l in
+    var rec: [String: Any] = ["@timestamp": DateParser.format(millis: 1_705_312_800_000 + Int64(i) * 10), "log": l, "stream": i % 5 == 0 ? "stderr" : "stdout"]
+    rec["kubernetes"] = ["namespace_name": "ns\(i % 8)", "pod_name": "pod-\(i % 200)", "host": "node-\(i % 12)"]
+    return [UInt8](try! JSONSerialization.data(withJSONObject: rec))
+}
+let totalBytes = docs.reduce(0) { $0 + $1.count }
+print("corpus: \(docs.count) documents, \(totalBytes) bytes of JSON")
+
+// JSON parse (simdjson flattening).
+let fl = JSONFlattener()
+var events = 0
+var t = median(5) { for d in docs { d.withUnsafeBytes { b in events += (try? fl.flatten(b) { e, _ in e.count }) ?? 0 } } }
+report("JSON flatten (simdjson)", bytes: totalBytes, seconds: t)
+t = median(3) { for d in docs { _ = try? JSONSerialization.jsonObject(with: Data(d)) } }
+report("JSON parse (Foundation, for scale)", bytes: totalBytes, seconds: t)
+
+// Tokenizer.
+let text = lines.map { Array($0.utf8) }
+let textBytes = text.reduce(0) { $0 + $1.count }
+var tokens = 0
+t = median(5) { for l in text { l.withUnsafeBufferPointer { Analyzers.standard.analyze($0) { _, _, _, _ in tokens += 1 } } } }
+report("standard analyzer", bytes: textBytes, seconds: t, extra: "\(tokens / 5) tokens per run")
+
+// Indexing into a segment builder and writing the segment (postings, columns, stored blocks).
+var segBytes: [UInt8] = []
+t = median(3) { segBytes = SegmentBuild.build(docs) ?? [] }
+report("index + write segment", bytes: totalBytes, seconds: t, extra: "segment \(segBytes.count) bytes (\(String(format: "%.1f", 100 * Double(segBytes.count) / Double(totalBytes)))% of JSON)")
+
+// Reading back: postings decode and stored-block decompression.
+let seg = try! Segment.inMemory(id: 1, bytes: segBytes)
+let dict = try! seg.dictionary("log")!
+var postings = 0
+t = median(5) { for o in 0..<dict.count { postings += (try? dict.docs(o).count) ?? 0 } }
+report("postings decode (log, all terms)", bytes: postings / 5 * 4, seconds: t, extra: "\(postings / 5) doc ids per run")
+t = median(3) { for d in stride(from: 0, to: seg.docCount, by: 1) { _ = try? seg.document(d) } }
+report("stored documents, sequential", bytes: totalBytes, seconds: t)

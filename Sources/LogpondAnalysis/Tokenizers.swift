@@ -21,19 +21,26 @@ public struct StandardTokenizer: Tokenizer {
 
     enum Cls { case letter, digit, ideo, hira, kata, hangul, midLetter, midNum, midNumLet, extend, other }
 
+    /// ASCII classes by byte, so the common case is one table load.
+    static let ascii: [Cls] = (0..<128).map { b -> Cls in
+        switch UInt8(b) {
+        case 0x30...0x39: return .digit
+        case 0x41...0x5A, 0x61...0x7A: return .letter
+        case 0x5F: return .extend                   // ExtendNumLet joins on both sides
+        case 0x27, 0x2E: return .midNumLet          // ' .
+        case 0x3A: return .midLetter                // :
+        case 0x2C, 0x3B: return .midNum             // , ;
+        default: return .other
+        }
+    }
+
     @inline(__always) static func classify(_ t: UnsafeBufferPointer<UInt8>, _ i: Int) -> (Cls, Int) {
         let b = t[i]
-        if b < 0x80 {
-            switch b {
-            case 0x30...0x39: return (.digit, 1)
-            case 0x41...0x5A, 0x61...0x7A: return (.letter, 1)
-            case 0x5F: return (.extend, 1)                   // ExtendNumLet joins on both sides
-            case 0x27, 0x2E: return (.midNumLet, 1)          // ' .
-            case 0x3A: return (.midLetter, 1)                // :
-            case 0x2C, 0x3B: return (.midNum, 1)             // , ;
-            default: return (.other, 1)
-            }
-        }
+        if b < 0x80 { return (ascii.withUnsafeBufferPointer { $0[Int(b)] }, 1) }
+        return classifyScalar(t, i)
+    }
+
+    @inline(never) static func classifyScalar(_ t: UnsafeBufferPointer<UInt8>, _ i: Int) -> (Cls, Int) {
         let (s, len) = decodeScalar(t, i)
         guard let s else { return (.other, 1) }
         let v = s.value

@@ -1,0 +1,23 @@
+/// Builds a segment from documents in one call, with dynamic mapping: for benchmarks and
+/// tools that want the engine's indexing path without a store around it.
+public enum SegmentBuild {
+    /// The segment bytes for `sources` (ids are their positions); documents that fail to index are skipped.
+    public static func build(_ sources: [[UInt8]]) -> [UInt8]? {
+        let b = SegmentBuilder()
+        var m = Mapping()
+        let cache = PathCache()
+        let fl = JSONFlattener()
+        for (i, d) in sources.enumerated() {
+            d.withUnsafeBytes { buf in
+                try? fl.flatten(buf) { e, a in
+                    guard let a else { return }
+                    let added = try DocumentIndexer.plan(e, a, mapping: m, docID: String(i), cache: cache)
+                    if !added.isEmpty { for (p, f) in added { m.add(p, f) }; cache.reset() }
+                    let doc = b.beginDoc(id: String(i), version: 1, seq: Int64(i + 1), source: d, timestamp: SegmentFormat.noTimestamp, trackID: false)
+                    DocumentIndexer.add(e, a, mapping: m, builder: b, doc: doc, cache: cache)
+                }
+            }
+        }
+        return SegmentWriter.write(b)?.bytes
+    }
+}

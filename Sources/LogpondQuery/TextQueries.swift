@@ -61,31 +61,36 @@ extension SegmentQuery {
         if slots.count == 1 {
             return Scored.or(try slots[0].ords.map { try scoredTerm(p.field, dict.term($0), boost: 1) }).scaled(p.boost)
         }
-        // Positions per doc per slot.
-        var perSlot: [[Int32: [Int32]]] = []
-        var candidate: Set<Int32>? = nil
+        // Candidates first: the intersection of the slots' doc lists (cheap), rarest first.
+        var candidates: [Int32]? = nil
+        for slot in slots.sorted(by: { a, b in a.ords.reduce(0) { $0 + Int(dict.docFreq[$1]) } < b.ords.reduce(0) { $0 + Int(dict.docFreq[$1]) } }) {
+            let docs = DocSets.union(try slot.ords.map { try dict.docs($0) })
+            candidates = candidates.map { DocSets.intersect($0, docs) } ?? docs
+            if candidates!.isEmpty { return .empty }
+        }
+        let cands = candidates!
+        // Then positions, kept only for candidates (a merge walk, no per-doc hashing).
+        var perSlot: [[[Int32]]] = []
         for slot in slots {
-            var m: [Int32: [Int32]] = [:]
+            var positions = [[Int32]](repeating: [], count: cands.count)
             for o in slot.ords {
                 let (docs, freqs, pos) = try dict.docsAndPositions(o)
-                var cursor = 0
+                var cursor = 0, c = 0
                 for (k, d) in docs.enumerated() {
                     let f = Int(freqs[k])
-                    if candidate == nil || candidate!.contains(d) { m[d, default: []].append(contentsOf: pos[cursor..<cursor + f]) }
+                    while c < cands.count && cands[c] < d { c += 1 }
+                    if c < cands.count && cands[c] == d { positions[c].append(contentsOf: pos[cursor..<cursor + f]) }
                     cursor += f
                 }
             }
-            let keys = Set(m.keys)
-            candidate = candidate.map { $0.intersection(keys) } ?? keys
-            perSlot.append(m)
-            if candidate!.isEmpty { return .empty }
+            perSlot.append(positions)
         }
         let norms = try segment.norms(p.field)
         let idf = slots.reduce(0.0) { acc, s in acc + stats.idf(p.field, s.terms[0]) }
         let avgdl = stats.avgFieldLength(p.field)
         var out = Scored(docs: [], scores: [])
-        for d in candidate!.sorted() {
-            var positions = perSlot.map { $0[d]!.sorted() }
+        for (ci, d) in cands.enumerated() {
+            var positions = perSlot.map { $0[ci].sorted() }
             let freq = Self.phraseFreq(&positions, offsets: slots.map { $0.offset }, slop: p.slop)
             if freq > 0 {
                 out.docs.append(d)

@@ -24,7 +24,7 @@ import requests
 
 sys.path.insert(0, os.path.dirname(__file__))
 import corpus  # noqa: E402
-from ingest import du, rss_kb  # noqa: E402
+from ingest import du, rss_kb, start_server  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 JOINERS = set(".'_:,")
@@ -147,15 +147,7 @@ def main():
         if key == "q7": return sum(b["doc_count"] for b in body["aggregations"]["h"]["buckets"]) == sum(1 for idx, rec in records if idx == day_index and rec["kubernetes"]["pod_name"] == pod)
         return False
 
-    data = tempfile.mkdtemp(prefix="logpond-bench-")
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]; s.close()
-    proc = subprocess.Popen([args.bin, "serve", "--data", data, "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(200):
-        try:
-            requests.get(url, timeout=1); break
-        except requests.ConnectionError:
-            time.sleep(0.05)
+    data, proc, url = start_server(args.bin)
     peak = [0]
     stop = threading.Event()
 

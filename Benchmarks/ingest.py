@@ -45,6 +45,21 @@ def du(path):
     return total
 
 
+def start_server(binary):
+    """The release server on a fresh data folder and a free port; returns (folder, process, url)."""
+    data = tempfile.mkdtemp(prefix="logpond-bench-")
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]; s.close()
+    proc = subprocess.Popen([binary, "serve", "--data", data, "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            requests.get(url, timeout=1)
+            break
+        except requests.ConnectionError:
+            time.sleep(0.05)
+    return data, proc, url
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--docs", type=int, default=1_000_000)
@@ -65,15 +80,7 @@ def main():
     if args.gzip:
         bodies = [gzip.compress(b, 1) for b in bodies]
 
-    data = tempfile.mkdtemp(prefix="logpond-bench-")
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]; s.close()
-    proc = subprocess.Popen([args.bin, "serve", "--data", data, "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(200):
-        try:
-            requests.get(url, timeout=1); break
-        except requests.ConnectionError:
-            time.sleep(0.05)
+    data, proc, url = start_server(args.bin)
 
     errors = []
     peak = [0]

@@ -76,55 +76,41 @@ public final class TermDictionary: @unchecked Sendable {
 
     /// The doc ids of term `ord`, ascending.
     public func docs(_ ord: Int) throws -> [Int32] {
-        var r = ByteReader(postings, at: postStart[ord])
-        let n = Int(docFreq[ord])
-        var out = [Int32](repeating: 0, count: n)
-        var last: Int64 = 0
-        do {
-            for k in 0..<n {
-                last += Int64(try r.varint())
-                guard last < docCount else { throw ByteReader.Truncated() }
-                out[k] = Int32(last)
-            }
-        } catch { throw EngineError.corruptFile(path: label, reason: "postings list is malformed") }
-        return out
+        try decode(ord, freqs: false, positions: false).docs
     }
 
     /// Doc ids with their term frequencies (1 for fields without positions); positions are skipped.
     public func docsAndFreqs(_ ord: Int) throws -> (docs: [Int32], freqs: [Int32]) {
-        var r = ByteReader(postings, at: postStart[ord])
-        let n = Int(docFreq[ord])
-        var docs = [Int32](repeating: 0, count: n), freqs = [Int32](repeating: 1, count: n)
-        do {
-            var last: Int64 = 0
-            for k in 0..<n { last += Int64(try r.varint()); guard last < docCount else { throw ByteReader.Truncated() }; docs[k] = Int32(last) }
-            if hasPositions {
-                for k in 0..<n {
-                    let f = Int(try r.varint())
-                    guard f > 0, f < 1 << 24 else { throw ByteReader.Truncated() }
-                    freqs[k] = Int32(f)
-                    for _ in 0..<f { _ = try r.varint() }
-                }
-            }
-        } catch { throw EngineError.corruptFile(path: label, reason: "postings list is malformed") }
-        return (docs, freqs)
+        let d = try decode(ord, freqs: true, positions: false)
+        return (d.docs, d.freqs)
     }
 
     /// Doc ids with, for each, the positions of the term (text fields only).
     public func docsAndPositions(_ ord: Int) throws -> (docs: [Int32], freqs: [Int32], positions: [Int32]) {
+        try decode(ord, freqs: true, positions: true)
+    }
+
+    /// Reads one postings list: doc deltas, then (text fields) per doc a frequency and position
+    /// deltas, which are skipped unless asked for.
+    private func decode(_ ord: Int, freqs wantFreqs: Bool, positions wantPositions: Bool) throws -> (docs: [Int32], freqs: [Int32], positions: [Int32]) {
         var r = ByteReader(postings, at: postStart[ord])
         let n = Int(docFreq[ord])
-        var docs = [Int32](repeating: 0, count: n), freqs = [Int32](repeating: 1, count: n), pos: [Int32] = []
+        var docs = [Int32](repeating: 0, count: n)
+        var freqs = wantFreqs ? [Int32](repeating: 1, count: n) : []
+        var pos: [Int32] = []
         do {
             var last: Int64 = 0
             for k in 0..<n { last += Int64(try r.varint()); guard last < docCount else { throw ByteReader.Truncated() }; docs[k] = Int32(last) }
-            if hasPositions {
+            if hasPositions && wantFreqs {
                 for k in 0..<n {
                     let f = Int(try r.varint())
                     guard f > 0, f < 1 << 24 else { throw ByteReader.Truncated() }
                     freqs[k] = Int32(f)
                     var p: Int64 = 0
-                    for _ in 0..<f { p += Int64(try r.varint()); pos.append(Int32(truncatingIfNeeded: p)) }
+                    for _ in 0..<f {
+                        let delta = Int64(try r.varint())
+                        if wantPositions { p += delta; pos.append(Int32(truncatingIfNeeded: p)) }
+                    }
                 }
             }
         } catch { throw EngineError.corruptFile(path: label, reason: "postings list is malformed") }

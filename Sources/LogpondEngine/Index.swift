@@ -20,6 +20,19 @@ final class SealingBuffer {
     init(_ b: SegmentBuilder) { builder = b }
 }
 
+/// One of an index's parallel write buffers: auto-id documents are indexed into any free slot
+/// without holding the index lock, so concurrent bulk requests use every core.
+final class WriterSlot {
+    let lock = NSLock()
+    var builder = SegmentBuilder()
+    let flattener = JSONFlattener()
+    let cache = PathCache()
+    /// The mapping version `cache` was built against.
+    var mappingVersion = -1
+    /// Highest sequence number indexed into this slot.
+    var maxSeq: Int64 = 0
+}
+
 /// One (daily) index: its mapping, write buffer, refreshed in-memory segments and flushed
 /// segments. All mutable state is guarded by `lock`.
 public final class Index: @unchecked Sendable {
@@ -29,12 +42,19 @@ public final class Index: @unchecked Sendable {
     let dir: String
     let lock = NSLock()
 
-    public private(set) var mapping: Mapping
+    /// Guarded by `mappingLock`, a leaf lock (never held while taking another).
+    private(set) var mapping: Mapping
+    let mappingLock = NSLock()
+    /// Bumped whenever `mapping` changes, so writer slots know to drop their path caches.
+    var mappingVersion = 0
     public internal(set) var settingsJSON: String
     var state: String
     /// `open`, `close` or `deleted`, read under the lock.
     public var currentState: String { lock.withLock { state } }
-    var builder = SegmentBuilder()
+    /// Write buffers; lock order is `lock`, then slots in order, then `mappingLock`.
+    let slots: [WriterSlot] = (0..<Limits.writerSlots).map { _ in WriterSlot() }
+    private let nextSlot = NSLock()
+    private var slotCursor = 0
     /// Buffers being written into segments right now (outside the lock); still found by id.
     var sealing: [SealingBuffer] = []
     /// One seal at a time per index, so in-memory segments keep their order.
@@ -48,8 +68,6 @@ public final class Index: @unchecked Sendable {
     var dirtyDeletes: Set<Int64> = []
     var mappingDirty = false
     var lastSearchNanos: UInt64 = 0
-    private let flattener = JSONFlattener()
-    private let pathCache = PathCache()
     /// Analyzers and normalizers from the index settings.
     public let analysis: AnalysisRegistry
     /// index.mapping.total_fields.limit
@@ -83,11 +101,11 @@ public final class Index: @unchecked Sendable {
 
     // MARK: writes
 
-    enum Location { case buffer(Int32), sealing(SealingBuffer, Int32), segment(Segment, Int) }
+    enum Location { case buffer(WriterSlot, Int32), sealing(SealingBuffer, Int32), segment(Segment, Int) }
 
     /// The live document with `id`, wherever it is.
     func lookup(_ id: String) throws -> (loc: Location, version: Int64, seq: Int64)? {
-        if let b = builder.lookup(id: id) { return (.buffer(b.doc), b.version, b.seq) }
+        for slot in slots { if let b = slot.builder.lookup(id: id) { return (.buffer(slot, b.doc), b.version, b.seq) } }
         for sb in sealing.reversed() {
             if let b = sb.builder.lookup(id: id), !sb.pendingDeletes.contains(b.doc) { return (.sealing(sb, b.doc), b.version, b.seq) }
         }
@@ -104,7 +122,7 @@ public final class Index: @unchecked Sendable {
 
     func remove(_ loc: Location) {
         switch loc {
-        case .buffer(let d): builder.delete(doc: d)
+        case .buffer(let slot, let d): slot.builder.delete(doc: d)
         case .sealing(let sb, let d): sb.pendingDeletes.insert(d)
         case .segment(let s, let d):
             s.delete(doc: d)
@@ -112,7 +130,71 @@ public final class Index: @unchecked Sendable {
         }
     }
 
-    /// Applies an index/create operation. `replaySeq` is set when replaying the translog.
+    /// Runs `body` holding the index lock and every slot: explicit ids, deletes, replay and
+    /// realtime gets need one consistent view of all buffers.
+    func exclusive<T>(_ body: () throws -> T) rethrows -> T {
+        lock.lock()
+        for s in slots { s.lock.lock() }
+        defer { for s in slots.reversed() { s.lock.unlock() }; lock.unlock() }
+        return try body()
+    }
+
+    /// The mapping and its version, read under the leaf lock.
+    var currentMapping: (Mapping, Int) { mappingLock.withLock { (mapping, mappingVersion) } }
+
+    /// Adds fields a document brought, re-checked against fields other writers added meanwhile.
+    func addFields(_ events: UnsafeBufferPointer<lp_event>, _ arena: UnsafePointer<UInt8>, docID: String) throws -> (Mapping, Int) {
+        try mappingLock.withLock {
+            let added = try DocumentIndexer.plan(events, arena, mapping: mapping, docID: docID, cache: PathCache(), totalFieldsLimit: totalFieldsLimit)
+            if !added.isEmpty {
+                for (p, f) in added { mapping.add(p, f) }
+                mappingDirty = true
+                mappingVersion += 1
+            }
+            return (mapping, mappingVersion)
+        }
+    }
+
+    /// Indexes one document into `slot` (whose lock the caller holds).
+    func indexInto(_ slot: WriterSlot, id: String, trackID: Bool, version: Int64, source: [UInt8], seq: () -> Int64) throws -> Int64 {
+        var (m, ver) = currentMapping
+        if slot.mappingVersion != ver { slot.cache.reset(); slot.mappingVersion = ver }
+        var assigned: Int64 = 0
+        try source.withUnsafeBytes { buf in
+            try slot.flattener.flatten(buf) { events, arena in
+                guard let arena else { return }
+                let added = try DocumentIndexer.plan(events, arena, mapping: m, docID: id, cache: slot.cache, totalFieldsLimit: totalFieldsLimit)
+                if !added.isEmpty {
+                    (m, ver) = try addFields(events, arena, docID: id)
+                    slot.cache.reset(); slot.mappingVersion = ver
+                }
+                assigned = seq()
+                let doc = slot.builder.beginDoc(id: id, version: version, seq: assigned, source: source, timestamp: SegmentFormat.noTimestamp, trackID: true)
+                DocumentIndexer.add(events, arena, mapping: m, builder: slot.builder, doc: doc, cache: slot.cache, analysis: analysis)
+            }
+        }
+        slot.maxSeq = max(slot.maxSeq, assigned)
+        return assigned
+    }
+
+    /// The fast path: a document with a generated id goes into any free slot; no lookups.
+    func indexAutoID(id: String, source: [UInt8], seq: () -> Int64) throws -> WriteResult {
+        try lock.withLock { try checkWritable() }
+        let slot: WriterSlot = nextSlot.withLock {
+            // The first free slot, so a lone writer keeps filling one buffer (fewer, larger
+            // segments); when all are busy, wait on them in turn.
+            for s in slots where s.lock.try() { s.lock.unlock(); return s }
+            slotCursor = (slotCursor + 1) % slots.count
+            return slots[slotCursor]
+        }
+        return try slot.lock.withLock {
+            let assigned = try indexInto(slot, id: id, trackID: true, version: 1, source: source, seq: seq)
+            return WriteResult(index: name, id: id, version: 1, seq: assigned, outcome: .created)
+        }
+    }
+
+    /// Applies an index/create operation with an explicit id (or during replay); the caller
+    /// runs it inside `exclusive`.
     func index(id: String, autoID: Bool, create: Bool, source: [UInt8], seq: Int64) throws -> WriteResult {
         try checkWritable()
         var existing: (loc: Location, version: Int64, seq: Int64)? = nil
@@ -124,19 +206,7 @@ public final class Index: @unchecked Sendable {
             }
         }
         let version = (existing?.version ?? 0) + 1
-        try source.withUnsafeBytes { buf in
-            try flattener.flatten(buf) { events, arena in
-                guard let arena else { return }
-                let added = try DocumentIndexer.plan(events, arena, mapping: mapping, docID: id, cache: pathCache, totalFieldsLimit: totalFieldsLimit)
-                if !added.isEmpty {
-                    for (p, f) in added { mapping.add(p, f) }
-                    mappingDirty = true
-                    pathCache.reset()
-                }
-                let doc = builder.beginDoc(id: id, version: version, seq: seq, source: source, timestamp: SegmentFormat.noTimestamp, trackID: true)
-                DocumentIndexer.add(events, arena, mapping: mapping, builder: builder, doc: doc, cache: pathCache, analysis: analysis)
-            }
-        }
+        _ = try indexInto(slots[0], id: id, trackID: true, version: version, source: source, seq: { seq })
         if let e = existing { remove(e.loc) }
         maxSeq = max(maxSeq, seq)
         return WriteResult(index: name, id: id, version: version, seq: seq, outcome: existing == nil ? .created : .updated)
@@ -155,11 +225,11 @@ public final class Index: @unchecked Sendable {
 
     /// Realtime get: the buffer is consulted too, as Elasticsearch's get is realtime.
     public func get(id: String) throws -> StoredHit? {
-        try lock.withLock {
+        try exclusive {
             guard let e = try lookup(id) else { return nil }
             switch e.loc {
-            case .buffer(let d):
-                let doc = builder.docs[Int(d)]
+            case .buffer(let slot, let d):
+                let doc = slot.builder.docs[Int(d)]
                 return StoredHit(index: name, id: id, version: doc.version, seq: doc.seq, source: doc.source)
             case .sealing(let sb, let d):
                 let doc = sb.builder.docs[Int(d)]
@@ -173,18 +243,20 @@ public final class Index: @unchecked Sendable {
 
     /// Replaces the mapping after a successful merge with a PUT mapping body.
     func mergeMapping(_ other: Mapping) throws {
-        try lock.withLock {
+        try mappingLock.withLock {
             var m = mapping
             try m.merge(other)
             mapping = m
-            pathCache.reset()
+            mappingVersion += 1
         }
     }
 
     // MARK: refresh and search
 
-    public var pendingDocs: Int { lock.withLock { builder.count } }
-    public var bufferedBytes: Int { lock.withLock { builder.sourceBytes + memSegments.reduce(0) { $0 + $1.byteSize } } }
+    public var pendingDocs: Int { slots.reduce(0) { acc, s in acc + s.lock.withLock { s.builder.count } } }
+    public var bufferedBytes: Int {
+        slots.reduce(0) { acc, s in acc + s.lock.withLock { s.builder.sourceBytes } } + lock.withLock { memSegments.reduce(0) { $0 + $1.byteSize } }
+    }
 
     /// Seals the write buffer into an in-memory segment so its documents become searchable.
     /// The segment is built outside the index lock, so writers are blocked only for the swap.
@@ -196,15 +268,22 @@ public final class Index: @unchecked Sendable {
 
     /// The body of `refresh`; the caller holds `refreshLock`.
     func sealBuffer(nextSegmentID: () -> Int64) throws -> Int64 {
-        do {
-            let (sb, seq): (SealingBuffer?, Int64) = lock.withLock {
-                guard builder.count > 0 else { return (nil, maxSeq) }
-                let s = SealingBuffer(builder)
-                sealing.append(s)
-                builder = SegmentBuilder()
-                return (s, maxSeq)
+        // Every slot is held while the buffers are swapped: no document is between getting
+        // its sequence number and entering a buffer, so `seq` covers all sealed documents.
+        let (sealed, seq): ([SealingBuffer], Int64) = exclusive {
+            var out: [SealingBuffer] = []
+            var top = maxSeq
+            for slot in slots {
+                top = max(top, slot.maxSeq)
+                guard slot.builder.count > 0 else { continue }
+                let sb = SealingBuffer(slot.builder)
+                sealing.append(sb)
+                out.append(sb)
+                slot.builder = SegmentBuilder()
             }
-            guard let sb else { return seq }
+            return (out, top)
+        }
+        for sb in sealed {
             var seg: Segment? = nil
             var failure: Error? = nil
             var out: (bytes: [UInt8], docCount: Int, minTs: Int64, maxTs: Int64, newID: [Int32])? = nil
@@ -220,15 +299,15 @@ public final class Index: @unchecked Sendable {
                 if failure == nil { sealing.removeAll { $0 === sb } }
             }
             if let failure { throw failure }
-            return seq
         }
+        return seq
     }
 
     public func snapshot(markSearched: Bool = true) -> IndexSnapshot {
         lock.withLock {
             if markSearched { lastSearchNanos = DispatchTime.now().uptimeNanoseconds }
             let segs = (diskSegments + memSegments).map { ($0, $0.deletes) }
-            return IndexSnapshot(name: name, uuid: uuid, mapping: mapping, analysis: analysis, segments: segs, failures: brokenSegments)
+            return IndexSnapshot(name: name, uuid: uuid, mapping: currentMapping.0, analysis: analysis, segments: segs, failures: brokenSegments)
         }
     }
 
@@ -239,7 +318,7 @@ public final class Index: @unchecked Sendable {
     public var stats: Stats {
         lock.withLock {
             let all = diskSegments + memSegments
-            let docs = all.reduce(0) { $0 + $1.liveCount } + builder.liveCount
+            let docs = all.reduce(0) { $0 + $1.liveCount } + slots.reduce(0) { acc, s in acc + s.lock.withLock { s.builder.liveCount } }
             let deleted = all.reduce(0) { $0 + ($1.docCount - $1.liveCount) }
             let bytes = diskSegments.reduce(Int64(0)) { $0 + Int64($1.byteSize) }
             return Stats(docs: docs, deleted: deleted, storeBytes: bytes, segments: all.count)

@@ -15,8 +15,10 @@ extension Index {
             return lock.withLock {
                 let dirtySegs = diskSegments.filter { dirtyDeletes.contains($0.id) }
                 dirtyDeletes.removeAll()
-                let mj = mappingDirty ? Self.mappingString(mapping) : nil
-                mappingDirty = false
+                let mj: String? = mappingLock.withLock {
+                    defer { mappingDirty = false }
+                    return mappingDirty ? Self.mappingString(mapping) : nil
+                }
                 return (seq, memSegments, dirtySegs, mj)
             }
         }
@@ -80,7 +82,8 @@ extension Index {
     /// Rewrites `segs` as one segment (re-indexing their live documents) and swaps it in atomically.
     func merge(_ segs: [Segment], catalog: Catalog, nextSegmentID: () -> Int64) throws {
         guard segs.count > 1 else { return }
-        let (m, startDeletes) = lock.withLock { (mapping, segs.map { $0.deletes }) }
+        let m = currentMapping.0
+        let startDeletes = lock.withLock { segs.map { $0.deletes } }
         let b = SegmentBuilder()
         let fl = JSONFlattener()
         let cache = PathCache()

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Every limit and tunable of the engine, each with the reason for its value.
 public enum Limits {
     /// Elasticsearch caps index names at 255 bytes; clients rely on the same rule.
@@ -52,6 +54,9 @@ public enum Limits {
     /// Elasticsearch's index.search.idle.after (30s): an index not searched for this long is
     /// not refreshed on schedule; the next search refreshes it first.
     public static let searchIdleNanos: UInt64 = 30_000_000_000
+    /// Parallel write buffers per index: one per core of the machines we target (2), so two
+    /// bulk requests to the same daily index index at once.
+    public static let writerSlots = max(2, min(4, ProcessInfo.processInfo.activeProcessorCount))
     /// Elasticsearch's search.max_buckets: buckets in one response.
     public static let maxBuckets = 65_536
     /// Standard tokenizer's max_token_length default.

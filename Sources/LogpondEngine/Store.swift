@@ -94,7 +94,7 @@ public final class Store: @unchecked Sendable {
         recoveryReport = try TranslogReader.replay(dir: translogDir) { op in
             guard let idx = byUUID[op.indexUUID], op.seq > idx.flushedSeq else { return }
             nextSeqValue = max(nextSeqValue, op.seq + 1)
-            try idx.lock.withLock {
+            try idx.exclusive {
                 switch op.kind {
                 case .index: _ = try? idx.index(id: op.id, autoID: op.autoID, create: false, source: op.source, seq: op.seq)
                 case .delete: _ = try idx.delete(id: op.id, seq: op.seq)
@@ -104,9 +104,12 @@ public final class Store: @unchecked Sendable {
         for t in recoveryReport.truncated { log("[logpond] translog: \(t)") }
         translog = try Translog(dir: translogDir, lastGeneration: TranslogReader.lastGeneration(dir: translogDir))
         // Persist any mapping changes replay made before serving.
-        for idx in byName.values where idx.mappingDirty {
-            try catalog.updateMapping(uuid: idx.uuid, mapping: Index.mappingString(idx.mapping))
-            idx.mappingDirty = false
+        for idx in byName.values {
+            let mj: String? = idx.mappingLock.withLock {
+                defer { idx.mappingDirty = false }
+                return idx.mappingDirty ? Index.mappingString(idx.mapping) : nil
+            }
+            if let mj { try catalog.updateMapping(uuid: idx.uuid, mapping: mj) }
         }
     }
 
@@ -182,10 +185,11 @@ public final class Store: @unchecked Sendable {
             byName[name] = nil
             return i
         }
-        idx.lock.withLock {
+        idx.exclusive {
             idx.state = "deleted"
             for s in idx.diskSegments { s.markObsolete() }
-            idx.memSegments.removeAll(); idx.diskSegments.removeAll(); idx.builder = SegmentBuilder()
+            idx.memSegments.removeAll(); idx.diskSegments.removeAll()
+            for slot in idx.slots { slot.builder = SegmentBuilder() }
         }
         rmdir(idx.dir)
         log("[logpond] deleted index [\(name)] (uuid \(idx.uuid))")
@@ -231,7 +235,7 @@ public final class Store: @unchecked Sendable {
     public func putMapping(_ name: String, _ m: Mapping) throws {
         guard let idx = index(named: name) else { throw EngineError.indexNotFound(name) }
         try idx.mergeMapping(m)
-        try catalog.updateMapping(uuid: idx.uuid, mapping: idx.lock.withLock { Index.mappingString(idx.mapping) })
+        try catalog.updateMapping(uuid: idx.uuid, mapping: Index.mappingString(idx.currentMapping.0))
     }
 
     static func newUUID() -> String {

@@ -25,7 +25,8 @@ extension Store {
             if now - lastRefresh >= UInt64(options.refreshIntervalMillis) * 1_000_000 {
                 lastRefresh = now
                 for idx in allIndices {
-                    let active = idx.lock.withLock { idx.builder.count > 0 && now - idx.lastSearchNanos < Limits.searchIdleNanos }
+                    let searchedAt = idx.lock.withLock { idx.lastSearchNanos }
+                    let active = now - searchedAt < Limits.searchIdleNanos && idx.pendingDocs > 0
                     if active { try? refresh(idx) }
                 }
             }

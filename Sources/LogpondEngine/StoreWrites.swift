@@ -14,26 +14,33 @@ extension Store {
             do {
                 let idx = try createIndex(op.index, failIfExists: false)
                 touched[idx.name] = idx
-                let r: WriteResult = try idx.lock.withLock {
-                    let seq = nextSeq()
-                    let res: WriteResult
-                    let autoID = op.id == nil
-                    let id = op.id ?? IDGenerator.next()
-                    switch op.action {
-                    case .index, .create:
-                        res = try idx.index(id: id, autoID: autoID, create: op.action == .create, source: op.source, seq: seq)
-                        var w = ByteWriter(capacity: op.source.count + 64)
-                        TranslogOp(kind: .index, seq: seq, indexUUID: idx.uuid, id: id, version: res.version, autoID: autoID, source: op.source).encode(into: &w)
-                        framed.append(contentsOf: Translog.frame(w.bytes))
-                    case .delete:
-                        res = try idx.delete(id: id, seq: seq)
-                        if res.outcome == .deleted {
-                            var w = ByteWriter()
-                            TranslogOp(kind: .delete, seq: seq, indexUUID: idx.uuid, id: id, version: res.version, autoID: false, source: []).encode(into: &w)
-                            framed.append(contentsOf: Translog.frame(w.bytes))
+                let autoID = op.id == nil
+                let id = op.id ?? IDGenerator.next()
+                var assignedSeq: Int64 = 0
+                let r: WriteResult
+                if autoID && op.action != .delete {
+                    // Generated ids cannot collide: no lookup, any writer slot, no index lock.
+                    r = try idx.indexAutoID(id: id, source: op.source, seq: { assignedSeq = self.nextSeq(); return assignedSeq })
+                } else {
+                    r = try idx.exclusive {
+                        let seq = nextSeq()
+                        switch op.action {
+                        case .index, .create: return try idx.index(id: id, autoID: false, create: op.action == .create, source: op.source, seq: seq)
+                        case .delete: return try idx.delete(id: id, seq: seq)
                         }
                     }
-                    return res
+                }
+                switch op.action {
+                case .index, .create:
+                    var w = ByteWriter(capacity: op.source.count + 64)
+                    TranslogOp(kind: .index, seq: r.seq, indexUUID: idx.uuid, id: id, version: r.version, autoID: autoID, source: op.source).encode(into: &w)
+                    framed.append(contentsOf: Translog.frame(w.bytes))
+                case .delete:
+                    if r.outcome == .deleted {
+                        var w = ByteWriter()
+                        TranslogOp(kind: .delete, seq: r.seq, indexUUID: idx.uuid, id: id, version: r.version, autoID: false, source: []).encode(into: &w)
+                        framed.append(contentsOf: Translog.frame(w.bytes))
+                    }
                 }
                 results.append(.success(r))
             } catch let e as EngineError {
@@ -46,7 +53,7 @@ extension Store {
         }
         // New fields reach the catalog before the documents that brought them are acknowledged.
         for idx in touched.values {
-            let mj: String? = idx.lock.withLock {
+            let mj: String? = idx.mappingLock.withLock {
                 guard idx.mappingDirty else { return nil }
                 idx.mappingDirty = false
                 return Index.mappingString(idx.mapping)
@@ -69,9 +76,8 @@ extension Store {
     /// A search snapshot; a search-idle index with pending documents is refreshed first, as
     /// Elasticsearch does after index.search.idle.after.
     public func searchSnapshot(_ idx: Index) -> IndexSnapshot {
-        let idle: Bool = idx.lock.withLock {
-            idx.builder.count > 0 && DispatchTime.now().uptimeNanoseconds - idx.lastSearchNanos > Limits.searchIdleNanos
-        }
+        let searchedAt = idx.lock.withLock { idx.lastSearchNanos }
+        let idle = DispatchTime.now().uptimeNanoseconds - searchedAt > Limits.searchIdleNanos && idx.pendingDocs > 0
         if idle { try? refresh(idx) }
         return idx.snapshot()
     }

@@ -54,9 +54,10 @@ public enum Limits {
     /// Elasticsearch's index.search.idle.after (30s): an index not searched for this long is
     /// not refreshed on schedule; the next search refreshes it first.
     public static let searchIdleNanos: UInt64 = 30_000_000_000
-    /// Parallel write buffers per index: one per core of the machines we target (2), so two
-    /// bulk requests to the same daily index index at once.
-    public static let writerSlots = max(2, min(4, ProcessInfo.processInfo.activeProcessorCount))
+    /// Parallel write buffers per index. Measured on 1M documents with 2 senders
+    /// (docs/benchmarks.md): 2 slots gave 65.5k docs/s at 978 MB peak RSS (63.0k at 682 MB with
+    /// 16 MB flushes) against 59.7k at 493 MB for 1 slot; until builders use less memory, one.
+    public static let writerSlots = 1
     /// Elasticsearch's search.max_buckets: buckets in one response.
     public static let maxBuckets = 65_536
     /// Standard tokenizer's max_token_length default.

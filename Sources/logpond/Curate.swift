@@ -11,11 +11,12 @@ struct Curate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Delete indices older than an age, over HTTP (for cron).",
         discussion: """
-        Ages an index by the date in its name (--source name, the default, with --timestring) or by
-        its creation date (--source creation_date). Indices without a date in their name, or dated
-        in the future, are left alone. Example crontab line:
+        Ages an index by the date in its name (--source name, the default, with --timestring) \
+        or by its creation date (--source creation_date). Indices without a date in their name, \
+        or dated in the future, are left alone.
 
-          15 0 * * *  logpond curate --url http://127.0.0.1:9200 --older-than 7d --pattern 'logstash-*'
+        Example crontab line:
+          15 0 * * * logpond curate --older-than 7d --pattern 'logstash-*'
         """
     )
 

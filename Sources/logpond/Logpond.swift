@@ -13,7 +13,7 @@ struct Logpond: AsyncParsableCommand {
         commandName: "logpond",
         abstract: "An embedded log store that speaks the Elasticsearch API log pipelines use.",
         discussion: """
-        Start a server with `logpond serve`, then point Fluent Bit, fluentd, rsyslog or
+        Start a server with `logpond serve`, then point Fluent Bit, fluentd, rsyslog or \
         elasticsearch-py at http://127.0.0.1:9200. Data lives in one folder (./data by default).
         """,
         version: LogpondVersion.string,

@@ -141,7 +141,8 @@ public struct SearchRequest: @unchecked Sendable {
         switch v {
         case let s as String:
             let parts = s.split(separator: ":")
-            return [try one(String(parts[0]), parts.count > 1 ? String(parts[1]) : nil)]
+            guard let field = parts.first, !field.isEmpty else { throw QueryError.parsing("[sort] needs a field name") }
+            return [try one(String(field), parts.count > 1 ? String(parts[1]) : nil)]
         case let a as [Any]: return try a.flatMap { try parseSort($0) }
         case let o as [String: Any]:
             // Foundation drops key order; `_doc` last keeps Grafana's intent (clients.md §6.2).

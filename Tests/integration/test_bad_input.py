@@ -86,3 +86,29 @@ def test_server_survives_random_garbage(server):
         assert 400 <= r.status_code < 500, (path, r.status_code, r.text)
         assert r.headers["X-Elastic-Product"] == "Elasticsearch"
     assert server.get("/").status_code == 200
+
+
+HOSTILE_SEARCHES = [
+    {"sort": ""}, {"sort": ":"}, {"sort": [{}]}, {"sort": [{"n": {"order": "sideways"}}]}, {"from": -1}, {"size": "x"},
+    {"query": {"bool": {"must": "nope"}}}, {"query": {"match": {}}}, {"query": {"range": {"n": "x"}}},
+    {"query": {"query_string": {"query": "((((("}}}, {"query": {"query_string": {"query": "a:[1 TO"}}},
+    {"query": {"query_string": {"query": "\\"}}}, {"query": {"regexp": {"m": {"value": "(" * 2000}}}},
+    {"query": {"wildcard": {"m": "*" * 500}}}, {"query": {"fuzzy": {"m": {"value": "x" * 300, "fuzziness": 2}}}},
+    {"query": {"terms": {"m": "not-an-array"}}}, {"query": {"ids": {"values": [None, 1, {}]}}},
+    {"aggs": {"a": {"terms": {}}}}, {"aggs": {"a": {"date_histogram": {"field": "t", "fixed_interval": "0s"}}}},
+    {"aggs": {"a": {"histogram": {"field": "n", "interval": 0}}}}, {"aggs": {"a": {"range": {"field": "n", "ranges": []}}}},
+    {"aggs": {"a": {"bucket_script": {"buckets_path": {"x": "y"}, "script": "params.x +"}}}},
+    {"aggs": {"a": {"composite": {"sources": [{"x": {"unknown": {"field": "n"}}}]}}}},
+    {"highlight": "x"}, {"fields": "x"}, {"search_after": [1, 2, 3], "sort": ["n"]},
+    {"query": {"match_phrase": {"m": {"query": "a b", "slop": -5}}}}, {"track_total_hits": {}},
+]
+
+
+def test_hostile_search_bodies_get_4xx_and_the_server_lives(server):
+    server.bulk([{"index": {"_index": "h"}}, {"n": 1, "m": "text", "t": "2024-01-15T00:00:00Z"}], refresh="true")
+    for body in HOSTILE_SEARCHES:
+        r = server.search("h", body)
+        assert r.status_code < 500, (body, r.status_code, r.text[:300])
+        assert r.headers["X-Elastic-Product"] == "Elasticsearch"
+    assert server.get("/").status_code == 200
+    assert server.get("/h/_count").json()["count"] == 1

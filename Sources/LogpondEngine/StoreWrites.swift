@@ -8,7 +8,7 @@ extension Store {
     public func write(_ ops: [WriteOp], refresh: Bool = false) async throws -> [Result<WriteResult, EngineError>] {
         var results: [Result<WriteResult, EngineError>] = []
         results.reserveCapacity(ops.count)
-        var framed: [UInt8] = []
+        var framed = ByteWriter(capacity: ops.reduce(0) { $0 + $1.source.count + 64 })
         var touched: [String: Index] = [:]
         for op in ops {
             do {
@@ -16,11 +16,10 @@ extension Store {
                 touched[idx.name] = idx
                 let autoID = op.id == nil
                 let id = op.id ?? IDGenerator.next()
-                var assignedSeq: Int64 = 0
                 let r: WriteResult
                 if autoID && op.action != .delete {
                     // Generated ids cannot collide: no lookup, any writer slot, no index lock.
-                    r = try idx.indexAutoID(id: id, source: op.source, seq: { assignedSeq = self.nextSeq(); return assignedSeq })
+                    r = try idx.indexAutoID(id: id, source: op.source, seq: { self.nextSeq() })
                 } else {
                     r = try idx.exclusive {
                         let seq = nextSeq()
@@ -32,14 +31,10 @@ extension Store {
                 }
                 switch op.action {
                 case .index, .create:
-                    var w = ByteWriter(capacity: op.source.count + 64)
-                    TranslogOp(kind: .index, seq: r.seq, indexUUID: idx.uuid, id: id, version: r.version, autoID: autoID, source: op.source).encode(into: &w)
-                    framed.append(contentsOf: Translog.frame(w.bytes))
+                    Translog.appendFramed(TranslogOp(kind: .index, seq: r.seq, indexUUID: idx.uuid, id: id, version: r.version, autoID: autoID, source: op.source), to: &framed)
                 case .delete:
                     if r.outcome == .deleted {
-                        var w = ByteWriter()
-                        TranslogOp(kind: .delete, seq: r.seq, indexUUID: idx.uuid, id: id, version: r.version, autoID: false, source: []).encode(into: &w)
-                        framed.append(contentsOf: Translog.frame(w.bytes))
+                        Translog.appendFramed(TranslogOp(kind: .delete, seq: r.seq, indexUUID: idx.uuid, id: id, version: r.version, autoID: false, source: []), to: &framed)
                     }
                 }
                 results.append(.success(r))
@@ -60,7 +55,7 @@ extension Store {
             }
             if let mj { try catalog.updateMapping(uuid: idx.uuid, mapping: mj) }
         }
-        if !framed.isEmpty { try await translog.append(framed) }
+        if framed.count > 0 { try await translog.append(framed.bytes) }
         if refresh { for idx in touched.values { try? self.refresh(idx) } }
         return results
     }

@@ -78,6 +78,18 @@ public final class Translog: @unchecked Sendable {
         return w.bytes
     }
 
+    /// Encodes `op` as a framed record at the end of `w` (the header is patched in place, so
+    /// the payload is written once).
+    public static func appendFramed(_ op: TranslogOp, to w: inout ByteWriter) {
+        let start = w.count
+        w.u32(0); w.u32(0)
+        op.encode(into: &w)
+        let len = w.count - start - 8
+        let crc = w.bytes.withUnsafeBytes { Checksum.crc32(UnsafeRawBufferPointer(rebasing: $0[(start + 8)...])) }
+        withUnsafeBytes(of: UInt32(len).littleEndian) { for i in 0..<4 { w.bytes[start + i] = $0[i] } }
+        withUnsafeBytes(of: crc.littleEndian) { for i in 0..<4 { w.bytes[start + 4 + i] = $0[i] } }
+    }
+
     /// Appends framed records and returns once they are on disk.
     public func append(_ framed: [UInt8]) async throws {
         try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, Error>) in

@@ -307,10 +307,12 @@ enum SimpleQueryStringParser {
                 else { node = .term(field: nil, text: t, fuzzy: nil, boost: 1) }
                 if t.isEmpty { i += 1; continue }
             }
-            out.append((negate ? .mustNot : pendingOr ? .should : .byDefault, node))
+            // Elasticsearch reads `-x` as an operand "not x" joined by the default operator.
+            let operand: LuceneNode = negate ? .bool([(.mustNot, node)], boost: 1) : node
+            out.append((pendingOr ? .should : .byDefault, operand))
             _ = pendingOr
             pendingOr = false
         }
-        return out.count == 1 && out[0].0 != .mustNot ? out[0].1 : .bool(out, boost: 1)
+        return out.count == 1 ? out[0].1 : .bool(out, boost: 1)
     }
 }

@@ -34,43 +34,30 @@ public enum QueryParser {
             return .terms(field: f, values: arr.compactMap { JSONValue($0) }, boost: float(d["boost"]) ?? 1)
         case "match", "match_bool_prefix":
             let (field, v) = try fieldBody(name, body)
-            var m = MatchSpec(field: field, text: "")
-            if let d = v as? [String: Any] {
-                try allow(name, d, ["query", "operator", "minimum_should_match", "zero_terms_query", "lenient", "analyzer", "fuzziness", "boost", "_name",
-                                    "prefix_length", "max_expansions", "fuzzy_transpositions", "auto_generate_synonyms_phrase_query", "cutoff_frequency", "fuzzy_rewrite"])
-                guard let q = JSONValue(d["query"]) else { throw QueryError.parsing("[\(name)] requires query value") }
-                m.text = q.stringValue
-                m.and = (d["operator"] as? String)?.lowercased() == "and"
-                m.minimumShouldMatch = d["minimum_should_match"].map { "\($0)" }
-                m.zeroTermsAll = (d["zero_terms_query"] as? String)?.lowercased() == "all"
-                m.analyzer = d["analyzer"] as? String
-                m.fuzziness = d["fuzziness"].map { "\($0)" }
-                m.prefixLength = d["prefix_length"] as? Int ?? 0
-                m.maxExpansions = d["max_expansions"] as? Int ?? 50
-                m.lenient = d["lenient"] as? Bool ?? false
-                m.boost = float(d["boost"]) ?? 1
-            } else {
-                guard let q = JSONValue(v) else { throw QueryError.parsing("[\(name)] unknown token after [\(field)]") }
-                m.text = q.stringValue
-            }
+            let (d, text) = try textBody(name, field, v, ["query", "operator", "minimum_should_match", "zero_terms_query", "lenient", "analyzer",
+                                                          "fuzziness", "boost", "_name", "prefix_length", "max_expansions", "fuzzy_transpositions",
+                                                          "auto_generate_synonyms_phrase_query", "cutoff_frequency", "fuzzy_rewrite"])
+            var m = MatchSpec(field: field, text: text)
+            m.and = (d["operator"] as? String)?.lowercased() == "and"
+            m.minimumShouldMatch = d["minimum_should_match"].map { "\($0)" }
+            m.zeroTermsAll = (d["zero_terms_query"] as? String)?.lowercased() == "all"
+            m.analyzer = d["analyzer"] as? String
+            m.fuzziness = d["fuzziness"].map { "\($0)" }
+            m.prefixLength = d["prefix_length"] as? Int ?? 0
+            m.maxExpansions = d["max_expansions"] as? Int ?? 50
+            m.lenient = d["lenient"] as? Bool ?? false
+            m.boost = float(d["boost"]) ?? 1
             m.lastIsPrefix = name == "match_bool_prefix"
             return .match(m)
         case "match_phrase", "match_phrase_prefix":
             let (field, v) = try fieldBody(name, body)
-            var p = PhraseSpec(field: field, text: "")
-            if let d = v as? [String: Any] {
-                try allow(name, d, ["query", "slop", "analyzer", "boost", "_name", "max_expansions", "zero_terms_query"])
-                guard let q = JSONValue(d["query"]) else { throw QueryError.parsing("[\(name)] requires query value") }
-                p.text = q.stringValue
-                p.slop = d["slop"] as? Int ?? 0
-                p.analyzer = d["analyzer"] as? String
-                p.maxExpansions = d["max_expansions"] as? Int ?? 50
-                p.zeroTermsAll = (d["zero_terms_query"] as? String)?.lowercased() == "all"
-                p.boost = float(d["boost"]) ?? 1
-            } else {
-                guard let q = JSONValue(v) else { throw QueryError.parsing("[\(name)] unknown token after [\(field)]") }
-                p.text = q.stringValue
-            }
+            let (d, text) = try textBody(name, field, v, ["query", "slop", "analyzer", "boost", "_name", "max_expansions", "zero_terms_query"])
+            var p = PhraseSpec(field: field, text: text)
+            p.slop = d["slop"] as? Int ?? 0
+            p.analyzer = d["analyzer"] as? String
+            p.maxExpansions = d["max_expansions"] as? Int ?? 50
+            p.zeroTermsAll = (d["zero_terms_query"] as? String)?.lowercased() == "all"
+            p.boost = float(d["boost"]) ?? 1
             p.prefix = name == "match_phrase_prefix"
             return .phrase(p)
         case "range":
@@ -194,6 +181,18 @@ public enum QueryParser {
         default:
             throw QueryError.parsing("unknown query [\(name)]")
         }
+    }
+
+    /// A full-text clause's `{"field": "text"}` or `{"field": {"query": "text", …options}}`:
+    /// the options (empty for the short form) and the text.
+    static func textBody(_ name: String, _ field: String, _ v: Any, _ allowed: Set<String>) throws -> ([String: Any], String) {
+        if let d = v as? [String: Any] {
+            try allow(name, d, allowed)
+            guard let q = JSONValue(d["query"]) else { throw QueryError.parsing("[\(name)] requires query value") }
+            return (d, q.stringValue)
+        }
+        guard let q = JSONValue(v) else { throw QueryError.parsing("[\(name)] unknown token after [\(field)]") }
+        return ([:], q.stringValue)
     }
 
     static func object(_ name: String, _ body: Any) throws -> [String: Any] {

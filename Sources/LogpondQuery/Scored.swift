@@ -6,6 +6,13 @@ struct Scored {
     static let empty = Scored(docs: [], scores: [])
     static func constant(_ docs: [Int32], _ score: Float) -> Scored { Scored(docs: docs, scores: [Float](repeating: score, count: docs.count)) }
 
+    /// The docs (with their scores) that `keep` accepts.
+    func keeping(_ keep: (Int32, Float) -> Bool) -> Scored {
+        var out = Scored(docs: [], scores: [])
+        for k in docs.indices where keep(docs[k], scores[k]) { out.docs.append(docs[k]); out.scores.append(scores[k]) }
+        return out
+    }
+
     func scaled(_ f: Float) -> Scored { f == 1 ? self : Scored(docs: docs, scores: scores.map { $0 * f }) }
 
     /// Docs in both; scores added (a required clause).

@@ -73,8 +73,8 @@ public struct Searcher {
                 if sq.excludedByTime(r.query) { continue }
                 var res = try sq.eval(r.query, scoring: c.scored)
                 if let pf = r.postFilter { res = Scored.filter(res, try sq.docs(pf)) }
-                if let d = dels { res = Scored.minus(res, (0..<Int32(seg.docCount)).filter { d.contains(Int($0)) }) }
-                if let ms = r.minScore { let keep = res.docs.indices.filter { res.scores[$0] >= ms }; res = Scored(docs: keep.map { res.docs[$0] }, scores: keep.map { res.scores[$0] }) }
+                if let d = dels { res = res.keeping { doc, _ in !d.contains(Int(doc)) } }
+                if let ms = r.minScore { res = res.keeping { _, score in score >= ms } }
                 if let ta = r.terminateAfter, res.docs.count > ta { res = Scored(docs: Array(res.docs.prefix(ta)), scores: Array(res.scores.prefix(ta))) }
                 c.total += res.docs.count
                 if c.scored, let m = res.scores.max() { c.maxScore = max(c.maxScore ?? m, m) }

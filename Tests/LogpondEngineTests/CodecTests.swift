@@ -80,6 +80,11 @@ final class CodecTests: XCTestCase {
         let framed = Translog.frame(w.bytes)
         XCTAssertEqual(framed.count, 28)
         try w.bytes.withUnsafeBytes { XCTAssertEqual(try TranslogOp.decode($0), op) }
+        // Framing in place gives the same bytes, after whatever the buffer already held.
+        var inPlace = ByteWriter()
+        inPlace.append([7, 7, 7])
+        Translog.appendFramed(op, to: &inPlace)
+        XCTAssertEqual(inPlace.bytes, [7, 7, 7] + framed)
     }
 
     func testZstdRoundTripAndSizeCheck() throws {

@@ -63,6 +63,15 @@ public struct ByteReader {
     @inline(__always) public mutating func svarint() throws -> Int64 {
         let u = try varint(); return Int64(bitPattern: u >> 1) ^ -Int64(bitPattern: u & 1)
     }
+    /// A u64 file offset or length; beyond `Limits.maxSectionBytes` it is corruption (and could
+    /// not be an Int).
+    @inline(__always) public mutating func offset() throws -> Int {
+        let v = try u64(); guard v <= UInt64(Limits.maxSectionBytes) else { throw Truncated() }; return Int(v)
+    }
+    /// A varint count or length, bounded like `offset()`.
+    @inline(__always) public mutating func count() throws -> Int {
+        let v = try varint(); guard v <= UInt64(Limits.maxSectionBytes) else { throw Truncated() }; return Int(v)
+    }
     /// A length-prefixed byte run, checked against `limit`.
     public mutating func lengthPrefixed(limit: Int) throws -> UnsafeRawBufferPointer {
         let n = try varint()

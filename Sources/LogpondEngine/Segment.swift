@@ -19,13 +19,16 @@ public final class Segment: @unchecked Sendable {
     public private(set) var path: String?
     let data: SegmentData
     public let docCount: Int
-    /// The file's format version (1 or 2).
+    /// The file's format version (1 to 3).
     public let formatVersion: UInt16
     public let minTimestamp: Int64
     public let maxTimestamp: Int64
     let fields: [String: FieldInfo]
     let blocks: [BlockInfo]
     let storedOffset: Int
+    /// The stored blocks' zstd dictionary (empty: blocks are plain frames).
+    let storedDictRange: Range<Int>
+    private var storedDecompressor: ZstdDecompressor?
 
     private let lock = NSLock()
     private var dicts: [String: TermDictionary] = [:]
@@ -48,9 +51,11 @@ public final class Segment: @unchecked Sendable {
         func corrupt(_ why: String) -> EngineError { .corruptFile(path: label, reason: why) }
         guard buf.count >= SegmentFormat.headerSize + SegmentFormat.footerSize else { throw corrupt("file too short") }
         var f = ByteReader(buf, at: buf.count - SegmentFormat.footerSize)
-        let dirOff = Int(try f.u64()), dirLen = Int(try f.u64())
-        let crc = try f.u32(), version = try f.u16(), reserved = try f.u16()
-        let magic = try f.u32()
+        let dirOff: Int, dirLen: Int, crc: UInt32, version: UInt16, reserved: UInt16, magic: UInt32
+        do {
+            dirOff = try f.offset(); dirLen = try f.offset()
+            crc = try f.u32(); version = try f.u16(); reserved = try f.u16(); magic = try f.u32()
+        } catch { throw corrupt("bad footer") }
         guard magic == SegmentFormat.magic else { throw corrupt("bad magic number") }
         guard reserved == 0 else { throw corrupt("bad footer") }
         guard SegmentFormat.readable.contains(version) else { throw corrupt("unsupported format version \(version); this logpond reads versions \(SegmentFormat.readable)") }
@@ -62,27 +67,32 @@ public final class Segment: @unchecked Sendable {
         guard dirOff >= SegmentFormat.headerSize, dirLen >= 0, dirOff + dirLen <= buf.count - SegmentFormat.footerSize else { throw corrupt("bad directory offset") }
         do {
             var d = ByteReader(UnsafeRawBufferPointer(rebasing: buf[0..<(dirOff + dirLen)]), at: dirOff)
-            let dc = Int(try d.varint())
+            let dc = try d.count()
             guard dc > 0, dc <= Limits.maxSegmentDocs else { throw corrupt("doc count \(dc) out of range") }
             docCount = dc
             minTimestamp = try d.i64(); maxTimestamp = try d.i64()
-            let sOff = Int(try d.u64()), sLen = Int(try d.u64()), iOff = Int(try d.u64()), iLen = Int(try d.u64())
+            let sOff = try d.offset(), sLen = try d.offset(), iOff = try d.offset(), iLen = try d.offset()
             guard sOff + sLen <= dirOff, iOff + iLen <= dirOff else { throw corrupt("stored section out of bounds") }
             storedOffset = sOff
+            if version >= SegmentFormat.firstPackedVersion {
+                let dOff = try d.offset(), dLen = try d.offset()
+                guard dOff + dLen <= dirOff, dLen <= Limits.storedDictionaryBytes else { throw corrupt("stored dictionary out of bounds") }
+                storedDictRange = dOff..<(dOff + dLen)
+            } else { storedDictRange = 0..<0 }
             var bi = ByteReader(UnsafeRawBufferPointer(rebasing: buf[0..<(iOff + iLen)]), at: iOff)
-            let nb = Int(try bi.varint())
+            let nb = try bi.count()
             guard nb <= dc else { throw corrupt("block count out of range") }
             var bl: [BlockInfo] = []
             bl.reserveCapacity(nb)
             for _ in 0..<nb {
-                let b = BlockInfo(firstDoc: Int(try bi.varint()), docCount: Int(try bi.varint()), offset: Int(try bi.u64()),
-                                  compLength: Int(try bi.varint()), rawLength: Int(try bi.varint()))
+                let b = BlockInfo(firstDoc: try bi.count(), docCount: try bi.count(), offset: try bi.offset(),
+                                  compLength: try bi.count(), rawLength: try bi.count())
                 guard b.offset + b.compLength <= sLen, b.rawLength <= 64 * Limits.storedBlockBytes + Limits.maxDocumentBytes,
                       b.firstDoc + b.docCount <= dc else { throw corrupt("stored block out of bounds") }
                 bl.append(b)
             }
             blocks = bl
-            let nf = Int(try d.varint())
+            let nf = try d.count()
             guard nf <= Limits.maxFieldsPerSegment else { throw corrupt("field count out of range") }
             var fs: [String: FieldInfo] = [:]
             for _ in 0..<nf {
@@ -90,24 +100,24 @@ public final class Segment: @unchecked Sendable {
                 guard let st = FieldType.Storage(rawValue: try d.u8()) else { throw corrupt("unknown field storage") }
                 var fi = FieldInfo(storage: st, flags: try d.u8())
                 if fi.flags & SegmentFormat.flagPostings != 0 {
-                    fi.dictOffset = Int(try d.u64()); fi.dictLength = Int(try d.u64())
-                    fi.postOffset = Int(try d.u64()); fi.postLength = Int(try d.u64()); fi.termCount = Int(try d.varint())
+                    fi.dictOffset = try d.offset(); fi.dictLength = try d.offset()
+                    fi.postOffset = try d.offset(); fi.postLength = try d.offset(); fi.termCount = try d.count()
                     guard fi.dictOffset + fi.dictLength <= dirOff, fi.postOffset + fi.postLength <= dirOff else { throw corrupt("postings out of bounds") }
                 }
                 if fi.flags & SegmentFormat.flagNumeric != 0 {
-                    fi.numOffset = Int(try d.u64()); fi.numLength = Int(try d.u64())
+                    fi.numOffset = try d.offset(); fi.numLength = try d.offset()
                     guard fi.numOffset + fi.numLength <= dirOff else { throw corrupt("column out of bounds") }
                 }
                 if fi.flags & SegmentFormat.flagOrdinals != 0 {
-                    fi.ordOffset = Int(try d.u64()); fi.ordLength = Int(try d.u64())
+                    fi.ordOffset = try d.offset(); fi.ordLength = try d.offset()
                     guard fi.ordOffset + fi.ordLength <= dirOff else { throw corrupt("column out of bounds") }
                 }
                 if fi.flags & SegmentFormat.flagNorms != 0 {
                     guard version >= 2 else { throw corrupt("norms in a version 1 segment") }
-                    fi.normOffset = Int(try d.u64()); fi.normLength = Int(try d.u64()); fi.sumTotalTermFreq = Int64(try d.varint())
+                    fi.normOffset = try d.offset(); fi.normLength = try d.offset(); fi.sumTotalTermFreq = Int64(truncatingIfNeeded: try d.varint())
                     guard fi.normOffset + fi.normLength <= dirOff else { throw corrupt("norms out of bounds") }
                 }
-                fi.docsWithField = Int(try d.varint())
+                fi.docsWithField = try d.count()
                 fs[name] = fi
             }
             fields = fs
@@ -127,7 +137,8 @@ public final class Segment: @unchecked Sendable {
 
     /// Bytes per part of the file, largest first (for `logpond inspect` and benchmarks).
     public var sectionSizes: [(name: String, bytes: Int)] {
-        var out: [(String, Int)] = [("_source (stored blocks)", blocks.reduce(0) { $0 + $1.compLength })]
+        var out: [(String, Int)] = [("_source (stored blocks)", blocks.reduce(0) { $0 + $1.compLength }),
+                                    ("_source dictionary", storedDictRange.count)]
         for (name, f) in fields {
             if f.dictLength > 0 { out.append(("\(name) terms (\(f.termCount))", f.dictLength)) }
             if f.postLength > 0 { out.append(("\(name) postings", f.postLength)) }
@@ -173,7 +184,7 @@ public final class Segment: @unchecked Sendable {
         let d = try TermDictionary(dict: slice(fi.dictOffset, fi.dictLength), termCount: fi.termCount,
                                    postings: slice(fi.postOffset, fi.postLength),
                                    positions: fi.flags & SegmentFormat.flagPositions != 0, docCount: docCount,
-                                   label: path ?? "segment \(id)")
+                                   packed: formatVersion >= SegmentFormat.firstPackedVersion, label: path ?? "segment \(id)")
         lock.withLock { dicts[field] = d }
         return d
     }
@@ -211,6 +222,13 @@ public final class Segment: @unchecked Sendable {
 
     // MARK: stored documents
 
+    private func storedDictionaryDecoder() throws -> ZstdDecompressor {
+        if let d = lock.withLock({ storedDecompressor }) { return d }
+        let d = try ZstdDecompressor(dictionary: slice(storedDictRange.lowerBound, storedDictRange.count))
+        lock.withLock { storedDecompressor = d }
+        return d
+    }
+
     /// A stored document: its id, version, sequence number and original `_source` bytes.
     public struct StoredDocument { public var id: String; public var version: Int64; public var seq: Int64; public var source: [UInt8] }
 
@@ -220,7 +238,11 @@ public final class Segment: @unchecked Sendable {
         let b = blocks[lo]
         let raw: [UInt8]
         if let lb = lock.withLock({ lastBlock }), lb.index == lo { raw = lb.bytes } else {
-            do { raw = try Zstd.decompress(slice(storedOffset + b.offset, b.compLength), expectedSize: b.rawLength) }
+            do {
+                let frame = slice(storedOffset + b.offset, b.compLength)
+                if storedDictRange.isEmpty { raw = try Zstd.decompress(frame, expectedSize: b.rawLength) }
+                else { raw = try storedDictionaryDecoder().decompress(frame, expectedSize: b.rawLength) }
+            }
             catch { throw EngineError.corruptFile(path: path ?? "segment \(id)", reason: "stored block \(lo): \(error)") }
             lock.withLock { lastBlock = (lo, raw) }
         }

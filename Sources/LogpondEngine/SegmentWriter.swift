@@ -1,8 +1,16 @@
 /// Serialises a SegmentBuilder into segment bytes (docs/format/segment.md): documents sorted
 /// by timestamp, stored blocks compressed, postings and doc values remapped to the new order.
 public enum SegmentWriter {
+    /// Size thresholds of the writer's compression choices; tests lower them so small fixtures
+    /// exercise every path.
+    public struct Tuning: Sendable {
+        public var dictionaryMinSourceBytes = Limits.storedDictionaryMinSourceBytes
+        public var postingsPackMinBytes = Limits.postingsCompressMinBytes
+        public init() {}
+    }
+
     /// Builds the file bytes; returns nil when the builder has no live document.
-    public static func write(_ b: SegmentBuilder) -> (bytes: [UInt8], docCount: Int, minTs: Int64, maxTs: Int64, newID: [Int32])? {
+    public static func write(_ b: SegmentBuilder, tuning: Tuning = Tuning()) -> (bytes: [UInt8], docCount: Int, minTs: Int64, maxTs: Int64, newID: [Int32])? {
         // 1. Order: live docs by (timestamp, arrival).
         var order: [Int32] = []
         order.reserveCapacity(b.docs.count)
@@ -25,14 +33,20 @@ public enum SegmentWriter {
         // Header.
         out.u32(SegmentFormat.magic); out.u16(SegmentFormat.version); out.u16(0); out.u64(0)
 
-        // 2. Stored blocks.
+        // 2. Stored blocks, compressed against a dictionary trained on this segment's sources
+        //    (log lines repeat across blocks far more than within one).
+        let storedDict = storedDictionary(docs, order, sourceBytes: b.sourceBytes, minBytes: tuning.dictionaryMinSourceBytes)
+        let storedDictStart = out.count
+        if let d = storedDict { out.append(d) }
+        let storedDictLen = out.count - storedDictStart
+        let blockCompressor = ZstdCompressor(dictionary: storedDict)
         let storedStart = out.count
         var blockIndex = ByteWriter()
         var raw = ByteWriter(capacity: Limits.storedBlockBytes + 4096)
         var blockFirst = 0, blocks = 0
         func flushBlock(upTo next: Int) {
             guard raw.count > 0 else { return }
-            let comp = Zstd.compress(raw.bytes)
+            let comp = blockCompressor.compress(raw.bytes)
             blockIndex.varint(UInt64(blockFirst)); blockIndex.varint(UInt64(next - blockFirst))
             blockIndex.u64(UInt64(out.count - storedStart)); blockIndex.varint(UInt64(comp.count)); blockIndex.varint(UInt64(raw.count))
             out.append(comp)
@@ -59,6 +73,8 @@ public enum SegmentWriter {
         dir.varint(UInt64(docCount)); dir.i64(minTs); dir.i64(maxTs)
         dir.u64(UInt64(storedStart)); dir.u64(UInt64(storedLen))
         dir.u64(UInt64(storedIndexStart)); dir.u64(UInt64(storedIndexLen))
+        dir.u64(UInt64(storedDictStart)); dir.u64(UInt64(storedDictLen))
+        let postingsCompressor = ZstdCompressor()
         let names = b.fields.keys.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
         dir.varint(UInt64(names.count))
         for name in names {
@@ -94,10 +110,14 @@ public enum SegmentWriter {
                     var shared = 0
                     let limit = min(term.count, prevTerm.count)
                     while shared < limit && term[term.startIndex + shared] == prevTerm[prevTerm.startIndex + shared] { shared += 1 }
-                    dict.varint(UInt64(shared)); dict.varint(UInt64(term.count - shared)); dict.append(term.dropFirst(shared))
-                    dict.varint(UInt64(entries.count)); dict.varint(UInt64(post.count - prevOff))
-                    prevOff = post.count
-                    prevTerm = term
+                    let termStart = post.count
+                    defer {
+                        let packed = postingsCompressor.packTail(&post, from: termStart, minBytes: tuning.postingsPackMinBytes)
+                        dict.varint(UInt64(shared)); dict.varint(UInt64(term.count - shared)); dict.append(term.dropFirst(shared))
+                        dict.varint(UInt64(entries.count)); dict.varint(UInt64(termStart - prevOff) << 1 | (packed ? 1 : 0))
+                        prevOff = termStart
+                        prevTerm = term
+                    }
                     var last: Int32 = 0
                     for e in entries { post.varint(UInt64(e.doc - last)); last = e.doc; present[Int(e.doc)] = true }
                     if f.hasPositions {
@@ -108,9 +128,13 @@ public enum SegmentWriter {
                         }
                     }
                 }
-                let dictOff = out.count; out.append(dict.bytes)
+                // The dictionary is read whole when a field is first searched: one frame.
+                let dictOff = out.count
+                let packedDict = postingsCompressor.compress(dict.bytes)
+                out.varint(UInt64(dict.count)); out.varint(UInt64(packedDict.count)); out.append(packedDict)
+                let dictLen = out.count - dictOff
                 let postOff = out.count; out.append(post.bytes)
-                dir.u64(UInt64(dictOff)); dir.u64(UInt64(dict.count)); dir.u64(UInt64(postOff)); dir.u64(UInt64(post.count)); dir.varint(UInt64(written))
+                dir.u64(UInt64(dictOff)); dir.u64(UInt64(dictLen)); dir.u64(UInt64(postOff)); dir.u64(UInt64(post.count)); dir.varint(UInt64(written))
             }
             if flags & SegmentFormat.flagNumeric != 0 {
                 var values = [Int64](repeating: 0, count: docCount)
@@ -123,7 +147,7 @@ public enum SegmentWriter {
                 var rawCol = ByteWriter(capacity: bitmap.count + docCount * 8)
                 rawCol.append(bitmap)
                 for v in values { rawCol.i64(v) }
-                let comp = Zstd.compress(rawCol.bytes)
+                let comp = postingsCompressor.compress(rawCol.bytes)
                 let off = out.count
                 out.varint(UInt64(n)); out.varint(UInt64(rawCol.count)); out.varint(UInt64(comp.count)); out.append(comp)
                 dir.u64(UInt64(off)); dir.u64(UInt64(out.count - off))
@@ -149,7 +173,7 @@ public enum SegmentWriter {
                     rawCol.varint(UInt64(s1 - s0))
                     for k in s0..<s1 { rawCol.varint(UInt64(ords[k])) }
                 }
-                let comp = Zstd.compress(rawCol.bytes)
+                let comp = postingsCompressor.compress(rawCol.bytes)
                 let off = out.count
                 out.varint(UInt64(rawCol.count)); out.varint(UInt64(comp.count)); out.append(comp)
                 dir.u64(UInt64(off)); dir.u64(UInt64(out.count - off))
@@ -163,7 +187,7 @@ public enum SegmentWriter {
                     let nd = newID[Int(d)]
                     if nd >= 0 { norms[Int(nd)] = Norms.encode(Int(len)); total += UInt64(len) }
                 }
-                let comp = Zstd.compress(norms)
+                let comp = postingsCompressor.compress(norms)
                 let off = out.count
                 out.varint(UInt64(comp.count)); out.append(comp)
                 dir.u64(UInt64(off)); dir.u64(UInt64(out.count - off)); dir.varint(total)
@@ -177,6 +201,41 @@ public enum SegmentWriter {
         let crc = Checksum.crc32(out.bytes)
         out.u32(crc); out.u16(SegmentFormat.version); out.u16(0); out.u32(SegmentFormat.magic)
         return (out.bytes, docCount, minTs, maxTs, newID)
+    }
+}
+
+extension SegmentWriter {
+    /// A dictionary for the stored blocks, trained on evenly spaced documents of the segment;
+    /// nil for small segments, where it would cost more than it saves.
+    static func storedDictionary(_ docs: [SegmentBuilder.StoredDoc], _ order: [Int32], sourceBytes: Int, minBytes: Int) -> [UInt8]? {
+        guard sourceBytes >= minBytes else { return nil }
+        let step = max(1, sourceBytes / Limits.storedDictionarySampleBytes + (sourceBytes % Limits.storedDictionarySampleBytes == 0 ? 0 : 1))
+        var samples: [UInt8] = [], sizes: [Int] = []
+        samples.reserveCapacity(min(sourceBytes, Limits.storedDictionarySampleBytes) + 4096)
+        var k = 0
+        while k < order.count {
+            let src = docs[Int(order[k])].source
+            samples.append(contentsOf: src); sizes.append(src.count)
+            k += step
+        }
+        let capacity = min(Limits.storedDictionaryBytes, sourceBytes / Limits.storedDictionaryShare)
+        return Zstd.trainDictionary(samples: samples, sizes: sizes, capacity: capacity)
+    }
+}
+
+extension ZstdCompressor {
+    /// Replaces `w`'s bytes from `start` with `varint rawLength, varint frameLength, frame`
+    /// when they are long enough and that saves at least an eighth; says whether it did.
+    func packTail(_ w: inout ByteWriter, from start: Int, minBytes: Int) -> Bool {
+        let rawLen = w.count - start
+        guard rawLen >= minBytes else { return false }
+        let comp = w.bytes.withUnsafeBytes { compress(UnsafeRawBufferPointer(rebasing: $0[start...])) }
+        var hdr = ByteWriter()
+        hdr.varint(UInt64(rawLen)); hdr.varint(UInt64(comp.count))
+        guard hdr.count + comp.count <= rawLen - rawLen / 8 else { return false }
+        w.bytes.removeSubrange(start...)
+        w.append(hdr.bytes); w.append(comp)
+        return true
     }
 }
 

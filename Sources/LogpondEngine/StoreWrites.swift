@@ -78,20 +78,29 @@ extension Store {
     }
 }
 
-/// Elasticsearch-style 20-character URL-safe ids: time first (so they sort roughly by
-/// arrival and compress well), then a counter and random bits.
+/// Elasticsearch-style 20-character URL-safe ids: time first (so they sort by arrival and
+/// share long prefixes in the term dictionary), then a counter, then six bytes fixed per
+/// process (Elasticsearch uses the MAC address) so ids of one node differ only where they must.
+/// The time never goes backwards and the counter breaks ties, so ids of one process are unique.
 public enum IDGenerator {
     private static let lock = NSLock()
     nonisolated(unsafe) private static var counter: UInt32 = UInt32.random(in: 0...0xFFFFFF)
+    nonisolated(unsafe) private static var lastMillis: UInt64 = 0
+    private static let node: [UInt8] = (0..<6).map { _ in UInt8.random(in: 0...255) }
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
 
     public static func next() -> String {
-        let c = lock.withLock { () -> UInt32 in counter = (counter &+ 1) & 0xFFFFFF; return counter }
-        let ms = UInt64(Date().timeIntervalSince1970 * 1000)
+        let (c, ms) = lock.withLock { () -> (UInt32, UInt64) in
+            counter = (counter &+ 1) & 0xFFFFFF
+            lastMillis = max(lastMillis, UInt64(Date().timeIntervalSince1970 * 1000))
+            // A wrapped counter within one millisecond would repeat an id: move time on instead.
+            if counter == 0 { lastMillis += 1 }
+            return (counter, lastMillis)
+        }
         var bytes = [UInt8](repeating: 0, count: 15)
         for i in 0..<6 { bytes[i] = UInt8(truncatingIfNeeded: ms >> (8 * UInt64(5 - i))) }
         bytes[6] = UInt8(truncatingIfNeeded: c >> 16); bytes[7] = UInt8(truncatingIfNeeded: c >> 8); bytes[8] = UInt8(truncatingIfNeeded: c)
-        for i in 9..<15 { bytes[i] = UInt8.random(in: 0...255) }
+        for i in 9..<15 { bytes[i] = node[i - 9] }
         var out = [UInt8](); out.reserveCapacity(20)
         for g in stride(from: 0, to: 15, by: 3) {
             let v = UInt32(bytes[g]) << 16 | UInt32(bytes[g + 1]) << 8 | UInt32(bytes[g + 2])

@@ -8,20 +8,40 @@ public final class TermDictionary: @unchecked Sendable {
     public let docFreq: [Int32]
     let postStart: [Int]
     let postings: UnsafeRawBufferPointer
+    /// Terms whose postings are a zstd frame (format 3); nil for older formats.
+    let packedTerms: Bitset?
     public let hasPositions: Bool
     let docCount: Int
     let label: String
 
     public var count: Int { docFreq.count }
 
-    init(dict: UnsafeRawBufferPointer, termCount: Int, postings: UnsafeRawBufferPointer, positions: Bool, docCount: Int, label: String) throws {
+    /// `packed` (format 3): the dictionary is one zstd frame and each entry's postings offset
+    /// carries a low bit saying whether the term's postings are a zstd frame.
+    convenience init(dict rawDict: UnsafeRawBufferPointer, termCount: Int, postings: UnsafeRawBufferPointer, positions: Bool, docCount: Int, packed: Bool, label: String) throws {
         guard termCount <= Limits.maxSegmentDocs * 4 else { throw EngineError.corruptFile(path: label, reason: "term count out of range") }
+        if packed {
+            let plain: [UInt8]
+            do {
+                var h = ByteReader(rawDict)
+                let rawLen = Int(try h.varint())
+                guard rawLen <= termCount * (Limits.maxTermBytes + 40) else { throw ByteReader.Truncated() }
+                plain = try Zstd.decompress(try h.lengthPrefixed(limit: rawDict.count), expectedSize: rawLen)
+            } catch { throw EngineError.corruptFile(path: label, reason: "term dictionary is malformed") }
+            try self.init(plain: plain, termCount: termCount, postings: postings, positions: positions, docCount: docCount, packed: true, label: label)
+        } else {
+            try self.init(plain: Array(rawDict), termCount: termCount, postings: postings, positions: positions, docCount: docCount, packed: false, label: label)
+        }
+    }
+
+    private init(plain: [UInt8], termCount: Int, postings: UnsafeRawBufferPointer, positions: Bool, docCount: Int, packed: Bool, label: String) throws {
         var bytes: [UInt8] = [], starts: [Int32] = [0], df: [Int32] = [], ps: [Int] = []
+        var packedTerms = packed ? Bitset(count: termCount) : nil
         df.reserveCapacity(termCount); ps.reserveCapacity(termCount); starts.reserveCapacity(termCount + 1)
-        var r = ByteReader(dict)
         var prevStart = 0
         var off = 0
-        do {
+        do { try plain.withUnsafeBytes { dict in
+            var r = ByteReader(dict)
             for _ in 0..<termCount {
                 let shared = Int(try r.varint())
                 let suffix = try r.lengthPrefixed(limit: Limits.maxTermBytes)
@@ -35,12 +55,13 @@ public final class TermDictionary: @unchecked Sendable {
                 let f = Int(try r.varint())
                 guard f > 0, f <= docCount else { throw ByteReader.Truncated() }
                 df.append(Int32(f))
-                off += Int(try r.varint())
+                let delta = try r.varint()
+                if packed { off += Int(delta >> 1); if delta & 1 != 0 { packedTerms!.insert(df.count - 1) } } else { off += Int(delta) }
                 guard off < postings.count else { throw ByteReader.Truncated() }
                 ps.append(off)
             }
-        } catch { throw EngineError.corruptFile(path: label, reason: "term dictionary is malformed") }
-        termBytes = bytes; self.starts = starts; docFreq = df; postStart = ps
+        } } catch { throw EngineError.corruptFile(path: label, reason: "term dictionary is malformed") }
+        termBytes = bytes; self.starts = starts; docFreq = df; postStart = ps; self.packedTerms = packedTerms
         self.postings = postings; hasPositions = positions; self.docCount = docCount; self.label = label
     }
 
@@ -93,7 +114,22 @@ public final class TermDictionary: @unchecked Sendable {
     /// Reads one postings list: doc deltas, then (text fields) per doc a frequency and position
     /// deltas, which are skipped unless asked for.
     private func decode(_ ord: Int, freqs wantFreqs: Bool, positions wantPositions: Bool) throws -> (docs: [Int32], freqs: [Int32], positions: [Int32]) {
-        var r = ByteReader(postings, at: postStart[ord])
+        guard let packed = packedTerms, packed.contains(ord) else {
+            return try decode(ord, from: ByteReader(postings, at: postStart[ord]), freqs: wantFreqs, positions: wantPositions)
+        }
+        let plain: [UInt8]
+        do {
+            var h = ByteReader(postings, at: postStart[ord])
+            let rawLen = Int(try h.varint())
+            // A doc id, a frequency and positions per occurrence: 10 bytes per varint at most.
+            guard rawLen <= Int(docFreq[ord]) * 10 * (hasPositions ? 2 + (1 << 8) : 1) else { throw ByteReader.Truncated() }
+            plain = try Zstd.decompress(try h.lengthPrefixed(limit: postings.count), expectedSize: rawLen)
+        } catch { throw EngineError.corruptFile(path: label, reason: "postings list is malformed") }
+        return try plain.withUnsafeBytes { try decode(ord, from: ByteReader($0), freqs: wantFreqs, positions: wantPositions) }
+    }
+
+    private func decode(_ ord: Int, from reader: ByteReader, freqs wantFreqs: Bool, positions wantPositions: Bool) throws -> (docs: [Int32], freqs: [Int32], positions: [Int32]) {
+        var r = reader
         let n = Int(docFreq[ord])
         var docs = [Int32](repeating: 0, count: n)
         var freqs = wantFreqs ? [Int32](repeating: 1, count: n) : []

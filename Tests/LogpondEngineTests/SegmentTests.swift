@@ -21,7 +21,7 @@ final class SegmentTests: XCTestCase {
         Array(#"{"@timestamp":"\#(DateParser.format(millis: d.ts))","log":"\#(d.words.joined(separator: " "))","ns":"\#(d.ns)","bytes":\#(d.bytes)}"#.utf8)
     }
 
-    func build(_ docs: [TestDoc]) throws -> (Segment, Mapping) {
+    func build(_ docs: [TestDoc], tuning: SegmentWriter.Tuning = SegmentWriter.Tuning()) throws -> (Segment, Mapping) {
         var mapping = Mapping()
         mapping.add("@timestamp", FieldMapping(type: .date))
         mapping.add("log", FieldMapping(type: .text))
@@ -41,13 +41,14 @@ final class SegmentTests: XCTestCase {
                 }
             }
         }
-        let out = try XCTUnwrap(SegmentWriter.write(b))
+        let out = try XCTUnwrap(SegmentWriter.write(b, tuning: tuning))
         return (try Segment.inMemory(id: 1, bytes: out.bytes), mapping)
     }
 
     func testRoundTripIsTimeSortedWithExactSources() throws {
         let docs = randomDocs(3000, seed: 7)
-        let (seg, _) = try build(docs)
+        for tuning in [SegmentWriter.Tuning(), Self.packEverything] {
+        let (seg, _) = try build(docs, tuning: tuning)
         XCTAssertEqual(seg.docCount, 3000)
         let sorted = docs.enumerated().sorted { ($0.element.ts, $0.offset) < ($1.element.ts, $1.offset) }.map { $0.element }
         XCTAssertEqual(seg.minTimestamp, sorted.first!.ts)
@@ -59,12 +60,34 @@ final class SegmentTests: XCTestCase {
             XCTAssertEqual(stored.source, source(d))
             XCTAssertEqual(ts.values[i], d.ts)
         }
+        }
+    }
+
+    /// Thresholds low enough that small segments take every format-3 path: a stored-block
+    /// dictionary and zstd-packed postings.
+    static var packEverything: SegmentWriter.Tuning {
+        var t = SegmentWriter.Tuning()
+        t.dictionaryMinSourceBytes = 16 * 1024
+        t.postingsPackMinBytes = 16
+        return t
+    }
+
+    func testPackedPathsAreTaken() throws {
+        let (seg, _) = try build(randomDocs(2000, seed: 11), tuning: Self.packEverything)
+        XCTAssertGreaterThan(seg.storedDictRange.count, 0, "no stored dictionary")
+        let dict = try XCTUnwrap(try seg.dictionary("log"))
+        XCTAssertGreaterThan(dict.packedTerms?.cardinality ?? 0, 0, "no packed postings")
+        let (plain, _) = try build(randomDocs(2000, seed: 11))
+        XCTAssertEqual(plain.storedDictRange.count, 0)
+        XCTAssertEqual(try plain.dictionary("_id")?.packedTerms?.cardinality, 0, "one-document lists are never worth a frame")
+        for i in stride(from: 0, to: 2000, by: 37) { XCTAssertEqual(try seg.document(i).source, try plain.document(i).source) }
     }
 
     func testPostingsMatchBruteForceProperty() throws {
-        for seed in UInt64(1)...5 {
+        for seed in UInt64(1)...6 {
             let docs = randomDocs(500 + Int(seed) * 97, seed: seed)
-            let (seg, _) = try build(docs)
+            // Odd seeds pack everything (dictionary, zstd postings), even seeds use the defaults.
+            let (seg, _) = try build(docs, tuning: seed % 2 == 1 ? Self.packEverything : SegmentWriter.Tuning())
             var ids: [String: Int] = [:]
             for i in 0..<seg.docCount { ids[try seg.document(i).id] = i }
             let dict = try XCTUnwrap(try seg.dictionary("log"))
@@ -90,7 +113,10 @@ final class SegmentTests: XCTestCase {
     }
 
     func testEveryFlippedByteIsDetectedOrHarmless() throws {
-        let (seg, _) = try build(randomDocs(20, seed: 3))
+        let (small, _) = try build(randomDocs(20, seed: 3))
+        let (packed, _) = try build(randomDocs(300, seed: 3), tuning: Self.packEverything)
+        XCTAssertGreaterThan(packed.storedDictRange.count, 0)
+        for seg in [small, packed] {
         let bytes = Array(seg.data.buffer)
         for i in 0..<bytes.count {
             var b = bytes
@@ -101,6 +127,7 @@ final class SegmentTests: XCTestCase {
         }
         for n in [0, 10, bytes.count / 2, bytes.count - 1] {
             XCTAssertThrowsError(try Segment.inMemory(id: 3, bytes: Array(bytes.prefix(n))))
+        }
         }
     }
 
@@ -133,6 +160,33 @@ final class SegmentTests: XCTestCase {
             XCTAssertEqual(Int(Norms.decode(norms[i])), expected.first { $0.id == d.id }!.words.count)
         }
         XCTAssertEqual(seg.sumTotalTermFreq("log"), Int64(expected.reduce(0) { $0 + $1.words.count }))
+    }
+
+    /// The v3 fixture (stored dictionary, packed dictionaries and postings): 600 documents
+    /// written with every packing threshold lowered; written once when missing, read forever.
+    func testFormatV3Fixture() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/segment-v3.lps")
+        if ProcessInfo.processInfo.environment["LOGPOND_WRITE_FIXTURES"] == "1" && !FileManager.default.fileExists(atPath: url.path) {
+            let (seg, _) = try build(randomDocs(600, seed: 42), tuning: Self.packEverything)
+            try Data(Array(seg.data.buffer)).write(to: url)
+        }
+        let seg = try Segment.open(id: 1, path: url.path)
+        XCTAssertEqual(seg.formatVersion, 3)
+        XCTAssertEqual(seg.docCount, 600)
+        XCTAssertEqual(seg.byteSize, 25723)
+        XCTAssertGreaterThan(seg.storedDictRange.count, 0)
+        let expected = randomDocs(600, seed: 42)
+        let byID = Dictionary(uniqueKeysWithValues: expected.map { ($0.id, $0) })
+        let dict = try XCTUnwrap(try seg.dictionary("log"))
+        XCTAssertGreaterThan(dict.packedTerms?.cardinality ?? 0, 0)
+        var docsOf: [String: [Int32]] = [:]
+        for i in 0..<600 {
+            let d = try seg.document(i)
+            let t = try XCTUnwrap(byID[d.id])
+            XCTAssertEqual(d.source, source(t))
+            for w in Set(t.words) { docsOf[w, default: []].append(Int32(i)) }
+        }
+        for (w, docs) in docsOf { XCTAssertEqual(try dict.docs(try XCTUnwrap(dict.find(w))), docs, w) }
     }
 
     func checkFixtureContent(_ seg: Segment) throws {

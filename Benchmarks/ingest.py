@@ -84,11 +84,14 @@ def main():
 
     errors = []
     peak = [0]
+    parts_peak = {"RssAnon": 0, "RssFile": 0}
     stop = threading.Event()
 
     def watch():
         while not stop.is_set():
             peak[0] = max(peak[0], rss_kb(proc.pid, "VmRSS"))
+            for k in parts_peak:
+                parts_peak[k] = max(parts_peak[k], rss_kb(proc.pid, k))
             time.sleep(0.05)
 
     def send(part):
@@ -109,6 +112,7 @@ def main():
     for t in threads: t.join()
     elapsed = time.perf_counter() - t0
     ingest_peak = peak[0]
+    ingest_parts = dict(parts_peak)
     requests.post(url + "/_refresh"); requests.post(url + "/_flush")
     t1 = time.perf_counter()
     requests.post(url + "/_forcemerge?max_num_segments=1", timeout=3600)
@@ -126,7 +130,8 @@ def main():
         "docs": args.docs, "senders": args.senders, "batch": args.batch, "gzip": args.gzip,
         "seconds": round(elapsed, 2), "docs_per_s": round(args.docs / elapsed), "mb_per_s": round(raw_bytes / elapsed / 1e6, 1),
         "raw_ndjson_bytes": raw_bytes, "disk_bytes": disk, "disk_ratio": round(disk / raw_bytes, 4),
-        "peak_rss_ingest_mb": round(ingest_peak / 1024, 1), "peak_rss_with_merge_mb": round(peak[0] / 1024, 1), "vmhwm_mb": round(hwm / 1024, 1), "idle_rss_mb": round(idle_rss / 1024, 1),
+        "peak_rss_ingest_mb": round(ingest_peak / 1024, 1),
+        "peak_anon_ingest_mb": round(ingest_parts["RssAnon"] / 1024, 1), "peak_file_ingest_mb": round(ingest_parts["RssFile"] / 1024, 1), "peak_rss_with_merge_mb": round(peak[0] / 1024, 1), "vmhwm_mb": round(hwm / 1024, 1), "idle_rss_mb": round(idle_rss / 1024, 1),
         "forcemerge_s": round(merge_s, 1), "count": count, "errors": len(errors),
     }
     os.makedirs(os.path.dirname(args.out), exist_ok=True)

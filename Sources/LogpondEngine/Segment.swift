@@ -126,7 +126,9 @@ public final class Segment: @unchecked Sendable {
 
     /// Opens a segment file from disk.
     public static func open(id: Int64, path: String) throws -> Segment {
-        try Segment(id: id, data: try SegmentData(path: path), label: path, path: path)
+        let seg = try Segment(id: id, data: try SegmentData(path: path), label: path, path: path)
+        seg.data.releaseResidentPages()
+        return seg
     }
     /// Wraps freshly written bytes (a refreshed, not yet flushed segment).
     public static func inMemory(id: Int64, bytes: [UInt8]) throws -> Segment {

@@ -31,6 +31,14 @@ final class SegmentData: @unchecked Sendable {
         mapped = true
     }
 
+    /// Drops this process's resident pages of a mapped file (the page cache keeps them): opening
+    /// a segment reads every byte for its checksum, and searches afterwards touch only the parts
+    /// they need, so holding the whole file resident would only inflate RSS.
+    func releaseResidentPages() {
+        guard mapped, let base = buffer.baseAddress else { return }
+        _ = madvise(UnsafeMutableRawPointer(mutating: base), buffer.count, MADV_DONTNEED)
+    }
+
     deinit {
         if mapped { munmap(UnsafeMutableRawPointer(mutating: buffer.baseAddress), buffer.count) }
         else { UnsafeMutableRawPointer(mutating: buffer.baseAddress)?.deallocate() }

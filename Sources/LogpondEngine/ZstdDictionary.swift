@@ -65,7 +65,12 @@ extension Zstd {
         let n = dict.withUnsafeMutableBytes { d in
             samples.withUnsafeBytes { s in
                 sz.withUnsafeBufferPointer { z in
-                    ZDICT_trainFromBuffer(d.baseAddress, capacity, s.baseAddress, z.baseAddress, UInt32(z.count))
+                    // Fixed fastCover parameters instead of zstd's default search over several:
+                    // measured on log sources, half the training time and a better dictionary.
+                    var p = ZDICT_fastCover_params_t()
+                    p.k = 1024; p.d = 8; p.f = 20; p.accel = 2
+                    p.zParams.compressionLevel = Limits.zstdLevel
+                    return ZDICT_trainFromBuffer_fastCover(d.baseAddress, capacity, s.baseAddress, z.baseAddress, UInt32(z.count), p)
                 }
             }
         }

@@ -79,29 +79,14 @@ extension Index {
         }
     }
 
-    /// Rewrites `segs` as one segment (re-indexing their live documents) and swaps it in atomically.
+    /// Rewrites `segs` as one segment (SegmentMerger: no re-indexing) and swaps it in atomically.
     func merge(_ segs: [Segment], catalog: Catalog, nextSegmentID: () -> Int64) throws {
         guard segs.count > 1 else { return }
-        let m = currentMapping.0
         let startDeletes = lock.withLock { segs.map { $0.deletes } }
-        let b = SegmentBuilder()
-        let fl = JSONFlattener()
-        let cache = PathCache()
-        for (k, seg) in segs.enumerated() {
-            for d in 0..<seg.docCount where !(startDeletes[k]?.contains(d) ?? false) {
-                let doc = try seg.document(d)
-                try doc.source.withUnsafeBytes { buf in
-                    try fl.flatten(buf) { events, arena in
-                        let nd = b.beginDoc(id: doc.id, version: doc.version, seq: doc.seq, source: doc.source, timestamp: SegmentFormat.noTimestamp, trackID: false)
-                        if let arena { DocumentIndexer.add(events, arena, mapping: m, builder: b, doc: nd, cache: cache, analysis: analysis) }
-                    }
-                }
-            }
-        }
         let newID = nextSegmentID()
         var merged: Segment? = nil
         var record: [SegmentRecord] = []
-        if let out = SegmentWriter.write(b) {
+        if let out = try SegmentMerger.merge(segs, deletes: startDeletes) {
             let path = try out.bytes.withUnsafeBytes { try SegmentFiles.writeDurably($0, dir: dir, id: newID) }
             merged = try Segment.open(id: newID, path: path)
             record = [SegmentRecord(id: newID, indexUUID: uuid, file: FileNames.segment(id: newID), docCount: out.docCount,

@@ -137,6 +137,14 @@ public final class Segment: @unchecked Sendable {
 
     func markFlushed(path: String) { lock.withLock { self.path = path } }
 
+    /// Uncompressed bytes of the stored blocks (ids, versions and sources).
+    var storedRawBytes: Int { blocks.reduce(0) { $0 + $1.rawLength } }
+
+    /// Forgets the decoded structures of one field (a merge reads each field once).
+    func dropCaches(field: String) {
+        lock.withLock { dicts[field] = nil; numerics[field] = nil; ordinalCols[field] = nil; normCols[field] = nil }
+    }
+
     /// Bytes per part of the file, largest first (for `logpond inspect` and benchmarks).
     public var sectionSizes: [(name: String, bytes: Int)] {
         var out: [(String, Int)] = [("_source (stored blocks)", blocks.reduce(0) { $0 + $1.compLength }),

@@ -29,65 +29,31 @@ public enum SegmentWriter {
         for (n, old) in order.enumerated() { newID[Int(old)] = Int32(n) }
         let docCount = order.count
 
-        var out = ByteWriter(capacity: b.sourceBytes / 4 + 4096)
-        // Header.
-        out.u32(SegmentFormat.magic); out.u16(SegmentFormat.version); out.u16(0); out.u64(0)
-
+        var minTs = Int64.max, maxTs = Int64.min
+        for old in order {
+            let ts = docs[Int(old)].timestamp
+            if ts != SegmentFormat.noTimestamp { minTs = min(minTs, ts); maxTs = max(maxTs, ts) }
+        }
+        var enc = SegmentEncoder(capacity: b.sourceBytes / 8 + 4096, tuning: tuning)
         // 2. Stored blocks, compressed against a dictionary trained on this segment's sources
         //    (log lines repeat across blocks far more than within one).
-        let storedDict = storedDictionary(docs, order, sourceBytes: b.sourceBytes, minBytes: tuning.dictionaryMinSourceBytes)
-        let storedDictStart = out.count
-        if let d = storedDict { out.append(d) }
-        let storedDictLen = out.count - storedDictStart
-        let blockCompressor = ZstdCompressor(dictionary: storedDict)
-        let storedStart = out.count
-        var blockIndex = ByteWriter()
-        var raw = ByteWriter(capacity: Limits.storedBlockBytes + 4096)
-        var blockFirst = 0, blocks = 0
-        func flushBlock(upTo next: Int) {
-            guard raw.count > 0 else { return }
-            let comp = blockCompressor.compress(raw.bytes)
-            blockIndex.varint(UInt64(blockFirst)); blockIndex.varint(UInt64(next - blockFirst))
-            blockIndex.u64(UInt64(out.count - storedStart)); blockIndex.varint(UInt64(comp.count)); blockIndex.varint(UInt64(raw.count))
-            out.append(comp)
-            raw.bytes.removeAll(keepingCapacity: true)
-            blockFirst = next
-            blocks += 1
+        let names = b.fields.keys.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+        enc.writeStored(dictionary: storedDictionary(docs, order, sourceBytes: b.sourceBytes, minBytes: tuning.dictionaryMinSourceBytes),
+                        docCount: docCount, minTs: minTs, maxTs: maxTs, fieldCount: names.count) { n in
+            let d = docs[Int(order[n])]
+            return (d.id, d.version, d.seq, d.source)
         }
-        var minTs = Int64.max, maxTs = Int64.min
-        for (n, old) in order.enumerated() {
-            let d = docs[Int(old)]
-            if d.timestamp != SegmentFormat.noTimestamp { minTs = min(minTs, d.timestamp); maxTs = max(maxTs, d.timestamp) }
-            raw.string(d.id); raw.varint(UInt64(d.version)); raw.varint(UInt64(d.seq)); raw.bytesWithLength(d.source)
-            if raw.count >= Limits.storedBlockBytes || n + 1 - blockFirst >= Limits.storedBlockMaxDocs { flushBlock(upTo: n + 1) }
-        }
-        flushBlock(upTo: docCount)
-        let storedLen = out.count - storedStart
-        let storedIndexStart = out.count
-        out.varint(UInt64(blocks))
-        out.append(blockIndex.bytes)
-        let storedIndexLen = out.count - storedIndexStart
 
         // 3. Per field: dictionary + postings, doc values.
-        var dir = ByteWriter()
-        dir.varint(UInt64(docCount)); dir.i64(minTs); dir.i64(maxTs)
-        dir.u64(UInt64(storedStart)); dir.u64(UInt64(storedLen))
-        dir.u64(UInt64(storedIndexStart)); dir.u64(UInt64(storedIndexLen))
-        dir.u64(UInt64(storedDictStart)); dir.u64(UInt64(storedDictLen))
-        let postingsCompressor = ZstdCompressor()
-        let names = b.fields.keys.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
-        dir.varint(UInt64(names.count))
         for name in names {
             let f = b.fields[name]!
-            dir.string(name)
-            dir.u8(f.storage.rawValue)
             var flags: UInt8 = 0
             if !f.occurrences.isEmpty { flags |= SegmentFormat.flagPostings; if f.hasPositions { flags |= SegmentFormat.flagPositions } }
             if !f.numerics.isEmpty { flags |= SegmentFormat.flagNumeric }
             if !f.lengths.isEmpty { flags |= SegmentFormat.flagNorms }
             // `_id` needs lookups, not doc values (Elasticsearch has none for it either).
             if !f.occurrences.isEmpty && (f.storage == .keyword || f.storage == .boolean) && name != "_id" { flags |= SegmentFormat.flagOrdinals }
-            dir.u8(flags)
+            enc.beginField(name, storage: f.storage, flags: flags)
             var present = [Bool](repeating: false, count: docCount)
             // Ordinal of each term id in the sorted dictionary (-1: only in deleted docs).
             var ordOfTerm: [Int32] = []
@@ -96,45 +62,24 @@ public enum SegmentWriter {
             if flags & SegmentFormat.flagPostings != 0 {
                 grouped = GroupedOccurrences(f, newID: newID)
                 ordOfTerm = [Int32](repeating: -1, count: f.terms.count)
-                var dict = ByteWriter(), post = ByteWriter(capacity: f.occurrences.count * 2)
-                var prevTerm: ArraySlice<UInt8> = []
-                var prevOff = 0
-                var written = 0
+                var postings = SegmentEncoder.Postings(positions: f.hasPositions, capacity: f.occurrences.count * 2)
                 var entries: [(doc: Int32, freq: Int32, posStart: Int)] = []
+                var tDocs: [Int32] = [], tFreqs: [Int32] = [], tPos: [Int32] = []
                 for t in termOrder {
                     grouped.entries(term: Int(t), into: &entries)
                     if entries.isEmpty { continue }
-                    ordOfTerm[Int(t)] = Int32(written)
-                    written += 1
-                    let term = f.terms.bytes(Int(t))
-                    var shared = 0
-                    let limit = min(term.count, prevTerm.count)
-                    while shared < limit && term[term.startIndex + shared] == prevTerm[prevTerm.startIndex + shared] { shared += 1 }
-                    let termStart = post.count
-                    defer {
-                        let packed = postingsCompressor.packTail(&post, from: termStart, minBytes: tuning.postingsPackMinBytes)
-                        dict.varint(UInt64(shared)); dict.varint(UInt64(term.count - shared)); dict.append(term.dropFirst(shared))
-                        dict.varint(UInt64(entries.count)); dict.varint(UInt64(termStart - prevOff) << 1 | (packed ? 1 : 0))
-                        prevOff = termStart
-                        prevTerm = term
-                    }
-                    var last: Int32 = 0
-                    for e in entries { post.varint(UInt64(e.doc - last)); last = e.doc; present[Int(e.doc)] = true }
-                    if f.hasPositions {
-                        for e in entries {
-                            post.varint(UInt64(e.freq))
-                            var lp: Int32 = 0
-                            for k in 0..<Int(e.freq) { let p = grouped.positions[e.posStart + k]; post.varint(UInt64(UInt32(bitPattern: p - lp))); lp = p }
+                    ordOfTerm[Int(t)] = Int32(postings.terms)
+                    tDocs.removeAll(keepingCapacity: true); tFreqs.removeAll(keepingCapacity: true); tPos.removeAll(keepingCapacity: true)
+                    for e in entries {
+                        tDocs.append(e.doc); present[Int(e.doc)] = true
+                        if f.hasPositions {
+                            tFreqs.append(e.freq)
+                            for k in 0..<Int(e.freq) { tPos.append(grouped.positions[e.posStart + k]) }
                         }
                     }
+                    enc.addTerm(&postings, f.terms.bytes(Int(t)), docs: tDocs, freqs: tFreqs, positions: tPos)
                 }
-                // The dictionary is read whole when a field is first searched: one frame.
-                let dictOff = out.count
-                let packedDict = postingsCompressor.compress(dict.bytes)
-                out.varint(UInt64(dict.count)); out.varint(UInt64(packedDict.count)); out.append(packedDict)
-                let dictLen = out.count - dictOff
-                let postOff = out.count; out.append(post.bytes)
-                dir.u64(UInt64(dictOff)); dir.u64(UInt64(dictLen)); dir.u64(UInt64(postOff)); dir.u64(UInt64(post.count)); dir.varint(UInt64(written))
+                enc.writePostings(postings)
             }
             if flags & SegmentFormat.flagNumeric != 0 {
                 var values = [Int64](repeating: 0, count: docCount)
@@ -144,13 +89,7 @@ public enum SegmentWriter {
                     let nd = newID[Int(d)]
                     if nd >= 0 { values[Int(nd)] = v; bitmap[Int(nd) >> 3] |= 1 << UInt8(truncatingIfNeeded: nd & 7); n += 1; present[Int(nd)] = true }
                 }
-                var rawCol = ByteWriter(capacity: bitmap.count + docCount * 8)
-                rawCol.append(bitmap)
-                for v in values { rawCol.i64(v) }
-                let comp = postingsCompressor.compress(rawCol.bytes)
-                let off = out.count
-                out.varint(UInt64(n)); out.varint(UInt64(rawCol.count)); out.varint(UInt64(comp.count)); out.append(comp)
-                dir.u64(UInt64(off)); dir.u64(UInt64(out.count - off))
+                enc.writeNumeric(values: values, bitmap: bitmap, present: n)
             }
             if flags & SegmentFormat.flagOrdinals != 0 {
                 // Per document, its distinct ordinals ascending (CSR built from the postings).
@@ -167,16 +106,7 @@ public enum SegmentWriter {
                     grouped.entries(term: Int(t), into: &entries)
                     for e in entries { ords[Int(fill[Int(e.doc)])] = ordOfTerm[Int(t)]; fill[Int(e.doc)] += 1 }
                 }
-                var rawCol = ByteWriter(capacity: docCount * 2 + ords.count * 2)
-                for d in 0..<docCount {
-                    let s0 = Int(counts[d]), s1 = Int(counts[d + 1])
-                    rawCol.varint(UInt64(s1 - s0))
-                    for k in s0..<s1 { rawCol.varint(UInt64(ords[k])) }
-                }
-                let comp = postingsCompressor.compress(rawCol.bytes)
-                let off = out.count
-                out.varint(UInt64(rawCol.count)); out.varint(UInt64(comp.count)); out.append(comp)
-                dir.u64(UInt64(off)); dir.u64(UInt64(out.count - off))
+                enc.writeOrdinals(starts: counts, ords: ords)
             }
             if flags & SegmentFormat.flagNorms != 0 {
                 // One byte per doc: Lucene's SmallFloat encoding of the field length, so scores
@@ -187,20 +117,12 @@ public enum SegmentWriter {
                     let nd = newID[Int(d)]
                     if nd >= 0 { norms[Int(nd)] = Norms.encode(Int(len)); total += UInt64(len) }
                 }
-                let comp = postingsCompressor.compress(norms)
-                let off = out.count
-                out.varint(UInt64(comp.count)); out.append(comp)
-                dir.u64(UInt64(off)); dir.u64(UInt64(out.count - off)); dir.varint(total)
+                enc.writeNorms(norms, total: total)
             }
-            dir.varint(UInt64(present.reduce(0) { $0 + ($1 ? 1 : 0) }))
+            enc.endField(docsWithField: present.reduce(0) { $0 + ($1 ? 1 : 0) })
         }
         // 4. Directory and footer.
-        let dirOff = out.count
-        out.append(dir.bytes)
-        out.u64(UInt64(dirOff)); out.u64(UInt64(dir.count))
-        let crc = Checksum.crc32(out.bytes)
-        out.u32(crc); out.u16(SegmentFormat.version); out.u16(0); out.u32(SegmentFormat.magic)
-        return (out.bytes, docCount, minTs, maxTs, newID)
+        return (enc.finish(), docCount, minTs, maxTs, newID)
     }
 }
 

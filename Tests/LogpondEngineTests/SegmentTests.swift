@@ -112,6 +112,66 @@ final class SegmentTests: XCTestCase {
         }
     }
 
+    /// Merging segments (with deletions) answers exactly like one segment built from the live
+    /// documents: same order, sources, postings with positions, columns, norms and totals.
+    func testMergeEqualsBuildingFromLiveDocumentsProperty() throws {
+        for seed in UInt64(1)...4 {
+            let all = randomDocs(900 + Int(seed) * 31, seed: seed + 100)
+            let tuning = seed % 2 == 0 ? Self.packEverything : SegmentWriter.Tuning()
+            let parts = [Array(all[0..<300]), Array(all[300..<310]), Array(all[310...])]
+            let segs = try parts.map { try build($0, tuning: tuning).0 }
+            var g = SplitMix(seed: seed)
+            var deletes: [Bitset?] = []
+            var deletedIDs = Set<String>()
+            for seg in segs {
+                var b = Bitset(count: seg.docCount)
+                for d in 0..<seg.docCount where g.next() % 7 == 0 { b.insert(d); deletedIDs.insert(try seg.document(d).id) }
+                deletes.append(seed == 1 ? nil : b)
+            }
+            if seed == 1 { deletedIDs = [] }
+            let out = try XCTUnwrap(try SegmentMerger.merge(segs, deletes: deletes, tuning: tuning))
+            let merged = try Segment.inMemory(id: 9, bytes: out.bytes)
+            let (expected, _) = try build(all.filter { !deletedIDs.contains($0.id) }, tuning: tuning)
+            XCTAssertEqual(merged.docCount, expected.docCount)
+            XCTAssertEqual(merged.minTimestamp, expected.minTimestamp)
+            XCTAssertEqual(merged.maxTimestamp, expected.maxTimestamp)
+            for i in 0..<merged.docCount {
+                let a = try merged.document(i), b = try expected.document(i)
+                XCTAssertEqual(a.id, b.id); XCTAssertEqual(a.source, b.source)
+            }
+            for (k, seg) in segs.enumerated() {
+                for d in 0..<seg.docCount {
+                    let nd = out.newID[k][d]
+                    if deletes[k]?.contains(d) ?? false { XCTAssertEqual(nd, -1) } else { XCTAssertEqual(try merged.document(Int(nd)).id, try seg.document(d).id) }
+                }
+            }
+            for field in ["log", "ns", "_id"] {
+                let md = try XCTUnwrap(try merged.dictionary(field)), ed = try XCTUnwrap(try expected.dictionary(field))
+                XCTAssertEqual(md.count, ed.count, field)
+                for o in 0..<min(md.count, ed.count) {
+                    XCTAssertEqual(md.term(o), ed.term(o))
+                    let a = try md.docsAndPositions(o), b = try ed.docsAndPositions(o)
+                    XCTAssertEqual(a.docs, b.docs); XCTAssertEqual(a.freqs, b.freqs); XCTAssertEqual(a.positions, b.positions)
+                }
+                XCTAssertEqual(merged.docsWithField(field), expected.docsWithField(field), field)
+            }
+            XCTAssertEqual(try merged.norms("log"), try expected.norms("log"))
+            XCTAssertEqual(merged.sumTotalTermFreq("log"), expected.sumTotalTermFreq("log"))
+            XCTAssertEqual(try merged.ordinalColumn("ns")?.ords, try expected.ordinalColumn("ns")?.ords)
+            XCTAssertEqual(try merged.ordinalColumn("ns")?.offsets, try expected.ordinalColumn("ns")?.offsets)
+            XCTAssertEqual(try merged.numericColumn("bytes")?.values, try expected.numericColumn("bytes")?.values)
+            XCTAssertEqual(try merged.numericColumn("@timestamp")?.values, try expected.numericColumn("@timestamp")?.values)
+            XCTAssertEqual(merged.docsWithField("bytes"), expected.docsWithField("bytes"))
+        }
+    }
+
+    func testMergeOfOnlyDeletedDocumentsIsNothing() throws {
+        let (seg, _) = try build(randomDocs(10, seed: 5))
+        var all = Bitset(count: 10)
+        for d in 0..<10 { all.insert(d) }
+        XCTAssertNil(try SegmentMerger.merge([seg, seg], deletes: [all, all]))
+    }
+
     func testEveryFlippedByteIsDetectedOrHarmless() throws {
         let (small, _) = try build(randomDocs(20, seed: 3))
         let (packed, _) = try build(randomDocs(300, seed: 3), tuning: Self.packEverything)

@@ -1,0 +1,162 @@
+/// The byte encoding of a segment file (docs/format/segment.md, version 3), shared by the
+/// writer (from a write buffer) and the merger (from other segments): sections are appended to
+/// `out` in the order the caller produces them and described in the directory.
+struct SegmentEncoder {
+    private(set) var out: ByteWriter
+    private var dir = ByteWriter()
+    private var fieldsDeclared = 0
+    let tuning: SegmentWriter.Tuning
+    /// Columns, dictionaries and postings share one context (no dictionary).
+    let plain = ZstdCompressor()
+
+    init(capacity: Int, tuning: SegmentWriter.Tuning) {
+        out = ByteWriter(capacity: capacity)
+        self.tuning = tuning
+        out.u32(SegmentFormat.magic); out.u16(SegmentFormat.version); out.u16(0); out.u64(0)
+    }
+
+    // MARK: stored blocks
+
+    /// Writes the stored-block dictionary, the blocks and their index, then the directory's
+    /// head. `doc(n)` gives the n-th document in segment order.
+    mutating func writeStored(dictionary: [UInt8]?, docCount: Int, minTs: Int64, maxTs: Int64, fieldCount: Int,
+                              doc: (Int) throws -> (id: String, version: Int64, seq: Int64, source: [UInt8])) rethrows {
+        let dictStart = out.count
+        if let d = dictionary { out.append(d) }
+        let dictLen = out.count - dictStart
+        let blocks = ZstdCompressor(dictionary: dictionary)
+        let storedStart = out.count
+        var index = ByteWriter()
+        var raw = ByteWriter(capacity: Limits.storedBlockBytes + 4096)
+        var first = 0, count = 0
+        func flushBlock(upTo next: Int) {
+            guard raw.count > 0 else { return }
+            let comp = blocks.compress(raw.bytes)
+            index.varint(UInt64(first)); index.varint(UInt64(next - first))
+            index.u64(UInt64(out.count - storedStart)); index.varint(UInt64(comp.count)); index.varint(UInt64(raw.count))
+            out.append(comp)
+            raw.bytes.removeAll(keepingCapacity: true)
+            first = next
+            count += 1
+        }
+        for n in 0..<docCount {
+            let d = try doc(n)
+            raw.string(d.id); raw.varint(UInt64(d.version)); raw.varint(UInt64(d.seq)); raw.bytesWithLength(d.source)
+            if raw.count >= Limits.storedBlockBytes || n + 1 - first >= Limits.storedBlockMaxDocs { flushBlock(upTo: n + 1) }
+        }
+        flushBlock(upTo: docCount)
+        let storedLen = out.count - storedStart
+        let indexStart = out.count
+        out.varint(UInt64(count))
+        out.append(index.bytes)
+        dir.varint(UInt64(docCount)); dir.i64(minTs); dir.i64(maxTs)
+        dir.u64(UInt64(storedStart)); dir.u64(UInt64(storedLen))
+        dir.u64(UInt64(indexStart)); dir.u64(UInt64(out.count - indexStart))
+        dir.u64(UInt64(dictStart)); dir.u64(UInt64(dictLen))
+        dir.varint(UInt64(fieldCount))
+    }
+
+    // MARK: fields (call in bytewise name order, after writeStored)
+
+    mutating func beginField(_ name: String, storage: FieldType.Storage, flags: UInt8) {
+        dir.string(name); dir.u8(storage.rawValue); dir.u8(flags)
+        fieldsDeclared += 1
+    }
+
+    /// One field's terms in bytewise order with their postings.
+    struct Postings {
+        var dict = ByteWriter()
+        var post = ByteWriter()
+        var prevTerm: [UInt8] = []
+        var terms = 0
+        var lastStart = 0
+        /// Sum of frequencies: the field's total tokens (BM25's average length).
+        var totalFreq: UInt64 = 0
+        let positions: Bool
+        init(positions: Bool, capacity: Int = 0) { self.positions = positions; post = ByteWriter(capacity: capacity) }
+    }
+
+    /// Appends a term with its ascending docs; `freqs`/`positions` (flat, per doc `freq`
+    /// positions ascending) only for fields with positions.
+    func addTerm(_ p: inout Postings, _ term: some Collection<UInt8>, docs: [Int32], freqs: [Int32], positions: [Int32]) {
+        let start = p.post.count
+        var last: Int32 = 0
+        for d in docs { p.post.varint(UInt64(d - last)); last = d }
+        if p.positions {
+            var k = 0
+            for f in freqs {
+                p.post.varint(UInt64(f))
+                p.totalFreq += UInt64(f)
+                var lp: Int32 = 0
+                for _ in 0..<Int(f) { let q = positions[k]; p.post.varint(UInt64(UInt32(bitPattern: q - lp))); lp = q; k += 1 }
+            }
+        }
+        let packed = plain.packTail(&p.post, from: start, minBytes: tuning.postingsPackMinBytes)
+        let t = Array(term)
+        var shared = 0
+        let limit = min(t.count, p.prevTerm.count)
+        while shared < limit && t[shared] == p.prevTerm[shared] { shared += 1 }
+        p.dict.varint(UInt64(shared)); p.dict.varint(UInt64(t.count - shared)); p.dict.append(t[shared...])
+        p.dict.varint(UInt64(docs.count))
+        p.dict.varint(UInt64(start - p.lastStart) << 1 | (packed ? 1 : 0))
+        p.lastStart = start
+        p.prevTerm = t
+        p.terms += 1
+    }
+
+    /// The dictionary is read whole when a field is first searched: one frame.
+    mutating func writePostings(_ p: Postings) {
+        let dictOff = out.count
+        let packedDict = plain.compress(p.dict.bytes)
+        out.varint(UInt64(p.dict.count)); out.varint(UInt64(packedDict.count)); out.append(packedDict)
+        let dictLen = out.count - dictOff
+        let postOff = out.count
+        out.append(p.post.bytes)
+        dir.u64(UInt64(dictOff)); dir.u64(UInt64(dictLen)); dir.u64(UInt64(postOff)); dir.u64(UInt64(p.post.count)); dir.varint(UInt64(p.terms))
+    }
+
+    /// A single-valued numeric column: presence bitmap and one i64 per document.
+    mutating func writeNumeric(values: [Int64], bitmap: [UInt8], present: Int) {
+        var raw = ByteWriter(capacity: bitmap.count + values.count * 8)
+        raw.append(bitmap)
+        for v in values { raw.i64(v) }
+        let comp = plain.compress(raw.bytes)
+        let off = out.count
+        out.varint(UInt64(present)); out.varint(UInt64(raw.count)); out.varint(UInt64(comp.count)); out.append(comp)
+        dir.u64(UInt64(off)); dir.u64(UInt64(out.count - off))
+    }
+
+    /// Per document its ordinals ascending, as CSR (`starts` has docCount + 1 entries).
+    mutating func writeOrdinals(starts: [Int32], ords: [Int32]) {
+        var raw = ByteWriter(capacity: starts.count * 2 + ords.count * 2)
+        for d in 0..<(starts.count - 1) {
+            let s0 = Int(starts[d]), s1 = Int(starts[d + 1])
+            raw.varint(UInt64(s1 - s0))
+            for k in s0..<s1 { raw.varint(UInt64(ords[k])) }
+        }
+        let comp = plain.compress(raw.bytes)
+        let off = out.count
+        out.varint(UInt64(raw.count)); out.varint(UInt64(comp.count)); out.append(comp)
+        dir.u64(UInt64(off)); dir.u64(UInt64(out.count - off))
+    }
+
+    /// One byte per document (Lucene's SmallFloat of the field length) and the total tokens.
+    mutating func writeNorms(_ norms: [UInt8], total: UInt64) {
+        let comp = plain.compress(norms)
+        let off = out.count
+        out.varint(UInt64(comp.count)); out.append(comp)
+        dir.u64(UInt64(off)); dir.u64(UInt64(out.count - off)); dir.varint(total)
+    }
+
+    mutating func endField(docsWithField: Int) { dir.varint(UInt64(docsWithField)) }
+
+    /// Directory and footer; the file's bytes.
+    mutating func finish() -> [UInt8] {
+        let dirOff = out.count
+        out.append(dir.bytes)
+        out.u64(UInt64(dirOff)); out.u64(UInt64(dir.count))
+        let crc = Checksum.crc32(out.bytes)
+        out.u32(crc); out.u16(SegmentFormat.version); out.u16(0); out.u32(SegmentFormat.magic)
+        return out.bytes
+    }
+}

@@ -37,7 +37,7 @@ public enum Limits {
     public static let defaultRefreshIntervalMillis = 1000
     /// Flush (write in-memory segments to disk and trim the translog) once this many bytes of
     /// source are buffered in memory for all indices together: bounds memory and replay time.
-    public static let flushBufferedBytes = 32 * 1024 * 1024
+    public static let flushBufferedBytes = 16 * 1024 * 1024
     /// Flush at least this often so the translog does not grow without bound on quiet servers.
     public static let flushIntervalMillis = 30_000
     /// In-memory (refreshed, unflushed) segments per index before they are merged in memory.
@@ -72,7 +72,7 @@ public enum Limits {
     /// Parallel write buffers per index. Measured on 1M documents with 2 senders
     /// (docs/benchmarks.md): 2 slots gave 65.5k docs/s at 978 MB peak RSS (63.0k at 682 MB with
     /// 16 MB flushes) against 59.7k at 493 MB for 1 slot; until builders use less memory, one.
-    public static let writerSlots = 1
+    public static let writerSlots = 2
     /// Elasticsearch's search.max_buckets: buckets in one response.
     public static let maxBuckets = 65_536
     /// Standard tokenizer's max_token_length default.

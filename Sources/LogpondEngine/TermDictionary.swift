@@ -48,7 +48,8 @@ public final class TermDictionary: @unchecked Sendable {
                 let prevLen = bytes.count - prevStart
                 guard shared <= prevLen else { throw ByteReader.Truncated() }
                 let newStart = bytes.count
-                if shared > 0 { bytes.append(contentsOf: bytes[prevStart..<(prevStart + shared)]) }
+                // Element by element: appending a slice of the array itself would copy the whole buffer.
+                for i in 0..<shared { bytes.append(bytes[prevStart + i]) }
                 bytes.append(contentsOf: suffix)
                 prevStart = newStart
                 starts.append(Int32(bytes.count))

@@ -119,7 +119,7 @@ extension Index {
             if let merged { diskSegments.append(merged) }
             diskSegments.sort { $0.minTimestamp < $1.minTimestamp }
             dirtyDeletes.subtract(gone)
-            for s in segs { s.markObsolete() }
+            for s in segs { s.markObsolete(); s.data.releaseResidentPages() }
         }
     }
 }

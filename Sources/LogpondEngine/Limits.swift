@@ -37,7 +37,9 @@ public enum Limits {
     public static let defaultRefreshIntervalMillis = 1000
     /// Flush (write in-memory segments to disk and trim the translog) once this many bytes of
     /// source are buffered in memory for all indices together: bounds memory and replay time.
-    public static let flushBufferedBytes = 16 * 1024 * 1024
+    /// Measured on 1M documents (docs/benchmarks.md): 32 MB → 273 MB peak RSS, 16 MB → 213 MB,
+    /// 8 MB → 186 MB, at the same ingest rate (merges no longer re-index, so more segments are cheap).
+    public static let flushBufferedBytes = 8 * 1024 * 1024
     /// Flush at least this often so the translog does not grow without bound on quiet servers.
     public static let flushIntervalMillis = 30_000
     /// In-memory (refreshed, unflushed) segments per index before they are merged in memory.
@@ -45,7 +47,7 @@ public enum Limits {
     /// Tiered merge policy: segments per size tier before the tier is merged into one.
     public static let mergeFactor = 10
     /// Segments above this size are never merged by the background policy (force-merge still
-    /// can). Merges re-index in memory for now, so this also bounds a merge's memory.
+    /// can). A merge builds its output in memory, so this also bounds a merge's memory.
     public static let maxMergedSegmentBytes: Int64 = 256 * 1024 * 1024
     /// Largest translog record accepted on replay; a larger length field means corruption.
     public static let maxTranslogRecordBytes = maxDocumentBytes + 64 * 1024
@@ -69,9 +71,9 @@ public enum Limits {
     /// Elasticsearch's index.search.idle.after (30s): an index not searched for this long is
     /// not refreshed on schedule; the next search refreshes it first.
     public static let searchIdleNanos: UInt64 = 30_000_000_000
-    /// Parallel write buffers per index. Measured on 1M documents with 2 senders
-    /// (docs/benchmarks.md): 2 slots gave 65.5k docs/s at 978 MB peak RSS (63.0k at 682 MB with
-    /// 16 MB flushes) against 59.7k at 493 MB for 1 slot; until builders use less memory, one.
+    /// Parallel write buffers per index: documents with generated ids are indexed by two
+    /// threads at once. Measured on 300k documents with 2 senders: 82k docs/s against 63k for one
+    /// slot at the same peak RSS (170 MB), once merges stopped re-indexing in memory.
     public static let writerSlots = 2
     /// Elasticsearch's search.max_buckets: buckets in one response.
     public static let maxBuckets = 65_536

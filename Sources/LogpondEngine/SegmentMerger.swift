@@ -43,7 +43,9 @@ public enum SegmentMerger {
         // 2. Stored blocks, with a dictionary trained on sampled documents of the inputs.
         let allDocs = segs.reduce(0) { $0 + $1.docCount }
         let sourceBytes = Int(Double(segs.reduce(0) { $0 + $1.storedRawBytes }) * Double(docCount) / Double(max(1, allDocs)))
-        var enc = SegmentEncoder(capacity: sourceBytes / 8 + 4096, tuning: tuning)
+        // The output is about the inputs' size less what deletions remove.
+        let inputBytes = segs.reduce(0) { $0 + $1.byteSize }
+        var enc = SegmentEncoder(capacity: Int(Double(inputBytes) * Double(docCount) / Double(max(1, allDocs))) + 65536, tuning: tuning)
         var names: [String: (FieldType.Storage, UInt8)] = [:]
         for seg in segs { for (n, fi) in seg.fields { names[n] = (fi.storage, (names[n]?.1 ?? 0) | fi.flags) } }
         let sortedNames = names.keys.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
@@ -53,6 +55,9 @@ public enum SegmentMerger {
             let doc = try segs[Int(k)].document(Int(d))
             return (doc.id, doc.version, doc.seq, doc.source)
         }
+
+        // Inputs are read once, front to back: their pages need not stay resident.
+        for seg in segs { seg.data.releaseResidentPages() }
 
         // 3. Fields.
         for name in sortedNames {
@@ -90,7 +95,7 @@ public enum SegmentMerger {
                 enc.writeNorms(norms, total: total)
             }
             enc.endField(docsWithField: present.cardinality)
-            for seg in segs { seg.dropCaches(field: name) }
+            for seg in segs { seg.dropCaches(field: name); seg.data.releaseResidentPages() }
         }
         return Output(bytes: enc.finish(), docCount: docCount, minTs: minTs, maxTs: maxTs, newID: newID)
     }

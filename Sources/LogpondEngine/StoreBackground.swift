@@ -8,6 +8,7 @@ import Glibc
 /// compression never run on the event loop).
 extension Store {
     public func startBackground() {
+        lp_configure_allocator()
         let t = Thread { [weak self] in self?.refreshFlushLoop() }
         t.name = "logpond-refresh-flush"
         t.start()

@@ -57,6 +57,8 @@ extern "C" {
 #endif
 /// Returns freed heap pages to the system (glibc malloc_trim); a no-op elsewhere.
 void lp_release_free_memory(void);
+/* Tunes the C allocator for a long-running server with large short-lived buffers. */
+void lp_configure_allocator(void);
 #ifdef __cplusplus
 }
 #endif

@@ -174,6 +174,12 @@ def main():
     results = {"docs": n, "docs_per_s": round(n / elapsed), "disk_ratio": round(disk / raw_bytes, 4), "peak_rss_ingest_mb": round(peak[0] / 1024, 1),
                "idle_rss_mb": round(rss_kb(proc.pid, "VmRSS") / 1024, 1), "queries": {}}
     sess = requests.Session()
+    # The cost of an HTTP round trip from this client with no search in it, for reading the
+    # query times against an in-process peer.
+    floor = []
+    for _ in range(args.runs):
+        t = time.perf_counter(); sess.get(url + "/"); floor.append((time.perf_counter() - t) * 1000)
+    results["http_floor_ms"] = round(statistics.median(floor), 2)
     for name, (index, body) in queries.items():
         r = sess.post(f"{url}/{index}/_search", json=body)
         if r.status_code != 200:
@@ -200,6 +206,7 @@ def main():
     if peer:
         print(f"tantivy: ingest {peer['docs_per_s']:,} docs/s (ours/tantivy {results['docs_per_s'] / peer['docs_per_s']:.2f}x), "
               f"disk {peer['disk_ratio']*100:.1f}% of raw, peak RSS {peer['peak_rss_ingest_mb']} MB")
+    print(f"HTTP round trip without a search (GET /): {results['http_floor_ms']} ms median; tantivy runs in-process")
     print(f"{'query':45} {'status':12} {'median ms':>10} {'p95 ms':>10} {'tantivy ms':>11} {'ratio':>7}")
     for name, q in results["queries"].items():
         t = (peer or {}).get("queries", {}).get(name.split()[0], "")

@@ -116,7 +116,10 @@ extension Index {
             }
             let gone = Set(segs.map { $0.id })
             diskSegments.removeAll { gone.contains($0.id) }
-            if let merged { diskSegments.append(merged) }
+            if let merged {
+                diskSegments.append(merged)
+                if let d = merged.storedDictionaryBytes { sharedStoredDictionary = d }
+            }
             diskSegments.sort { $0.minTimestamp < $1.minTimestamp }
             dirtyDeletes.subtract(gone)
             for s in segs { s.markObsolete(); s.data.releaseResidentPages() }

@@ -137,6 +137,9 @@ public final class Segment: @unchecked Sendable {
 
     func markFlushed(path: String) { lock.withLock { self.path = path } }
 
+    /// The stored blocks' dictionary, copied out (nil when the blocks have none).
+    var storedDictionaryBytes: [UInt8]? { storedDictRange.isEmpty ? nil : Array(slice(storedDictRange.lowerBound, storedDictRange.count)) }
+
     /// Uncompressed bytes of the stored blocks (ids, versions and sources).
     var storedRawBytes: Int { blocks.reduce(0) { $0 + $1.rawLength } }
 

@@ -6,6 +6,9 @@ public enum SegmentWriter {
     public struct Tuning: Sendable {
         public var dictionaryMinSourceBytes = Limits.storedDictionaryMinSourceBytes
         public var postingsPackMinBytes = Limits.postingsCompressMinBytes
+        /// A dictionary to compress the stored blocks with instead of training one: the index
+        /// reuses its latest for write buffers, since training costs more than the compression.
+        public var storedDictionary: [UInt8]? = nil
         public init() {}
     }
 
@@ -38,7 +41,9 @@ public enum SegmentWriter {
         // 2. Stored blocks, compressed against a dictionary trained on this segment's sources
         //    (log lines repeat across blocks far more than within one).
         let names = b.fields.keys.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
-        enc.writeStored(dictionary: storedDictionary(docs, order, sourceBytes: b.sourceBytes, minBytes: tuning.dictionaryMinSourceBytes),
+        let dictionary = b.sourceBytes < tuning.dictionaryMinSourceBytes ? nil
+            : tuning.storedDictionary ?? storedDictionary(docs, order, sourceBytes: b.sourceBytes, minBytes: tuning.dictionaryMinSourceBytes)
+        enc.writeStored(dictionary: dictionary,
                         docCount: docCount, minTs: minTs, maxTs: maxTs, fieldCount: names.count) { n in
             let d = docs[Int(order[n])]
             return (d.id, d.version, d.seq, d.source)

@@ -128,6 +128,21 @@ public enum DateParser {
         let m = mp < 10 ? mp + 3 : mp - 9
         if m <= 2 { y += 1 }
         let h = msOfDay / 3_600_000, mi = (msOfDay / 60_000) % 60, s = (msOfDay / 1000) % 60, ms = msOfDay % 1000
-        return String(format: "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld.%03lldZ", y, m, d, h, mi, s, ms)
+        // Digits written directly: String(format:) goes through CFString and dominated
+        // rendering a histogram's 1,440 `key_as_string`s.
+        var out = [UInt8]()
+        out.reserveCapacity(24)
+        func digits(_ v: Int64, _ width: Int) {
+            if v < 0 { out.append(UInt8(ascii: "-")) }
+            var a = v.magnitude
+            var buf = [UInt8](repeating: UInt8(ascii: "0"), count: max(width, 20))
+            var i = buf.count
+            repeat { i -= 1; buf[i] = UInt8(ascii: "0") + UInt8(a % 10); a /= 10 } while a > 0
+            out.append(contentsOf: buf[min(i, buf.count - width)...])
+        }
+        digits(y, 4); out.append(UInt8(ascii: "-")); digits(m, 2); out.append(UInt8(ascii: "-")); digits(d, 2)
+        out.append(UInt8(ascii: "T")); digits(h, 2); out.append(UInt8(ascii: ":")); digits(mi, 2); out.append(UInt8(ascii: ":")); digits(s, 2)
+        out.append(UInt8(ascii: ".")); digits(ms, 3); out.append(UInt8(ascii: "Z"))
+        return String(decoding: out, as: UTF8.self)
     }
 }

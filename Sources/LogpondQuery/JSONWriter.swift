@@ -41,6 +41,26 @@ public struct JSONWriter {
 
     /// Serialises a Foundation JSON value (dictionaries with sorted keys for stable output).
     public mutating func any(_ v: Any?) {
+        // Exact-type checks first: the casts below consult protocol conformances (NSNumber
+        // bridging) and cost microseconds each, which large aggregation responses multiply.
+        if let x = v {
+            let t = type(of: x)
+            if t == Int.self { int(x as! Int); return }
+            if t == String.self { string(x as! String); return }
+            if t == Int64.self { int(x as! Int64); return }
+            if t == [(String, Any)].self {
+                raw("{")
+                for (k, kv) in (x as! [(String, Any)]).enumerated() { if k > 0 { comma() }; key(kv.0); any(kv.1) }
+                raw("}")
+                return
+            }
+            if t == [Any].self {
+                raw("[")
+                for (k, e) in (x as! [Any]).enumerated() { if k > 0 { comma() }; any(e) }
+                raw("]")
+                return
+            }
+        }
         switch v {
         case nil, is NSNull: raw("null")
         case let s as String: string(s)

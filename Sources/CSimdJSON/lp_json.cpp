@@ -125,7 +125,8 @@ extern "C" void lp_release_free_memory(void) { malloc_trim(0); }
 /* A fixed mmap threshold: glibc otherwise raises it after each freed large block, so the
    write buffers and merge outputs (megabytes, short-lived) end up in heaps that are not
    returned to the system. 8 MB: only those buffers; smaller per-query arrays stay in the heap
-   (a 1 MB threshold made every query fault in fresh pages: match_all count 1.6 -> 5.7 ms). */
+   (measured, 1M documents: with 1 MB, match_all count took 5.7 ms and a terms aggregation
+   13.2 ms; with 8 MB, 1.8 ms and 9.0 ms; ingest peak RSS 147 and 170 MB). */
 extern "C" void lp_configure_allocator(void) { mallopt(M_MMAP_THRESHOLD, 8 * 1024 * 1024); }
 #else
 extern "C" void lp_release_free_memory(void) {}

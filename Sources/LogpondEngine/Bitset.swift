@@ -21,12 +21,12 @@ public struct Bitset: Sendable, Equatable {
     public static func deserialize(_ bytes: [UInt8], expectedCount: Int) throws -> Bitset {
         try bytes.withUnsafeBytes { buf in
             var r = ByteReader(buf)
-            let n = Int(try r.varint())
+            let n = try r.count()
             guard n == expectedCount else { throw ByteReader.Truncated() }
             var b = Bitset(count: n)
             var cur = 0
             while !r.atEnd {
-                cur += Int(try r.varint())
+                cur += try r.count()
                 guard cur < n else { throw ByteReader.Truncated() }
                 b.insert(cur)
             }

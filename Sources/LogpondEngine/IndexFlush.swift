@@ -122,7 +122,7 @@ extension Index {
             }
             diskSegments.sort { $0.minTimestamp < $1.minTimestamp }
             dirtyDeletes.subtract(gone)
-            for s in segs { s.markObsolete(); s.data.releaseResidentPages() }
+            for s in segs { s.markObsolete() }
         }
     }
 }

@@ -197,7 +197,8 @@ public final class Segment: @unchecked Sendable {
         let d = try TermDictionary(dict: slice(fi.dictOffset, fi.dictLength), termCount: fi.termCount,
                                    postings: slice(fi.postOffset, fi.postLength),
                                    positions: fi.flags & SegmentFormat.flagPositions != 0, docCount: docCount,
-                                   packed: formatVersion >= SegmentFormat.firstPackedVersion, label: path ?? "segment \(id)")
+                                   totalTokens: fi.sumTotalTermFreq, packed: formatVersion >= SegmentFormat.firstPackedVersion,
+                                   label: path ?? "segment \(id)")
         lock.withLock { dicts[field] = d }
         return d
     }

@@ -56,6 +56,30 @@ struct SegmentEncoder {
         dir.varint(UInt64(fieldCount))
     }
 
+    /// A dictionary for the stored blocks, trained on runs of consecutive documents spread
+    /// evenly over the segment (`source(n)`: the n-th document's source in segment order); nil
+    /// below `minBytes` of source, where it would cost more than it saves.
+    static func trainStoredDictionary(docCount: Int, sourceBytes: Int, minBytes: Int, source: (Int) throws -> [UInt8]) rethrows -> [UInt8]? {
+        guard sourceBytes >= minBytes, docCount > 0 else { return nil }
+        // Runs, so a merge decompresses each sampled stored block once.
+        let run = 32
+        let wanted = min(sourceBytes, Limits.storedDictionarySampleBytes)
+        let wantedDocs = max(1, wanted / max(1, sourceBytes / docCount))
+        let step = max(run, docCount * run / wantedDocs)
+        var samples: [UInt8] = [], sizes: [Int] = []
+        samples.reserveCapacity(wanted + 64 * 1024)
+        var n = 0
+        while n < docCount && samples.count < wanted {
+            for k in n..<min(docCount, n + run) {
+                let src = try source(k)
+                samples.append(contentsOf: src); sizes.append(src.count)
+            }
+            n += step
+        }
+        let capacity = min(Limits.storedDictionaryBytes, sourceBytes / Limits.storedDictionaryShare)
+        return Zstd.trainDictionary(samples: samples, sizes: sizes, capacity: capacity)
+    }
+
     // MARK: fields (call in bytewise name order, after writeStored)
 
     mutating func beginField(_ name: String, storage: FieldType.Storage, flags: UInt8) {
@@ -70,25 +94,25 @@ struct SegmentEncoder {
         var prevTerm: [UInt8] = []
         var terms = 0
         var lastStart = 0
-        /// Sum of frequencies: the field's total tokens (BM25's average length).
-        var totalFreq: UInt64 = 0
         let positions: Bool
         init(positions: Bool, capacity: Int = 0) { self.positions = positions; post = ByteWriter(capacity: capacity) }
     }
 
-    /// Appends a term with its ascending docs; `freqs`/`positions` (flat, per doc `freq`
-    /// positions ascending) only for fields with positions.
-    func addTerm(_ p: inout Postings, _ term: some Collection<UInt8>, docs: [Int32], freqs: [Int32], positions: [Int32]) {
+    /// One document of a term's postings: its id, the term's frequency in it and where its
+    /// `freq` positions (ascending) start in the positions buffer passed alongside.
+    typealias Entry = (doc: Int32, freq: Int32, posStart: Int)
+
+    /// Appends a term with its entries, ascending by doc; `positions` is read only for fields
+    /// with positions. Writer and merger both hand over their own buffers: nothing is copied.
+    func addTerm(_ p: inout Postings, _ term: some Collection<UInt8>, _ entries: [Entry], positions: [Int32]) {
         let start = p.post.count
         var last: Int32 = 0
-        for d in docs { p.post.varint(UInt64(d - last)); last = d }
+        for e in entries { p.post.varint(UInt64(e.doc - last)); last = e.doc }
         if p.positions {
-            var k = 0
-            for f in freqs {
-                p.post.varint(UInt64(f))
-                p.totalFreq += UInt64(f)
+            for e in entries {
+                p.post.varint(UInt64(e.freq))
                 var lp: Int32 = 0
-                for _ in 0..<Int(f) { let q = positions[k]; p.post.varint(UInt64(UInt32(bitPattern: q - lp))); lp = q; k += 1 }
+                for k in e.posStart..<(e.posStart + Int(e.freq)) { let q = positions[k]; p.post.varint(UInt64(UInt32(bitPattern: q - lp))); lp = q }
             }
         }
         let packed = plain.packTail(&p.post, from: start, minBytes: tuning.postingsPackMinBytes)
@@ -97,7 +121,7 @@ struct SegmentEncoder {
         let limit = min(t.count, p.prevTerm.count)
         while shared < limit && t[shared] == p.prevTerm[shared] { shared += 1 }
         p.dict.varint(UInt64(shared)); p.dict.varint(UInt64(t.count - shared)); p.dict.append(t[shared...])
-        p.dict.varint(UInt64(docs.count))
+        p.dict.varint(UInt64(entries.count))
         p.dict.varint(UInt64(start - p.lastStart) << 1 | (packed ? 1 : 0))
         p.lastStart = start
         p.prevTerm = t

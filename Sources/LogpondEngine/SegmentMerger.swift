@@ -49,7 +49,9 @@ public enum SegmentMerger {
         var names: [String: (FieldType.Storage, UInt8)] = [:]
         for seg in segs { for (n, fi) in seg.fields { names[n] = (fi.storage, (names[n]?.1 ?? 0) | fi.flags) } }
         let sortedNames = names.keys.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
-        let dict = try trainDictionary(segs, order, sourceBytes: sourceBytes, minBytes: tuning.dictionaryMinSourceBytes)
+        let dict = try SegmentEncoder.trainStoredDictionary(docCount: docCount, sourceBytes: sourceBytes, minBytes: tuning.dictionaryMinSourceBytes) { n in
+            try segs[Int(order[n].seg)].document(Int(order[n].doc)).source
+        }
         try enc.writeStored(dictionary: dict, docCount: docCount, minTs: minTs, maxTs: maxTs, fieldCount: sortedNames.count) { n in
             let (k, d) = order[n]
             let doc = try segs[Int(k)].document(Int(d))
@@ -62,14 +64,14 @@ public enum SegmentMerger {
         // 3. Fields.
         for name in sortedNames {
             var (storage, flags) = names[name]!
-            if flags & SegmentFormat.flagPositions != 0 { flags |= SegmentFormat.flagPostings }
-            if storage == .text && flags & SegmentFormat.flagPostings != 0 { flags |= SegmentFormat.flagNorms }
-            if flags & SegmentFormat.flagPostings != 0 && (storage == .keyword || storage == .boolean) && name != "_id" { flags |= SegmentFormat.flagOrdinals }
-            if name == "_id" { flags &= ~SegmentFormat.flagOrdinals }
+            // As the writer decides them: version 1 inputs lack norms and had `_id` ordinals.
+            let postings = flags & SegmentFormat.flagPostings != 0
+            if postings && storage == .text { flags |= SegmentFormat.flagNorms }
+            if postings && (storage == .keyword || storage == .boolean) && name != "_id" { flags |= SegmentFormat.flagOrdinals } else { flags &= ~SegmentFormat.flagOrdinals }
             enc.beginField(name, storage: storage, flags: flags)
             var present = Bitset(count: docCount)
             var lengths: [Int32] = []
-            if flags & SegmentFormat.flagPostings != 0 {
+            if postings {
                 lengths = try mergePostings(segs, field: name, newID: newID, docCount: docCount, positions: flags & SegmentFormat.flagPositions != 0,
                                             ordinals: flags & SegmentFormat.flagOrdinals != 0, present: &present, enc: &enc)
             }
@@ -107,58 +109,44 @@ public enum SegmentMerger {
         var lengths = positions ? [Int32](repeating: 0, count: docCount) : []
         let dicts = try segs.map { try $0.dictionary(field) }
         var cursor = [Int](repeating: 0, count: segs.count)
+        // Each input's current term, decoded once per step.
+        var heads: [[UInt8]?] = dicts.map { d in d.flatMap { $0.count > 0 ? $0.term(0) : nil } }
         var postings = SegmentEncoder.Postings(positions: positions)
         // Ordinal column as (doc, ord) pairs gathered term by term, turned into CSR at the end.
         var ordCounts = ordinals ? [Int32](repeating: 0, count: docCount + 1) : []
         var ordPairs: [(doc: Int32, ord: Int32)] = []
-        var tDocs: [Int32] = [], tFreqs: [Int32] = [], tPos: [Int32] = []
-        var merged: [(doc: Int32, freq: Int32, pos: ArraySlice<Int32>)] = []
-        while true {
-            // The smallest current term across inputs.
-            var minTerm: [UInt8]? = nil
-            for (k, d) in dicts.enumerated() {
-                guard let d, cursor[k] < d.count else { continue }
-                let t = d.term(cursor[k])
-                if minTerm == nil || t.lexicographicallyPrecedes(minTerm!) { minTerm = t }
-            }
-            guard let term = minTerm else { break }
-            merged.removeAll(keepingCapacity: true)
+        var entries: [SegmentEncoder.Entry] = []
+        var pos: [Int32] = []
+        while let term = heads.lazy.compactMap({ $0 }).min(by: { $0.lexicographicallyPrecedes($1) }) {
+            entries.removeAll(keepingCapacity: true)
+            pos.removeAll(keepingCapacity: true)
             var sorted = true
-            for (k, d) in dicts.enumerated() {
-                guard let d, cursor[k] < d.count, d.term(cursor[k]) == term else { continue }
-                let ord = cursor[k]
+            for (k, d) in dicts.enumerated() where heads[k] == term {
+                let d = d!, ord = cursor[k]
                 cursor[k] += 1
-                if positions {
-                    let p = try d.docsAndPositions(ord)
-                    var at = 0
-                    for (i, doc) in p.docs.enumerated() {
-                        let f = Int(p.freqs[i])
-                        let nd = newID[k][Int(doc)]
-                        if nd >= 0 {
-                            if let last = merged.last, last.doc > nd { sorted = false }
-                            merged.append((nd, Int32(f), p.positions[at..<(at + f)]))
-                        }
-                        at += f
+                heads[k] = cursor[k] < d.count ? d.term(cursor[k]) : nil
+                let p = positions ? try d.docsAndPositions(ord) : (docs: try d.docs(ord), freqs: [], positions: [])
+                var at = 0
+                for (i, doc) in p.docs.enumerated() {
+                    let f = positions ? Int(p.freqs[i]) : 1
+                    let nd = newID[k][Int(doc)]
+                    if nd >= 0 {
+                        if let last = entries.last, last.doc > nd { sorted = false }
+                        entries.append((nd, Int32(f), pos.count))
+                        if positions { pos.append(contentsOf: p.positions[at..<(at + f)]) }
                     }
-                } else {
-                    for doc in try d.docs(ord) {
-                        let nd = newID[k][Int(doc)]
-                        if nd >= 0 {
-                            if let last = merged.last, last.doc > nd { sorted = false }
-                            merged.append((nd, 1, []))
-                        }
-                    }
+                    if positions { at += f }
                 }
             }
-            if merged.isEmpty { continue }
-            if !sorted { merged.sort { $0.doc < $1.doc } }
-            tDocs.removeAll(keepingCapacity: true); tFreqs.removeAll(keepingCapacity: true); tPos.removeAll(keepingCapacity: true)
-            for e in merged {
-                tDocs.append(e.doc); present.insert(Int(e.doc))
-                if positions { tFreqs.append(e.freq); tPos.append(contentsOf: e.pos); lengths[Int(e.doc)] += e.freq }
+            if entries.isEmpty { continue }
+            // Entries keep their positions' offsets, so sorting them moves no positions.
+            if !sorted { entries.sort { $0.doc < $1.doc } }
+            for e in entries {
+                present.insert(Int(e.doc))
+                if positions { lengths[Int(e.doc)] += e.freq }
                 if ordinals { ordCounts[Int(e.doc) + 1] += 1; ordPairs.append((e.doc, Int32(postings.terms))) }
             }
-            enc.addTerm(&postings, term, docs: tDocs, freqs: tFreqs, positions: tPos)
+            enc.addTerm(&postings, term, entries, positions: pos)
         }
         enc.writePostings(postings)
         if ordinals {
@@ -170,26 +158,5 @@ public enum SegmentMerger {
             enc.writeOrdinals(starts: ordCounts, ords: ords)
         }
         return lengths
-    }
-
-    /// Trains the stored-block dictionary on evenly spaced documents of the merged order.
-    private static func trainDictionary(_ segs: [Segment], _ order: [(seg: Int32, doc: Int32)], sourceBytes: Int, minBytes: Int) throws -> [UInt8]? {
-        guard sourceBytes >= minBytes else { return nil }
-        let wanted = min(sourceBytes, Limits.storedDictionarySampleBytes)
-        let avg = max(1, sourceBytes / order.count)
-        let step = max(1, order.count / max(1, wanted / avg))
-        var samples: [UInt8] = [], sizes: [Int] = []
-        // Runs of consecutive documents, so each sampled stored block is decompressed once.
-        let run = 32
-        var n = 0
-        while n < order.count && samples.count < wanted {
-            for (k, d) in order[n..<min(order.count, n + run)] {
-                let src = try segs[Int(k)].document(Int(d)).source
-                samples.append(contentsOf: src); sizes.append(src.count)
-            }
-            n += step * run
-        }
-        let capacity = min(Limits.storedDictionaryBytes, sourceBytes / Limits.storedDictionaryShare)
-        return Zstd.trainDictionary(samples: samples, sizes: sizes, capacity: capacity)
     }
 }

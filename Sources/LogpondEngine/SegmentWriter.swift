@@ -42,7 +42,8 @@ public enum SegmentWriter {
         //    (log lines repeat across blocks far more than within one).
         let names = b.fields.keys.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
         let dictionary = b.sourceBytes < tuning.dictionaryMinSourceBytes ? nil
-            : tuning.storedDictionary ?? storedDictionary(docs, order, sourceBytes: b.sourceBytes, minBytes: tuning.dictionaryMinSourceBytes)
+            : tuning.storedDictionary ?? SegmentEncoder.trainStoredDictionary(docCount: docCount, sourceBytes: b.sourceBytes,
+                                                                              minBytes: tuning.dictionaryMinSourceBytes) { docs[Int(order[$0])].source }
         enc.writeStored(dictionary: dictionary,
                         docCount: docCount, minTs: minTs, maxTs: maxTs, fieldCount: names.count) { n in
             let d = docs[Int(order[n])]
@@ -68,21 +69,13 @@ public enum SegmentWriter {
                 grouped = GroupedOccurrences(f, newID: newID)
                 ordOfTerm = [Int32](repeating: -1, count: f.terms.count)
                 var postings = SegmentEncoder.Postings(positions: f.hasPositions, capacity: f.occurrences.count * 2)
-                var entries: [(doc: Int32, freq: Int32, posStart: Int)] = []
-                var tDocs: [Int32] = [], tFreqs: [Int32] = [], tPos: [Int32] = []
+                var entries: [SegmentEncoder.Entry] = []
                 for t in termOrder {
                     grouped.entries(term: Int(t), into: &entries)
                     if entries.isEmpty { continue }
                     ordOfTerm[Int(t)] = Int32(postings.terms)
-                    tDocs.removeAll(keepingCapacity: true); tFreqs.removeAll(keepingCapacity: true); tPos.removeAll(keepingCapacity: true)
-                    for e in entries {
-                        tDocs.append(e.doc); present[Int(e.doc)] = true
-                        if f.hasPositions {
-                            tFreqs.append(e.freq)
-                            for k in 0..<Int(e.freq) { tPos.append(grouped.positions[e.posStart + k]) }
-                        }
-                    }
-                    enc.addTerm(&postings, f.terms.bytes(Int(t)), docs: tDocs, freqs: tFreqs, positions: tPos)
+                    for e in entries { present[Int(e.doc)] = true }
+                    enc.addTerm(&postings, f.terms.bytes(Int(t)), entries, positions: grouped.positions)
                 }
                 enc.writePostings(postings)
             }
@@ -99,7 +92,7 @@ public enum SegmentWriter {
             if flags & SegmentFormat.flagOrdinals != 0 {
                 // Per document, its distinct ordinals ascending (CSR built from the postings).
                 var counts = [Int32](repeating: 0, count: docCount + 1)
-                var entries: [(doc: Int32, freq: Int32, posStart: Int)] = []
+                var entries: [SegmentEncoder.Entry] = []
                 for t in 0..<f.terms.count where ordOfTerm[t] >= 0 {
                     grouped.entries(term: t, into: &entries)
                     for e in entries { counts[Int(e.doc) + 1] += 1 }
@@ -128,25 +121,6 @@ public enum SegmentWriter {
         }
         // 4. Directory and footer.
         return (enc.finish(), docCount, minTs, maxTs, newID)
-    }
-}
-
-extension SegmentWriter {
-    /// A dictionary for the stored blocks, trained on evenly spaced documents of the segment;
-    /// nil for small segments, where it would cost more than it saves.
-    static func storedDictionary(_ docs: [SegmentBuilder.StoredDoc], _ order: [Int32], sourceBytes: Int, minBytes: Int) -> [UInt8]? {
-        guard sourceBytes >= minBytes else { return nil }
-        let step = max(1, sourceBytes / Limits.storedDictionarySampleBytes + (sourceBytes % Limits.storedDictionarySampleBytes == 0 ? 0 : 1))
-        var samples: [UInt8] = [], sizes: [Int] = []
-        samples.reserveCapacity(min(sourceBytes, Limits.storedDictionarySampleBytes) + 4096)
-        var k = 0
-        while k < order.count {
-            let src = docs[Int(order[k])].source
-            samples.append(contentsOf: src); sizes.append(src.count)
-            k += step
-        }
-        let capacity = min(Limits.storedDictionaryBytes, sourceBytes / Limits.storedDictionaryShare)
-        return Zstd.trainDictionary(samples: samples, sizes: sizes, capacity: capacity)
     }
 }
 
@@ -196,7 +170,7 @@ struct GroupedOccurrences {
     }
 
     /// The postings of `term`: (new doc, freq, index of its first position), ascending by doc.
-    func entries(term: Int, into out: inout [(doc: Int32, freq: Int32, posStart: Int)]) {
+    func entries(term: Int, into out: inout [SegmentEncoder.Entry]) {
         out.removeAll(keepingCapacity: true)
         var i = termStart[term]
         let end = termStart[term + 1]

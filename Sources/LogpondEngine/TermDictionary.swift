@@ -12,29 +12,31 @@ public final class TermDictionary: @unchecked Sendable {
     let packedTerms: Bitset?
     public let hasPositions: Bool
     let docCount: Int
+    /// The field's token count in the segment (text fields): bounds a packed list's positions.
+    let totalTokens: Int64
     let label: String
 
     public var count: Int { docFreq.count }
 
     /// `packed` (format 3): the dictionary is one zstd frame and each entry's postings offset
     /// carries a low bit saying whether the term's postings are a zstd frame.
-    convenience init(dict rawDict: UnsafeRawBufferPointer, termCount: Int, postings: UnsafeRawBufferPointer, positions: Bool, docCount: Int, packed: Bool, label: String) throws {
+    convenience init(dict rawDict: UnsafeRawBufferPointer, termCount: Int, postings: UnsafeRawBufferPointer, positions: Bool, docCount: Int, totalTokens: Int64 = 0, packed: Bool, label: String) throws {
         guard termCount <= Limits.maxSegmentDocs * 4 else { throw EngineError.corruptFile(path: label, reason: "term count out of range") }
         if packed {
             let plain: [UInt8]
             do {
                 var h = ByteReader(rawDict)
-                let rawLen = Int(try h.varint())
+                let rawLen = try h.count()
                 guard rawLen <= termCount * (Limits.maxTermBytes + 40) else { throw ByteReader.Truncated() }
                 plain = try Zstd.decompress(try h.lengthPrefixed(limit: rawDict.count), expectedSize: rawLen)
             } catch { throw EngineError.corruptFile(path: label, reason: "term dictionary is malformed") }
-            try self.init(plain: plain, termCount: termCount, postings: postings, positions: positions, docCount: docCount, packed: true, label: label)
+            try self.init(plain: plain, termCount: termCount, postings: postings, positions: positions, docCount: docCount, totalTokens: totalTokens, packed: true, label: label)
         } else {
-            try self.init(plain: Array(rawDict), termCount: termCount, postings: postings, positions: positions, docCount: docCount, packed: false, label: label)
+            try self.init(plain: Array(rawDict), termCount: termCount, postings: postings, positions: positions, docCount: docCount, totalTokens: totalTokens, packed: false, label: label)
         }
     }
 
-    private init(plain: [UInt8], termCount: Int, postings: UnsafeRawBufferPointer, positions: Bool, docCount: Int, packed: Bool, label: String) throws {
+    private init(plain: [UInt8], termCount: Int, postings: UnsafeRawBufferPointer, positions: Bool, docCount: Int, totalTokens: Int64, packed: Bool, label: String) throws {
         var bytes: [UInt8] = [], starts: [Int32] = [0], df: [Int32] = [], ps: [Int] = []
         var packedTerms = packed ? Bitset(count: termCount) : nil
         df.reserveCapacity(termCount); ps.reserveCapacity(termCount); starts.reserveCapacity(termCount + 1)
@@ -43,7 +45,7 @@ public final class TermDictionary: @unchecked Sendable {
         do { try plain.withUnsafeBytes { dict in
             var r = ByteReader(dict)
             for _ in 0..<termCount {
-                let shared = Int(try r.varint())
+                let shared = try r.count()
                 let suffix = try r.lengthPrefixed(limit: Limits.maxTermBytes)
                 let prevLen = bytes.count - prevStart
                 guard shared <= prevLen else { throw ByteReader.Truncated() }
@@ -53,7 +55,7 @@ public final class TermDictionary: @unchecked Sendable {
                 bytes.append(contentsOf: suffix)
                 prevStart = newStart
                 starts.append(Int32(bytes.count))
-                let f = Int(try r.varint())
+                let f = try r.count()
                 guard f > 0, f <= docCount else { throw ByteReader.Truncated() }
                 df.append(Int32(f))
                 let delta = try r.varint()
@@ -63,7 +65,7 @@ public final class TermDictionary: @unchecked Sendable {
             }
         } } catch { throw EngineError.corruptFile(path: label, reason: "term dictionary is malformed") }
         termBytes = bytes; self.starts = starts; docFreq = df; postStart = ps; self.packedTerms = packedTerms
-        self.postings = postings; hasPositions = positions; self.docCount = docCount; self.label = label
+        self.postings = postings; hasPositions = positions; self.docCount = docCount; self.totalTokens = totalTokens; self.label = label
     }
 
     /// The term at ordinal `i`.
@@ -121,9 +123,11 @@ public final class TermDictionary: @unchecked Sendable {
         let plain: [UInt8]
         do {
             var h = ByteReader(postings, at: postStart[ord])
-            let rawLen = Int(try h.varint())
-            // A doc id, a frequency and positions per occurrence: 10 bytes per varint at most.
-            guard rawLen <= Int(docFreq[ord]) * 10 * (hasPositions ? 2 + (1 << 8) : 1) else { throw ByteReader.Truncated() }
+            let rawLen = try h.count()
+            // Per document a doc delta (≤ 5 bytes) and a frequency (≤ 4); positions (≤ 5 bytes
+            // each) are at most the field's tokens in the segment.
+            let bound = Int64(docFreq[ord]) * (hasPositions ? 9 : 5) + (hasPositions ? 5 * totalTokens : 0)
+            guard rawLen <= bound else { throw ByteReader.Truncated() }
             plain = try Zstd.decompress(try h.lengthPrefixed(limit: postings.count), expectedSize: rawLen)
         } catch { throw EngineError.corruptFile(path: label, reason: "postings list is malformed") }
         return try plain.withUnsafeBytes { try decode(ord, from: ByteReader($0), freqs: wantFreqs, positions: wantPositions) }
@@ -140,7 +144,7 @@ public final class TermDictionary: @unchecked Sendable {
             for k in 0..<n { last += Int64(try r.varint()); guard last < docCount else { throw ByteReader.Truncated() }; docs[k] = Int32(last) }
             if hasPositions && wantFreqs {
                 for k in 0..<n {
-                    let f = Int(try r.varint())
+                    let f = try r.count()
                     guard f > 0, f < 1 << 24 else { throw ByteReader.Truncated() }
                     freqs[k] = Int32(f)
                     var p: Int64 = 0
@@ -165,8 +169,8 @@ public final class NumericColumn: @unchecked Sendable {
     init(_ buf: UnsafeRawBufferPointer, docCount: Int, floating: Bool, label: String) throws {
         var r = ByteReader(buf)
         do {
-            presentCount = Int(try r.varint())
-            let rawLen = Int(try r.varint())
+            presentCount = try r.count()
+            let rawLen = try r.count()
             let bitmapLen = (docCount + 7) / 8
             guard rawLen == bitmapLen + docCount * 8, presentCount <= docCount else { throw ByteReader.Truncated() }
             let comp = try r.lengthPrefixed(limit: Int(Limits.maxSectionBytes))
@@ -193,7 +197,7 @@ public final class OrdinalColumn: @unchecked Sendable {
     init(_ buf: UnsafeRawBufferPointer, docCount: Int, label: String) throws {
         var r = ByteReader(buf)
         do {
-            let rawLen = Int(try r.varint())
+            let rawLen = try r.count()
             guard rawLen <= docCount * 64 * 5 + docCount * 5 else { throw ByteReader.Truncated() }
             let comp = try r.lengthPrefixed(limit: Int(Limits.maxSectionBytes))
             let raw = try Zstd.decompress(comp, expectedSize: rawLen)
@@ -201,7 +205,7 @@ public final class OrdinalColumn: @unchecked Sendable {
             try raw.withUnsafeBytes { rb in
                 var rr = ByteReader(rb)
                 for d in 0..<docCount {
-                    let n = Int(try rr.varint())
+                    let n = try rr.count()
                     for _ in 0..<n { o.append(Int32(try rr.varint())) }
                     offs[d + 1] = Int32(o.count)
                 }

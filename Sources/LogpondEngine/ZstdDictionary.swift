@@ -61,10 +61,9 @@ extension Zstd {
     static func trainDictionary(samples: [UInt8], sizes: [Int], capacity: Int) -> [UInt8]? {
         guard sizes.count >= 8 else { return nil }
         var dict = [UInt8](repeating: 0, count: capacity)
-        let sz = sizes.map { Int($0) }
         let n = dict.withUnsafeMutableBytes { d in
             samples.withUnsafeBytes { s in
-                sz.withUnsafeBufferPointer { z in
+                sizes.withUnsafeBufferPointer { z in
                     // Fixed fastCover parameters instead of zstd's default search over several:
                     // measured on log sources, half the training time and a better dictionary.
                     var p = ZDICT_fastCover_params_t()

@@ -72,6 +72,21 @@ final class SegmentTests: XCTestCase {
         return t
     }
 
+    /// A term repeated thousands of times in one document (a long line of one word) makes a
+    /// packed list with far more positions than documents; it must read back whole.
+    func testPackedPostingsWithManyPositionsInOneDocument() throws {
+        var docs = randomDocs(50, seed: 21)
+        docs[7].words = [String](repeating: "spam", count: 3000)
+        let (seg, _) = try build(docs)
+        let dict = try XCTUnwrap(try seg.dictionary("log"))
+        let o = try XCTUnwrap(dict.find("spam"))
+        XCTAssertTrue(dict.packedTerms?.contains(o) ?? false)
+        let p = try dict.docsAndPositions(o)
+        let expected = docs.reduce(0) { $0 + $1.words.filter { $0 == "spam" }.count }
+        XCTAssertEqual(Int(p.freqs.reduce(0, +)), expected)
+        XCTAssertEqual(p.positions.count, expected)
+    }
+
     func testPackedPathsAreTaken() throws {
         let (seg, _) = try build(randomDocs(2000, seed: 11), tuning: Self.packEverything)
         XCTAssertGreaterThan(seg.storedDictRange.count, 0, "no stored dictionary")

@@ -148,17 +148,19 @@ public final class Segment: @unchecked Sendable {
         lock.withLock { dicts[field] = nil; numerics[field] = nil; ordinalCols[field] = nil; normCols[field] = nil }
     }
 
-    /// Bytes per part of the file, largest first (for `logpond inspect` and benchmarks).
-    public var sectionSizes: [(name: String, bytes: Int)] {
-        var out: [(String, Int)] = [("_source (stored blocks)", blocks.reduce(0) { $0 + $1.compLength }),
-                                    ("_source dictionary", storedDictRange.count)]
+    /// Bytes per part of the file, largest first, each with its kind (`_source blocks`,
+    /// `postings`, `term dictionaries`, …) for totals (`logpond inspect`).
+    public var sectionSizes: [(name: String, kind: String, bytes: Int)] {
+        var out: [(String, String, Int)] = [("_source (stored blocks)", "_source blocks", blocks.reduce(0) { $0 + $1.compLength })]
+        if !storedDictRange.isEmpty { out.append(("_source dictionary", "_source dictionary", storedDictRange.count)) }
         for (name, f) in fields {
-            if f.dictLength > 0 { out.append(("\(name) terms (\(f.termCount))", f.dictLength)) }
-            if f.postLength > 0 { out.append(("\(name) postings", f.postLength)) }
-            if f.numLength > 0 { out.append(("\(name) numeric column", f.numLength)) }
-            if f.ordLength > 0 { out.append(("\(name) ordinal column", f.ordLength)) }
+            if f.dictLength > 0 { out.append(("\(name) terms (\(f.termCount))", "term dictionaries", f.dictLength)) }
+            if f.postLength > 0 { out.append(("\(name) postings", "postings", f.postLength)) }
+            if f.numLength > 0 { out.append(("\(name) numeric column", "numeric columns", f.numLength)) }
+            if f.ordLength > 0 { out.append(("\(name) ordinal column", "ordinal columns", f.ordLength)) }
+            if f.normLength > 0 { out.append(("\(name) norms", "norms", f.normLength)) }
         }
-        return out.sorted { $0.1 > $1.1 }
+        return out.sorted { $0.2 > $1.2 }
     }
 
     // MARK: deletions and lifetime

@@ -44,15 +44,23 @@ struct Inspect: ParsableCommand {
             do {
                 let seg = try Segment.open(id: 0, path: path)
                 print("\(path): ok, \(seg.docCount) docs, \(seg.byteSize) bytes, time \(DateParser.format(millis: seg.minTimestamp)) .. \(DateParser.format(millis: seg.maxTimestamp))")
-                for (name, bytes) in seg.sectionSizes {
-                    print(String(format: "  %12d  %5.1f%%  %@", bytes, 100 * Double(bytes) / Double(seg.byteSize), name))
-                }
+                let parts = seg.sectionSizes
+                var byKind: [String: Int] = [:]
+                for p in parts { byKind[p.kind, default: 0] += p.bytes }
+                print("  by kind:")
+                for (kind, bytes) in byKind.sorted(by: { $0.value > $1.value }) { printPart(bytes, of: seg.byteSize, kind) }
+                print("  largest parts:")
+                for p in parts.prefix(15) { printPart(p.bytes, of: seg.byteSize, p.name) }
             } catch {
                 failed = true
                 print("\(path): \(error)")
             }
         }
         if failed { throw ExitCode(1) }
+    }
+
+    func printPart(_ bytes: Int, of total: Int, _ name: String) {
+        print(String(format: "  %12d  %5.1f%%  ", bytes, 100 * Double(bytes) / Double(max(total, 1))) + name)
     }
 }
 

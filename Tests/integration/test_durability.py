@@ -148,3 +148,35 @@ def test_new_fields_survive_kill9_after_ack(tmp_path):
         assert server.search("dynkill", {"query": {"range": {"brand_new": {"gte": 5}}}}).json()["hits"]["total"]["value"] == 1
     finally:
         server.stop()
+
+
+def test_inspect_reports_parts_and_fails_on_a_damaged_file(tmp_path):
+    """`logpond inspect`: a healthy segment is "ok" with its parts by kind adding up to less
+    than the file; a flipped byte makes it say why and exit non-zero."""
+    import subprocess
+    from conftest import BIN
+    server = Server(str(tmp_path / "data")).start()
+    try:
+        lines = []
+        for i in range(300):
+            lines += [{"index": {"_index": "logs"}}, {"@timestamp": "2024-01-15T10:00:00Z", "log": f"GET /api/{i % 7} 200", "pod": f"web-{i % 3}", "n": i}]
+        server.bulk(lines)
+        assert server.post("/_flush").status_code == 200
+    finally:
+        server.stop()
+    segs = [os.path.join(r, f) for r, _, fs in os.walk(tmp_path / "data") for f in fs if f.endswith(".lps")]
+    assert len(segs) == 1
+    out = subprocess.run([BIN, "inspect", segs[0]], capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert ": ok, 300 docs," in out.stdout
+    kinds = out.stdout.split("by kind:")[1].split("largest parts:")[0]
+    sizes = {line.split(None, 2)[2]: int(line.split()[0]) for line in kinds.strip().splitlines()}
+    for kind in ["_source blocks", "postings", "term dictionaries", "numeric columns", "ordinal columns", "norms"]:
+        assert sizes.get(kind, 0) > 0, (kind, out.stdout)
+    assert sum(sizes.values()) < os.path.getsize(segs[0])
+    data = bytearray(open(segs[0], "rb").read())
+    data[len(data) // 2] ^= 0x5A
+    open(segs[0], "wb").write(bytes(data))
+    bad = subprocess.run([BIN, "inspect", segs[0]], capture_output=True, text=True)
+    assert bad.returncode != 0
+    assert "checksum mismatch" in bad.stdout

@@ -134,11 +134,11 @@ public enum DateParser {
         out.reserveCapacity(24)
         func digits(_ v: Int64, _ width: Int) {
             if v < 0 { out.append(UInt8(ascii: "-")) }
-            var a = v.magnitude
-            var buf = [UInt8](repeating: UInt8(ascii: "0"), count: max(width, 20))
-            var i = buf.count
-            repeat { i -= 1; buf[i] = UInt8(ascii: "0") + UInt8(a % 10); a /= 10 } while a > 0
-            out.append(contentsOf: buf[min(i, buf.count - width)...])
+            let a = v.magnitude
+            var n = 1, scale: UInt64 = 1
+            while a / scale >= 10 { scale *= 10; n += 1 }
+            for _ in n..<max(n, width) { out.append(UInt8(ascii: "0")) }
+            while scale > 0 { out.append(UInt8(ascii: "0") + UInt8(a / scale % 10)); scale /= 10 }
         }
         digits(y, 4); out.append(UInt8(ascii: "-")); digits(m, 2); out.append(UInt8(ascii: "-")); digits(d, 2)
         out.append(UInt8(ascii: "T")); digits(h, 2); out.append(UInt8(ascii: ":")); digits(mi, 2); out.append(UInt8(ascii: ":")); digits(s, 2)

@@ -13,8 +13,9 @@ public enum Limits {
     public static let maxResultWindow = 10_000
     /// Stored `_source` block size before compression. Blocks are compressed against a
     /// dictionary trained on the segment (below), which finds the repetition across log lines
-    /// that bigger blocks would; 64 KiB keeps fetching one hit cheap (measured in
-    /// docs/benchmarks.md: 7.6% of raw with the dictionary against 23% with 128 KiB blocks alone).
+    /// that bigger blocks would; 64 KiB keeps fetching one hit cheap (measured on 100,000
+    /// documents, docs/benchmarks.md: `_source` at 9.2% of raw against 23.3% with 128 KiB blocks
+    /// and no dictionary).
     public static let storedBlockBytes = 64 * 1024
     /// Largest zstd dictionary trained per segment for its stored blocks, and the share of the
     /// segment's source bytes it may take (a dictionary bigger than 1/16 of the data costs more

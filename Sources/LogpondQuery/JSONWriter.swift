@@ -48,18 +48,8 @@ public struct JSONWriter {
             if t == Int.self { int(x as! Int); return }
             if t == String.self { string(x as! String); return }
             if t == Int64.self { int(x as! Int64); return }
-            if t == [(String, Any)].self {
-                raw("{")
-                for (k, kv) in (x as! [(String, Any)]).enumerated() { if k > 0 { comma() }; key(kv.0); any(kv.1) }
-                raw("}")
-                return
-            }
-            if t == [Any].self {
-                raw("[")
-                for (k, e) in (x as! [Any]).enumerated() { if k > 0 { comma() }; any(e) }
-                raw("]")
-                return
-            }
+            if t == [(String, Any)].self { object(x as! [(String, Any)]); return }
+            if t == [Any].self { array(x as! [Any]); return }
         }
         switch v {
         case nil, is NSNull: raw("null")
@@ -72,14 +62,8 @@ public struct JSONWriter {
         case let i as Int: int(i)
         case let i as Int64: int(i)
         case let d as Double: double(d)
-        case let o as [(String, Any)]:
-            raw("{")
-            for (k, kv) in o.enumerated() { if k > 0 { comma() }; key(kv.0); any(kv.1) }
-            raw("}")
-        case let a as [Any]:
-            raw("[")
-            for (k, x) in a.enumerated() { if k > 0 { comma() }; any(x) }
-            raw("]")
+        case let o as [(String, Any)]: object(o)
+        case let a as [Any]: array(a)
         case let o as [String: Any]:
             raw("{")
             for (k, key) in o.keys.sorted().enumerated() { if k > 0 { comma() }; self.key(key); any(o[key]) }
@@ -91,6 +75,18 @@ public struct JSONWriter {
         case let b as [UInt8]: raw(b)
         default: string("\(v!)")
         }
+    }
+
+    private mutating func object(_ o: [(String, Any)]) {
+        raw("{")
+        for (k, kv) in o.enumerated() { if k > 0 { comma() }; key(kv.0); any(kv.1) }
+        raw("}")
+    }
+
+    private mutating func array(_ a: [Any]) {
+        raw("[")
+        for (k, x) in a.enumerated() { if k > 0 { comma() }; any(x) }
+        raw("]")
     }
 
     /// Re-indents compact JSON the way Elasticsearch's `?pretty` does, keeping key order.

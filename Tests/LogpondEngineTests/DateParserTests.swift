@@ -28,5 +28,7 @@ final class DateParserTests: XCTestCase {
         }
         XCTAssertEqual(DateParser.format(millis: 1_705_312_800_123), "2024-01-15T10:00:00.123Z")
         XCTAssertEqual(DateParser.format(millis: -1), "1969-12-31T23:59:59.999Z")
+        XCTAssertEqual(DateParser.format(millis: 253_402_300_800_000), "10000-01-01T00:00:00.000Z")
+        XCTAssertEqual(DateParser.format(millis: -62_135_596_800_000), "0001-01-01T00:00:00.000Z")
     }
 }

@@ -60,6 +60,36 @@ final class StoreTests: XCTestCase {
         one.shutdown(); many.shutdown()
     }
 
+    /// Write buffers after the first big one reuse its stored-block dictionary (no training per
+    /// flush); a merge gives the index a new one, trained on the merged documents.
+    func testWriteBuffersShareTheIndexDictionaryAndMergesReplaceIt() async throws {
+        let store = try Store(options: StoreOptions(dataPath: tempDir()))
+        // About 1.3 MB of source per batch: above the dictionary threshold.
+        _ = try await store.write(docs(12_000), refresh: true)
+        _ = try await store.write(docs(12_000), refresh: true)
+        let idx = try XCTUnwrap(store.index(named: "logs"))
+        let segs = idx.snapshot().segments.map { $0.segment }
+        XCTAssertEqual(segs.count, 2)
+        let first = try XCTUnwrap(segs[0].storedDictionaryBytes)
+        XCTAssertEqual(segs[1].storedDictionaryBytes, first)
+        try await store.forceMerge([idx], maxSegments: 1)
+        let merged = try XCTUnwrap(idx.snapshot().segments.first?.segment)
+        XCTAssertEqual(idx.snapshot().segments.count, 1)
+        let trained = try XCTUnwrap(merged.storedDictionaryBytes)
+        XCTAssertNotEqual(trained, first)
+        XCTAssertEqual(idx.lock.withLock { idx.sharedStoredDictionary }, trained)
+        XCTAssertEqual(try counts(store)[0], 24_000)
+    }
+
+    /// Generated ids: unique, 20 URL-safe characters, and the same node part (last 8
+    /// characters) for one process, so sorted ids share long prefixes.
+    func testGeneratedIDsAreUniqueWithOneNodePart() {
+        let ids = (0..<50_000).map { _ in IDGenerator.next() }
+        XCTAssertEqual(Set(ids).count, ids.count)
+        XCTAssertTrue(ids.allSatisfy { $0.utf8.count == 20 && $0.utf8.allSatisfy { c in c == 45 || c == 95 || (48...57).contains(c) || (65...90).contains(c) || (97...122).contains(c) } })
+        XCTAssertEqual(Set(ids.map { $0.suffix(8) }).count, 1)
+    }
+
     func testReplayAfterUnflushedWritesAndDeletedIndexStaysDeleted() async throws {
         let dir = tempDir()
         do {

@@ -41,11 +41,11 @@ public enum SegmentMerger {
         ts = []
 
         // 2. Stored blocks, with a dictionary trained on sampled documents of the inputs.
-        let allDocs = segs.reduce(0) { $0 + $1.docCount }
-        let sourceBytes = Int(Double(segs.reduce(0) { $0 + $1.storedRawBytes }) * Double(docCount) / Double(max(1, allDocs)))
-        // The output is about the inputs' size less what deletions remove.
-        let inputBytes = segs.reduce(0) { $0 + $1.byteSize }
-        var enc = SegmentEncoder(capacity: Int(Double(inputBytes) * Double(docCount) / Double(max(1, allDocs))) + 65536, tuning: tuning)
+        // Sizes scale with the share of documents still live; the output is about the inputs'
+        // size less what deletions remove.
+        let live = Double(docCount) / Double(max(1, segs.reduce(0) { $0 + $1.docCount }))
+        let sourceBytes = Int(Double(segs.reduce(0) { $0 + $1.storedRawBytes }) * live)
+        var enc = SegmentEncoder(capacity: Int(Double(segs.reduce(0) { $0 + $1.byteSize }) * live) + 65536, tuning: tuning)
         var names: [String: (FieldType.Storage, UInt8)] = [:]
         for seg in segs { for (n, fi) in seg.fields { names[n] = (fi.storage, (names[n]?.1 ?? 0) | fi.flags) } }
         let sortedNames = names.keys.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }

@@ -7,14 +7,7 @@ public enum Zstd {
     }
 
     public static func compress(_ src: UnsafeRawBufferPointer, level: Int32 = Limits.zstdLevel) -> [UInt8] {
-        let bound = ZSTD_compressBound(src.count)
-        var out = [UInt8](repeating: 0, count: bound)
-        let n = out.withUnsafeMutableBytes { dst in
-            ZSTD_compress(dst.baseAddress, bound, src.baseAddress, src.count, level)
-        }
-        precondition(ZSTD_isError(n) == 0, "zstd compress cannot fail with a bound-sized buffer")
-        out.removeSubrange(n...)
-        return out
+        ZstdCompressor(level: level).compress(src)
     }
     public static func compress(_ src: [UInt8], level: Int32 = Limits.zstdLevel) -> [UInt8] {
         src.withUnsafeBytes { compress($0, level: level) }
@@ -22,10 +15,13 @@ public enum Zstd {
 
     /// Decompresses a frame whose decompressed size must equal `expectedSize` exactly.
     public static func decompress(_ src: UnsafeRawBufferPointer, expectedSize: Int) throws -> [UInt8] {
+        try decompress(expectedSize: expectedSize) { ZSTD_decompress($0.baseAddress, expectedSize, src.baseAddress, src.count) }
+    }
+
+    /// Runs a zstd decompression call into a buffer of `expectedSize` and checks its result.
+    static func decompress(expectedSize: Int, _ call: (UnsafeMutableRawBufferPointer) -> Int) throws -> [UInt8] {
         var out = [UInt8](repeating: 0, count: expectedSize)
-        let n = out.withUnsafeMutableBytes { dst in
-            ZSTD_decompress(dst.baseAddress, expectedSize, src.baseAddress, src.count)
-        }
+        let n = out.withUnsafeMutableBytes(call)
         if ZSTD_isError(n) != 0 {
             throw Failure(description: String(cString: ZSTD_getErrorName(n)))
         }

@@ -32,7 +32,7 @@ final class ZstdCompressor {
 
 /// A segment's stored-block dictionary prepared for decompression (created once per segment).
 final class ZstdDecompressor: @unchecked Sendable {
-    private let ddict: OpaquePointer?
+    private let ddict: OpaquePointer
 
     init(dictionary: UnsafeRawBufferPointer) throws {
         guard let d = ZSTD_createDDict(dictionary.baseAddress, dictionary.count) else {
@@ -40,18 +40,14 @@ final class ZstdDecompressor: @unchecked Sendable {
         }
         ddict = d
     }
-    deinit { if let d = ddict { ZSTD_freeDDict(d) } }
+    deinit { ZSTD_freeDDict(ddict) }
 
     func decompress(_ src: UnsafeRawBufferPointer, expectedSize: Int) throws -> [UInt8] {
         guard let dctx = ZSTD_createDCtx() else { throw Zstd.Failure(description: "out of memory") }
         defer { ZSTD_freeDCtx(dctx) }
-        var out = [UInt8](repeating: 0, count: expectedSize)
-        let n = out.withUnsafeMutableBytes { dst in
-            ZSTD_decompress_usingDDict(dctx, dst.baseAddress, expectedSize, src.baseAddress, src.count, ddict)
+        return try Zstd.decompress(expectedSize: expectedSize) {
+            ZSTD_decompress_usingDDict(dctx, $0.baseAddress, expectedSize, src.baseAddress, src.count, ddict)
         }
-        if ZSTD_isError(n) != 0 { throw Zstd.Failure(description: String(cString: ZSTD_getErrorName(n))) }
-        guard n == expectedSize else { throw Zstd.Failure(description: "decompressed \(n) bytes, expected \(expectedSize)") }
-        return out
     }
 }
 

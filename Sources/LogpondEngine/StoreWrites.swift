@@ -68,12 +68,13 @@ extension Store {
     /// Refreshes every index (POST /_refresh).
     public func refreshAll() throws { for idx in allIndices { try refresh(idx) } }
 
-    /// A search snapshot; a search-idle index with pending documents is refreshed first, as
-    /// Elasticsearch does after index.search.idle.after.
+    /// A search snapshot; a search-idle index is refreshed first, as Elasticsearch does after
+    /// index.search.idle.after. Always, not only with documents in the write buffer: a flush
+    /// may have taken the buffer and still be writing it, and the refresh waits for that seal
+    /// (its lock) so the search sees those documents too.
     public func searchSnapshot(_ idx: Index) -> IndexSnapshot {
         let searchedAt = idx.lock.withLock { idx.lastSearchNanos }
-        let idle = DispatchTime.now().uptimeNanoseconds - searchedAt > Limits.searchIdleNanos && idx.pendingDocs > 0
-        if idle { try? refresh(idx) }
+        if DispatchTime.now().uptimeNanoseconds - searchedAt > Limits.searchIdleNanos { try? refresh(idx) }
         return idx.snapshot()
     }
 }

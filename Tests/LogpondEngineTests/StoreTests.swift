@@ -81,6 +81,27 @@ final class StoreTests: XCTestCase {
         XCTAssertEqual(try counts(store)[0], 24_000)
     }
 
+    /// The first search of a search-idle index sees every acknowledged document, also while a
+    /// flush has taken the write buffer and is still writing it (after a restart the replayed
+    /// buffer is flushed at once, in parallel with the first search).
+    func testFirstSearchDuringAFlushSeesEverything() async throws {
+        let store = try Store(options: StoreOptions(dataPath: tempDir()))
+        for round in 0..<6 {  // several delays, so some search lands in each phase of the flush
+            let name = "race-\(round)"
+            let ops = docs(20_000).map { WriteOp(action: .index, index: name, id: nil, source: $0.source) }
+            _ = try await store.write(ops, refresh: false)
+            let idx = try XCTUnwrap(store.index(named: name))
+            let flushed = DispatchSemaphore(value: 0)
+            DispatchQueue.global().async { try? store.flushAllBlocking(); flushed.signal() }
+            // Land the search inside the flush, after it took the buffer (sealing 20,000
+            // documents takes far longer than this in any build).
+            Thread.sleep(forTimeInterval: 0.002 * Double(round % 6))
+            let n = try Searcher().count(.matchAll(boost: 1), [store.searchSnapshot(idx)])
+            flushed.wait()
+            XCTAssertEqual(n, 20_000, "round \(round)")
+        }
+    }
+
     /// Generated ids: unique, 20 URL-safe characters, and the same node part (last 8
     /// characters) for one process, so sorted ids share long prefixes.
     func testGeneratedIDsAreUniqueWithOneNodePart() {

@@ -79,14 +79,17 @@ extension Index {
         }
     }
 
-    /// Rewrites `segs` as one segment (SegmentMerger: no re-indexing) and swaps it in atomically.
-    func merge(_ segs: [Segment], catalog: Catalog, nextSegmentID: () -> Int64) throws {
+    /// Rewrites `segs` as one segment (SegmentMerger: no re-indexing) and swaps it in atomically;
+    /// `storedLevel` is the zstd level of its stored blocks.
+    func merge(_ segs: [Segment], catalog: Catalog, nextSegmentID: () -> Int64, storedLevel: Int32 = Limits.zstdLevel) throws {
         guard segs.count > 1 else { return }
         let startDeletes = lock.withLock { segs.map { $0.deletes } }
         let newID = nextSegmentID()
         var merged: Segment? = nil
         var record: [SegmentRecord] = []
-        if let out = try SegmentMerger.merge(segs, deletes: startDeletes) {
+        var tuning = SegmentWriter.Tuning()
+        tuning.storedLevel = storedLevel
+        if let out = try SegmentMerger.merge(segs, deletes: startDeletes, tuning: tuning) {
             let path = try out.bytes.withUnsafeBytes { try SegmentFiles.writeDurably($0, dir: dir, id: newID) }
             merged = try Segment.open(id: newID, path: path)
             record = [SegmentRecord(id: newID, indexUUID: uuid, file: FileNames.segment(id: newID), docCount: out.docCount,
@@ -118,7 +121,10 @@ extension Index {
             diskSegments.removeAll { gone.contains($0.id) }
             if let merged {
                 diskSegments.append(merged)
-                if let d = merged.storedDictionaryBytes { sharedStoredDictionary = d }
+                // Trained on more documents than a write buffer's; kept when a write buffer may use it.
+                if let d = merged.storedDictionaryBytes, SegmentEncoder.dictionaryFits(d.count, sourceBytes: Limits.flushBufferedBytes) {
+                    sharedStoredDictionary = d
+                }
             }
             diskSegments.sort { $0.minTimestamp < $1.minTimestamp }
             dirtyDeletes.subtract(gone)

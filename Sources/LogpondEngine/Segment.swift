@@ -19,7 +19,7 @@ public final class Segment: @unchecked Sendable {
     public private(set) var path: String?
     let data: SegmentData
     public let docCount: Int
-    /// The file's format version (1 to 3).
+    /// The file's format version (1 to 4).
     public let formatVersion: UInt16
     public let minTimestamp: Int64
     public let maxTimestamp: Int64
@@ -28,14 +28,15 @@ public final class Segment: @unchecked Sendable {
     let storedOffset: Int
     /// The stored blocks' zstd dictionary (empty: blocks are plain frames).
     let storedDictRange: Range<Int>
-    private var storedDecompressor: ZstdDecompressor?
+    var storedDecompressor: ZstdDecompressor?
+    /// This segment's key in the process-wide cache of decoded stored blocks.
+    let cacheKey = StoredBlockCache.newKey()
 
-    private let lock = NSLock()
+    let lock = NSLock()
     private var dicts: [String: TermDictionary] = [:]
     private var numerics: [String: NumericColumn] = [:]
     private var ordinalCols: [String: OrdinalColumn] = [:]
     private var normCols: [String: [UInt8]] = [:]
-    private var lastBlock: (index: Int, bytes: [UInt8])?
     private var _deletes: Bitset?
     private var _obsolete = false
 
@@ -181,6 +182,7 @@ public final class Segment: @unchecked Sendable {
     public func markObsolete() { lock.withLock { _obsolete = true } }
 
     deinit {
+        StoredBlockCache.shared.drop(segment: cacheKey)
         if _obsolete, let p = path { unlink(p) }
     }
 
@@ -234,45 +236,5 @@ public final class Segment: @unchecked Sendable {
         catch { throw EngineError.corruptFile(path: path ?? "segment \(id)", reason: "norms of \(field) are malformed") }
         lock.withLock { normCols[field] = n }
         return n
-    }
-
-    // MARK: stored documents
-
-    private func storedDictionaryDecoder() throws -> ZstdDecompressor {
-        if let d = lock.withLock({ storedDecompressor }) { return d }
-        let d = try ZstdDecompressor(dictionary: slice(storedDictRange.lowerBound, storedDictRange.count))
-        lock.withLock { storedDecompressor = d }
-        return d
-    }
-
-    /// A stored document: its id, version, sequence number and original `_source` bytes.
-    public struct StoredDocument { public var id: String; public var version: Int64; public var seq: Int64; public var source: [UInt8] }
-
-    public func document(_ doc: Int) throws -> StoredDocument {
-        var lo = 0, hi = blocks.count - 1
-        while lo < hi { let mid = (lo + hi + 1) / 2; if blocks[mid].firstDoc <= doc { lo = mid } else { hi = mid - 1 } }
-        let b = blocks[lo]
-        let raw: [UInt8]
-        if let lb = lock.withLock({ lastBlock }), lb.index == lo { raw = lb.bytes } else {
-            do {
-                let frame = slice(storedOffset + b.offset, b.compLength)
-                if storedDictRange.isEmpty { raw = try Zstd.decompress(frame, expectedSize: b.rawLength) }
-                else { raw = try storedDictionaryDecoder().decompress(frame, expectedSize: b.rawLength) }
-            }
-            catch { throw EngineError.corruptFile(path: path ?? "segment \(id)", reason: "stored block \(lo): \(error)") }
-            lock.withLock { lastBlock = (lo, raw) }
-        }
-        return try raw.withUnsafeBytes { buf in
-            var r = ByteReader(buf)
-            do {
-                for k in b.firstDoc...doc {
-                    let idBytes = try r.lengthPrefixed(limit: 4096)
-                    let version = Int64(try r.varint()), seq = Int64(try r.varint())
-                    let src = try r.lengthPrefixed(limit: Limits.maxDocumentBytes)
-                    if k == doc { return StoredDocument(id: String(decoding: idBytes, as: UTF8.self), version: version, seq: seq, source: Array(src)) }
-                }
-            } catch {}
-            throw EngineError.corruptFile(path: path ?? "segment \(id)", reason: "stored block \(lo) is malformed")
-        }
     }
 }

@@ -24,25 +24,38 @@ struct SegmentEncoder {
         let dictStart = out.count
         if let d = dictionary { out.append(d) }
         let dictLen = out.count - dictStart
-        let blocks = ZstdCompressor(dictionary: dictionary)
+        let blocks = ZstdCompressor(dictionary: dictionary, level: tuning.storedLevel)
         let storedStart = out.count
         var index = ByteWriter()
-        var raw = ByteWriter(capacity: Limits.storedBlockBytes + 4096)
+        // Ids, versions, seq deltas, lengths and sources are gathered apart and laid out one
+        // after the other: ids next to ids and JSON next to JSON compress better than interleaved.
+        var ids = ByteWriter(capacity: 8192), versions = ByteWriter(), seqs = ByteWriter(), lengths = ByteWriter()
+        var sources = ByteWriter(capacity: Limits.storedBlockBytes + 4096)
+        var raw = ByteWriter(capacity: Limits.storedBlockBytes + 16384)
         var first = 0, count = 0
+        var prevSeq: Int64 = 0
         func flushBlock(upTo next: Int) {
-            guard raw.count > 0 else { return }
+            guard next > first else { return }
+            raw.varint(UInt64(ids.count + versions.count + seqs.count + lengths.count))
+            for part in [ids, versions, seqs, lengths, sources] { raw.append(part.bytes) }
             let comp = blocks.compress(raw.bytes)
             index.varint(UInt64(first)); index.varint(UInt64(next - first))
             index.u64(UInt64(out.count - storedStart)); index.varint(UInt64(comp.count)); index.varint(UInt64(raw.count))
             out.append(comp)
             raw.bytes.removeAll(keepingCapacity: true)
+            ids.bytes.removeAll(keepingCapacity: true); versions.bytes.removeAll(keepingCapacity: true)
+            seqs.bytes.removeAll(keepingCapacity: true); lengths.bytes.removeAll(keepingCapacity: true)
+            sources.bytes.removeAll(keepingCapacity: true)
             first = next
+            prevSeq = 0
             count += 1
         }
         for n in 0..<docCount {
             let d = try doc(n)
-            raw.string(d.id); raw.varint(UInt64(d.version)); raw.varint(UInt64(d.seq)); raw.bytesWithLength(d.source)
-            if raw.count >= Limits.storedBlockBytes || n + 1 - first >= Limits.storedBlockMaxDocs { flushBlock(upTo: n + 1) }
+            ids.string(d.id); versions.varint(UInt64(d.version)); seqs.svarint(d.seq &- prevSeq); lengths.varint(UInt64(d.source.count))
+            prevSeq = d.seq
+            sources.append(d.source)
+            if sources.count >= Limits.storedBlockBytes || n + 1 - first >= Limits.storedBlockMaxDocs { flushBlock(upTo: n + 1) }
         }
         flushBlock(upTo: docCount)
         let storedLen = out.count - storedStart
@@ -54,6 +67,13 @@ struct SegmentEncoder {
         dir.u64(UInt64(indexStart)); dir.u64(UInt64(out.count - indexStart))
         dir.u64(UInt64(dictStart)); dir.u64(UInt64(dictLen))
         dir.varint(UInt64(fieldCount))
+    }
+
+    /// Whether a dictionary of `dictBytes` may be reused for a segment of `sourceBytes`: up to
+    /// twice the share a trained one would get, so similar-sized write buffers share one while
+    /// a big merged segment's dictionary is not copied into every small one.
+    static func dictionaryFits(_ dictBytes: Int, sourceBytes: Int) -> Bool {
+        dictBytes <= sourceBytes / (Limits.storedDictionaryShare / 2)
     }
 
     /// A dictionary for the stored blocks, trained on runs of consecutive documents spread

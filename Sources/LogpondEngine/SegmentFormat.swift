@@ -3,11 +3,14 @@ public enum SegmentFormat {
     /// "LSEG" read as a little-endian u32.
     public static let magic: UInt32 = 0x4745_534C
     /// Current version written; readers accept every version in `readable`.
-    public static let version: UInt16 = 3
-    public static let readable: ClosedRange<UInt16> = 1...3
+    public static let version: UInt16 = 4
+    public static let readable: ClosedRange<UInt16> = 1...4
     /// Version 3: stored blocks share a trained zstd dictionary, term dictionaries are one zstd
     /// frame, and long postings lists are zstd frames flagged in the term's entry.
     public static let firstPackedVersion: UInt16 = 3
+    /// Version 4: a stored block holds its documents' ids, versions, sequence numbers and
+    /// lengths first and the sources after them, so zstd sees like next to like.
+    public static let firstGroupedBlockVersion: UInt16 = 4
     public static let headerSize = 16
     public static let footerSize = 28
 

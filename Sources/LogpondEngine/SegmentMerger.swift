@@ -49,12 +49,15 @@ public enum SegmentMerger {
         var names: [String: (FieldType.Storage, UInt8)] = [:]
         for seg in segs { for (n, fi) in seg.fields { names[n] = (fi.storage, (names[n]?.1 ?? 0) | fi.flags) } }
         let sortedNames = names.keys.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+        var sampler = segs.map { SequentialStoredReader($0) }
         let dict = try SegmentEncoder.trainStoredDictionary(docCount: docCount, sourceBytes: sourceBytes, minBytes: tuning.dictionaryMinSourceBytes) { n in
-            try segs[Int(order[n].seg)].document(Int(order[n].doc)).source
+            try sampler[Int(order[n].seg)].document(Int(order[n].doc)).source
         }
+        sampler = []
+        var readers = segs.map { SequentialStoredReader($0) }
         try enc.writeStored(dictionary: dict, docCount: docCount, minTs: minTs, maxTs: maxTs, fieldCount: sortedNames.count) { n in
             let (k, d) = order[n]
-            let doc = try segs[Int(k)].document(Int(d))
+            let doc = try readers[Int(k)].document(Int(d))
             return (doc.id, doc.version, doc.seq, doc.source)
         }
 

@@ -9,6 +9,8 @@ public enum SegmentWriter {
         /// A dictionary to compress the stored blocks with instead of training one: the index
         /// reuses its latest for write buffers, since training costs more than the compression.
         public var storedDictionary: [UInt8]? = nil
+        /// zstd level of the stored blocks (force-merges spend more, Limits.forceMergeStoredLevel).
+        public var storedLevel: Int32 = Limits.zstdLevel
         public init() {}
     }
 
@@ -42,7 +44,8 @@ public enum SegmentWriter {
         //    (log lines repeat across blocks far more than within one).
         let names = b.fields.keys.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
         let dictionary = b.sourceBytes < tuning.dictionaryMinSourceBytes ? nil
-            : tuning.storedDictionary ?? SegmentEncoder.trainStoredDictionary(docCount: docCount, sourceBytes: b.sourceBytes,
+            : tuning.storedDictionary.flatMap { SegmentEncoder.dictionaryFits($0.count, sourceBytes: b.sourceBytes) ? $0 : nil }
+            ?? SegmentEncoder.trainStoredDictionary(docCount: docCount, sourceBytes: b.sourceBytes,
                                                                               minBytes: tuning.dictionaryMinSourceBytes) { docs[Int(order[$0])].source }
         enc.writeStored(dictionary: dictionary,
                         docCount: docCount, minTs: minTs, maxTs: maxTs, fieldCount: names.count) { n in

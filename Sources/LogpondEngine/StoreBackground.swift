@@ -88,7 +88,9 @@ extension Store {
                 do {
                     for idx in indices {
                         let segs = idx.mergeCandidates(force: maxSegments)
-                        if segs.count > 1 { try idx.merge(segs, catalog: self.catalog, nextSegmentID: self.nextSegmentID) }
+                        if segs.count > 1 {
+                            try idx.merge(segs, catalog: self.catalog, nextSegmentID: self.nextSegmentID, storedLevel: Limits.forceMergeStoredLevel)
+                        }
                         lp_release_free_memory()
                     }
                     c.resume()

@@ -9,6 +9,9 @@ enum ESResponse {
     /// `?pretty` on the current request.
     @TaskLocal static var pretty = false
     static let productHeader = HTTPField.Name("X-Elastic-Product")!
+    /// Time the server spent on the request (body read, work, response built), in microseconds:
+    /// `took` has only milliseconds, and the benchmark sets it against in-process peers.
+    static let serverTimeHeader = HTTPField.Name("X-Logpond-Server-Micros")!
 
     static func json(_ status: HTTPResponse.Status, _ input: [UInt8], head: Bool = false) -> Response {
         let bytes = pretty ? prettyPrint(input) : input

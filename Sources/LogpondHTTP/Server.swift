@@ -45,6 +45,7 @@ struct API: Sendable {
                 try await route(request, path, params, started: started)
             }
             if request.method == .head { resp.body = ResponseBody() }
+            resp.headers[ESResponse.serverTimeHeader] = String((DispatchTime.now().uptimeNanoseconds - started) / 1000)
             return resp
         } catch {
             let e = ErrorMapping.es(error)

@@ -189,7 +189,7 @@ final class SegmentTests: XCTestCase {
 
     func testEveryFlippedByteIsDetectedOrHarmless() throws {
         let (small, _) = try build(randomDocs(20, seed: 3))
-        let (packed, _) = try build(randomDocs(300, seed: 3), tuning: Self.packEverything)
+        let (packed, _) = try build(randomDocs(600, seed: 3), tuning: Self.packEverything)
         XCTAssertGreaterThan(packed.storedDictRange.count, 0)
         for seg in [small, packed] {
         let bytes = Array(seg.data.buffer)
@@ -239,26 +239,34 @@ final class SegmentTests: XCTestCase {
 
     /// The v3 fixture (stored dictionary, packed dictionaries and postings): 600 documents
     /// written with every packing threshold lowered; written once when missing, read forever.
-    func testFormatV3Fixture() throws {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/segment-v3.lps")
-        if ProcessInfo.processInfo.environment["LOGPOND_WRITE_FIXTURES"] == "1" && !FileManager.default.fileExists(atPath: url.path) {
+    func testFormatV3Fixture() throws { try checkPackedFixture(version: 3, bytes: 25723) }
+
+    /// The v4 fixture: as v3, with stored blocks laid out headers first.
+    func testFormatV4Fixture() throws { try checkPackedFixture(version: 4, bytes: 23272) }
+
+    func checkPackedFixture(version: UInt16, bytes: Int) throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/segment-v\(version).lps")
+        if version == SegmentFormat.version && ProcessInfo.processInfo.environment["LOGPOND_WRITE_FIXTURES"] == "1"
+            && !FileManager.default.fileExists(atPath: url.path) {
             let (seg, _) = try build(randomDocs(600, seed: 42), tuning: Self.packEverything)
             try Data(Array(seg.data.buffer)).write(to: url)
         }
         let seg = try Segment.open(id: 1, path: url.path)
-        XCTAssertEqual(seg.formatVersion, 3)
+        XCTAssertEqual(seg.formatVersion, version)
         XCTAssertEqual(seg.docCount, 600)
-        XCTAssertEqual(seg.byteSize, 25723)
+        XCTAssertEqual(seg.byteSize, bytes)
         XCTAssertGreaterThan(seg.storedDictRange.count, 0)
         let expected = randomDocs(600, seed: 42)
-        let byID = Dictionary(uniqueKeysWithValues: expected.map { ($0.id, $0) })
+        let byID = Dictionary(uniqueKeysWithValues: expected.enumerated().map { ($0.element.id, $0) })
         let dict = try XCTUnwrap(try seg.dictionary("log"))
         XCTAssertGreaterThan(dict.packedTerms?.cardinality ?? 0, 0)
         var docsOf: [String: [Int32]] = [:]
         for i in 0..<600 {
             let d = try seg.document(i)
-            let t = try XCTUnwrap(byID[d.id])
+            let (n, t) = try XCTUnwrap(byID[d.id])
             XCTAssertEqual(d.source, source(t))
+            XCTAssertEqual(d.version, 1)
+            XCTAssertEqual(d.seq, Int64(n + 1))
             for w in Set(t.words) { docsOf[w, default: []].append(Int32(i)) }
         }
         for (w, docs) in docsOf { XCTAssertEqual(try dict.docs(try XCTUnwrap(dict.find(w))), docs, w) }

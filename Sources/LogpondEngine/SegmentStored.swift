@@ -1,0 +1,170 @@
+import Foundation
+
+/// A stored block decompressed and split into its documents (both block layouts of
+/// docs/format/segment.md: interleaved before version 4, headers first from version 4).
+struct DecodedBlock {
+    struct Entry { var id: Range<Int>; var version: Int64; var seq: Int64; var source: Range<Int> }
+    let raw: [UInt8]
+    let entries: [Entry]
+    var cost: Int { raw.count + entries.count * MemoryLayout<Entry>.stride }
+
+    init(raw: [UInt8], docCount: Int, headersFirst: Bool) throws {
+        self.raw = raw
+        var out: [Entry] = []
+        out.reserveCapacity(docCount)
+        try raw.withUnsafeBytes { buf in
+            var r = ByteReader(buf)
+            if headersFirst {
+                let headerLength = try r.count()
+                let headersEnd = r.pos + headerLength
+                var sources = headersEnd
+                guard sources <= buf.count else { throw ByteReader.Truncated() }
+                var ids: [Range<Int>] = [], versions: [Int64] = []
+                ids.reserveCapacity(docCount); versions.reserveCapacity(docCount)
+                for _ in 0..<docCount {
+                    let idLen = try r.count()
+                    guard idLen <= Limits.maxStoredIDBytes else { throw ByteReader.Truncated() }
+                    ids.append(r.pos..<(r.pos + idLen))
+                    _ = try r.raw(idLen)
+                }
+                for _ in 0..<docCount { versions.append(Int64(truncatingIfNeeded: try r.varint())) }
+                var seq: Int64 = 0
+                for k in 0..<docCount {
+                    seq &+= try r.svarint()
+                    out.append(Entry(id: ids[k], version: versions[k], seq: seq, source: 0..<0))
+                }
+                for k in 0..<docCount {
+                    let len = try r.count()
+                    guard len <= Limits.maxDocumentBytes, sources + len <= buf.count else { throw ByteReader.Truncated() }
+                    out[k].source = sources..<(sources + len)
+                    sources += len
+                }
+                guard r.pos == headersEnd, sources == buf.count else { throw ByteReader.Truncated() }
+            } else {
+                for _ in 0..<docCount {
+                    let idLen = try r.count()
+                    guard idLen <= Limits.maxStoredIDBytes else { throw ByteReader.Truncated() }
+                    let idStart = r.pos
+                    _ = try r.raw(idLen)
+                    let version = Int64(truncatingIfNeeded: try r.varint()), seq = Int64(truncatingIfNeeded: try r.varint())
+                    let len = try r.count()
+                    guard len <= Limits.maxDocumentBytes else { throw ByteReader.Truncated() }
+                    let srcStart = r.pos
+                    _ = try r.raw(len)
+                    out.append(Entry(id: idStart..<(idStart + idLen), version: version, seq: seq, source: srcStart..<(srcStart + len)))
+                }
+            }
+        }
+        entries = out
+    }
+}
+
+/// Decoded stored blocks of every open segment, least recently used evicted past
+/// `Limits.storedBlockCacheBytes`: a search fetching hits from the same blocks again (paging,
+/// dashboards refreshing) decompresses nothing.
+final class StoredBlockCache: @unchecked Sendable {
+    static let shared = StoredBlockCache(capacity: Limits.storedBlockCacheBytes)
+    private static let keyLock = NSLock()
+    nonisolated(unsafe) private static var lastKey: UInt64 = 0
+    static func newKey() -> UInt64 { keyLock.withLock { lastKey += 1; return lastKey } }
+
+    private struct Key: Hashable { var segment: UInt64; var block: Int }
+    private let lock = NSLock()
+    private var items: [Key: (block: DecodedBlock, tick: UInt64)] = [:]
+    private var tick: UInt64 = 0
+    private var bytes = 0
+    let capacity: Int
+    init(capacity: Int) { self.capacity = capacity }
+
+    func get(segment: UInt64, block: Int) -> DecodedBlock? {
+        lock.withLock {
+            let k = Key(segment: segment, block: block)
+            guard let hit = items[k] else { return nil }
+            tick += 1
+            items[k] = (hit.block, tick)
+            return hit.block
+        }
+    }
+
+    func put(segment: UInt64, block: Int, _ b: DecodedBlock) {
+        guard b.cost <= capacity / 4 else { return }
+        lock.withLock {
+            tick += 1
+            let k = Key(segment: segment, block: block)
+            if let old = items[k] { bytes -= old.block.cost }
+            items[k] = (b, tick)
+            bytes += b.cost
+            guard bytes > capacity else { return }
+            // Evict the older half by age: amortises the scan over many insertions.
+            let ticks = items.values.map { $0.tick }.sorted()
+            let cut = ticks[ticks.count / 2]
+            for (key, v) in items where v.tick <= cut && key != k { bytes -= v.block.cost; items[key] = nil }
+        }
+    }
+
+    /// Forgets a segment's blocks (it was closed).
+    func drop(segment: UInt64) {
+        lock.withLock { for (k, v) in items where k.segment == segment { bytes -= v.block.cost; items[k] = nil } }
+    }
+}
+
+extension Segment {
+    /// A stored document: its id, version, sequence number and original `_source` bytes.
+    public struct StoredDocument { public var id: String; public var version: Int64; public var seq: Int64; public var source: [UInt8] }
+
+    private func storedDictionaryDecoder() throws -> ZstdDecompressor {
+        if let d = lock.withLock({ storedDecompressor }) { return d }
+        let d = try ZstdDecompressor(dictionary: slice(storedDictRange.lowerBound, storedDictRange.count))
+        lock.withLock { storedDecompressor = d }
+        return d
+    }
+
+    /// Block `index` decoded; `shared` goes through the process-wide cache (searches), merges
+    /// read each block once and keep their own.
+    func decodedBlock(_ index: Int, shared: Bool = true) throws -> DecodedBlock {
+        if shared, let b = StoredBlockCache.shared.get(segment: cacheKey, block: index) { return b }
+        let b = blocks[index]
+        let decoded: DecodedBlock
+        do {
+            let frame = slice(storedOffset + b.offset, b.compLength)
+            let raw = storedDictRange.isEmpty ? try Zstd.decompress(frame, expectedSize: b.rawLength)
+                : try storedDictionaryDecoder().decompress(frame, expectedSize: b.rawLength)
+            decoded = try DecodedBlock(raw: raw, docCount: b.docCount, headersFirst: formatVersion >= SegmentFormat.firstGroupedBlockVersion)
+        } catch { throw EngineError.corruptFile(path: path ?? "segment \(id)", reason: "stored block \(index) is malformed: \(error)") }
+        if shared { StoredBlockCache.shared.put(segment: cacheKey, block: index, decoded) }
+        return decoded
+    }
+
+    /// The block holding `doc`.
+    func blockIndex(of doc: Int) -> Int {
+        var lo = 0, hi = blocks.count - 1
+        while lo < hi { let mid = (lo + hi + 1) / 2; if blocks[mid].firstDoc <= doc { lo = mid } else { hi = mid - 1 } }
+        return lo
+    }
+
+    public func document(_ doc: Int) throws -> StoredDocument {
+        let bi = blockIndex(of: doc)
+        return try document(doc, in: try decodedBlock(bi), block: bi)
+    }
+
+    func document(_ doc: Int, in b: DecodedBlock, block bi: Int) throws -> StoredDocument {
+        let k = doc - blocks[bi].firstDoc
+        guard k >= 0, k < b.entries.count else { throw EngineError.corruptFile(path: path ?? "segment \(id)", reason: "stored block \(bi) is malformed") }
+        let e = b.entries[k]
+        return StoredDocument(id: String(decoding: b.raw[e.id], as: UTF8.self), version: e.version, seq: e.seq, source: Array(b.raw[e.source]))
+    }
+}
+
+/// Reads one segment's documents in ascending order, keeping only the current block and
+/// leaving the shared cache alone (a merge reads every block once).
+struct SequentialStoredReader {
+    let segment: Segment
+    private var current: (index: Int, block: DecodedBlock)?
+    init(_ segment: Segment) { self.segment = segment }
+
+    mutating func document(_ doc: Int) throws -> Segment.StoredDocument {
+        let bi = segment.blockIndex(of: doc)
+        if current?.index != bi { current = (bi, try segment.decodedBlock(bi, shared: false)) }
+        return try segment.document(doc, in: current!.block, block: bi)
+    }
+}

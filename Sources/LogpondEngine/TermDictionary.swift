@@ -117,10 +117,15 @@ public final class TermDictionary: @unchecked Sendable {
     /// Reads one postings list: doc deltas, then (text fields) per doc a frequency and position
     /// deltas, which are skipped unless asked for.
     private func decode(_ ord: Int, freqs wantFreqs: Bool, positions wantPositions: Bool) throws -> (docs: [Int32], freqs: [Int32], positions: [Int32]) {
-        guard let packed = packedTerms, packed.contains(ord) else {
+        guard let plain = try unpacked(ord) else {
             return try decode(ord, from: ByteReader(postings, at: postStart[ord]), freqs: wantFreqs, positions: wantPositions)
         }
-        let plain: [UInt8]
+        return try plain.withUnsafeBytes { try decode(ord, from: ByteReader($0), freqs: wantFreqs, positions: wantPositions) }
+    }
+
+    /// A packed term's postings decompressed; nil when the list is stored plain.
+    private func unpacked(_ ord: Int) throws -> [UInt8]? {
+        guard let packed = packedTerms, packed.contains(ord) else { return nil }
         do {
             var h = ByteReader(postings, at: postStart[ord])
             let rawLen = try h.count()
@@ -128,9 +133,59 @@ public final class TermDictionary: @unchecked Sendable {
             // each) are at most the field's tokens in the segment.
             let bound = Int64(docFreq[ord]) * (hasPositions ? 9 : 5) + (hasPositions ? 5 * totalTokens : 0)
             guard rawLen <= bound else { throw ByteReader.Truncated() }
-            plain = try Zstd.decompress(try h.lengthPrefixed(limit: postings.count), expectedSize: rawLen)
+            return try Zstd.decompress(try h.lengthPrefixed(limit: postings.count), expectedSize: rawLen)
         } catch { throw EngineError.corruptFile(path: label, reason: "postings list is malformed") }
-        return try plain.withUnsafeBytes { try decode(ord, from: ByteReader($0), freqs: wantFreqs, positions: wantPositions) }
+    }
+
+    /// One term's postings read once: the doc ids now, positions of chosen documents later
+    /// (a phrase intersects doc lists first and needs positions only for what is left).
+    public struct TermPostings {
+        public let docs: [Int32]
+        fileprivate let plain: [UInt8]?
+        fileprivate let ord: Int
+        fileprivate let positionsAt: Int
+    }
+
+    public func postings(_ ord: Int) throws -> TermPostings {
+        let plain = try unpacked(ord)
+        func read(_ r: ByteReader) throws -> TermPostings {
+            var r = r
+            let n = Int(docFreq[ord])
+            var docs = [Int32](repeating: 0, count: n)
+            do {
+                var last: Int64 = 0
+                for k in 0..<n { last += Int64(try r.varint()); guard last < docCount else { throw ByteReader.Truncated() }; docs[k] = Int32(last) }
+            } catch { throw EngineError.corruptFile(path: label, reason: "postings list is malformed") }
+            return TermPostings(docs: docs, plain: plain, ord: ord, positionsAt: r.pos)
+        }
+        if let plain { return try plain.withUnsafeBytes { try read(ByteReader($0)) } }
+        return try read(ByteReader(postings, at: postStart[ord]))
+    }
+
+    /// Appends to `out[c]` the positions the term has in `candidates[c]` (ascending doc ids);
+    /// the positions of other documents are skipped without being decoded into arrays.
+    public func positions(_ p: TermPostings, of candidates: [Int32], into out: inout [[Int32]]) throws {
+        guard hasPositions else { return }
+        func walk(_ r: ByteReader) throws {
+            var r = r
+            var c = 0
+            for d in p.docs {
+                let f = try r.count()
+                guard f > 0, f < 1 << 24 else { throw ByteReader.Truncated() }
+                while c < candidates.count && candidates[c] < d { c += 1 }
+                if c < candidates.count && candidates[c] == d {
+                    var q: Int64 = 0
+                    for _ in 0..<f { q += Int64(try r.varint()); out[c].append(Int32(truncatingIfNeeded: q)) }
+                } else {
+                    for _ in 0..<f { _ = try r.varint() }
+                }
+                if c == candidates.count { break }
+            }
+        }
+        do {
+            if let plain = p.plain { try plain.withUnsafeBytes { try walk(ByteReader($0, at: p.positionsAt)) } }
+            else { try walk(ByteReader(postings, at: p.positionsAt)) }
+        } catch { throw EngineError.corruptFile(path: label, reason: "postings list is malformed") }
     }
 
     private func decode(_ ord: Int, from reader: ByteReader, freqs wantFreqs: Bool, positions wantPositions: Bool) throws -> (docs: [Int32], freqs: [Int32], positions: [Int32]) {

@@ -14,17 +14,7 @@ extension AggNode {
                 if case .bool(let b) = v { return vs.isKeyword ? .str(b ? "true" : "false") : .num(b ? 1 : 0) }
                 return vs.isKeyword ? .str(v.stringValue) : .num(Double(v.stringValue) ?? 0) } } ?? nil
             if vs.isKeyword, let ords = vs.ordinals, let dict = vs.dict {
-                // Count ordinals first, then turn the few distinct ones into strings.
-                var byOrd: [Int32: [Int32]] = [:]
-                for d in docs {
-                    let v = ords.values(Int(d))
-                    if v.isEmpty, let m = missing { groups[m, default: []].append(d) }
-                    for o in v { byOrd[o, default: []].append(d) }
-                }
-                for (o, ds) in byOrd {
-                    let t = dict.termString(Int(o))
-                    groups[.str(vs.fm?.type == .ip ? IPAddress.format(term: t) : t), default: []].append(contentsOf: ds)
-                }
+                return try collectOrdinals(ctx, docs, ords, dict, isIP: vs.fm?.type == .ip, missing: missing)
             } else {
                 for d in docs {
                     let k = vs.keys(Int(d))
@@ -60,6 +50,56 @@ extension AggNode {
         }
         var out: [AggKey: Bucket] = [:]
         for (k, ds) in groups { out[k] = try bucket(ctx, ds.sorted()) }
+        return .buckets(out)
+    }
+
+    /// `terms` on a keyword field: counts per ordinal in an array (no hashing per document),
+    /// then, only when sub-aggregations need them, each bucket's documents by a counting sort
+    /// (documents stay ascending); the few distinct ordinals become strings at the end.
+    func collectOrdinals(_ ctx: AggContext, _ docs: [Int32], _ ords: OrdinalColumn, _ dict: TermDictionary, isIP: Bool, missing: AggKey?) throws -> AggState {
+        var counts = [Int32](repeating: 0, count: dict.count)
+        var missingDocs: [Int32] = []
+        ords.offsets.withUnsafeBufferPointer { offs in
+            ords.ords.withUnsafeBufferPointer { os in
+                counts.withUnsafeMutableBufferPointer { c in
+                    for d in docs {
+                        let s = Int(offs[Int(d)]), e = Int(offs[Int(d) + 1])
+                        if s == e { if missing != nil { missingDocs.append(d) }; continue }
+                        for k in s..<e { c[Int(os[k])] += 1 }
+                    }
+                }
+            }
+        }
+        var byOrd: [Int: [Int32]] = [:]
+        if !subs.isEmpty {
+            var start = [Int](repeating: 0, count: counts.count + 1)
+            for o in 0..<counts.count { start[o + 1] = start[o] + Int(counts[o]) }
+            var flat = [Int32](repeating: 0, count: start[counts.count])
+            var fill = start
+            ords.offsets.withUnsafeBufferPointer { offs in
+                ords.ords.withUnsafeBufferPointer { os in
+                    for d in docs {
+                        for k in Int(offs[Int(d)])..<Int(offs[Int(d) + 1]) { let o = Int(os[k]); flat[fill[o]] = d; fill[o] += 1 }
+                    }
+                }
+            }
+            for o in 0..<counts.count where counts[o] > 0 { byOrd[o] = Array(flat[start[o]..<start[o + 1]]) }
+        }
+        var out: [AggKey: Bucket] = [:]
+        for o in 0..<counts.count where counts[o] > 0 {
+            let t = dict.termString(o)
+            let key = AggKey.str(isIP ? IPAddress.format(term: t) : t)
+            out[key] = subs.isEmpty ? Bucket(count: Int(counts[o]), subs: [:]) : try bucket(ctx, byOrd[o]!)
+        }
+        if let m = missing, !missingDocs.isEmpty {
+            // The missing key may equal a term: then both count in one bucket.
+            if let same = out[m] {
+                let merged = DocSets.union([missingDocs, subs.isEmpty ? [] : byOrd.first { AggKey.str(dict.termString($0.key)) == m }?.value ?? []])
+                out[m] = subs.isEmpty ? Bucket(count: same.count + missingDocs.count, subs: [:]) : try bucket(ctx, merged)
+            } else {
+                out[m] = try bucket(ctx, missingDocs)
+            }
+        }
         return .buckets(out)
     }
 

@@ -50,8 +50,7 @@ public struct Searcher {
             for (seg, dels) in s.segments {
                 let sq = SegmentQuery(segment: seg, mapping: s.mapping, analysis: s.analysis, stats: stats, defaultField: df)
                 if sq.excludedByTime(q) { continue }
-                let docs = try sq.docs(q)
-                total += dels.map { d in docs.reduce(0) { $0 + (d.contains(Int($1)) ? 0 : 1) } } ?? docs.count
+                total += try sq.count(q, deletes: dels)
             }
         }
         return total
@@ -62,6 +61,9 @@ public struct Searcher {
         var c = Collected()
         let sortKeys = r.sort
         c.scored = sortKeys.isEmpty || sortKeys.contains { $0.field == "_score" } || r.trackScores
+        // No hits returned: nothing to score (Elasticsearch answers `max_score: null` too).
+        if limit == 0 && r.minScore == nil { c.scored = false }
+        let countOnly = limit == 0 && r.minScore == nil && r.postFilter == nil && r.terminateAfter == nil
         let effectiveSort = sortKeys.isEmpty ? [SearchRequest.SortKey(field: "_score", descending: true)] : sortKeys
         let timeSorted = effectiveSort.first?.field == SegmentFormat.timestampField && effectiveSort.count <= 2
         let after: [SortValue]? = r.searchAfter.map { $0.map(Self.sortValue) }
@@ -71,6 +73,7 @@ public struct Searcher {
             for (gi, (seg, dels)) in s.segments.enumerated() {
                 let sq = SegmentQuery(segment: seg, mapping: s.mapping, analysis: s.analysis, stats: stats, defaultField: df)
                 if sq.excludedByTime(r.query) { continue }
+                if countOnly { c.total += try sq.count(r.query, deletes: dels); continue }
                 var res = try sq.eval(r.query, scoring: c.scored)
                 if let pf = r.postFilter { res = Scored.filter(res, try sq.docs(pf)) }
                 if let d = dels { res = res.keeping { doc, _ in !d.contains(Int(doc)) } }

@@ -24,6 +24,14 @@ struct SegmentQuery {
     /// The request's query, set when this evaluator serves aggregations (top_hits scores with it).
     var rebindQuery: Query = .matchAll(boost: 1)
 
+    /// Live matching documents, counted without listing them where the query allows.
+    func count(_ q: Query, deletes: Bitset?) throws -> Int {
+        if case .matchAll = q { return segment.docCount - (deletes?.cardinality ?? 0) }
+        let docs = try docs(q)
+        guard let d = deletes else { return docs.count }
+        return docs.reduce(0) { $0 + (d.contains(Int($1)) ? 0 : 1) }
+    }
+
     /// Matching docs only (filter context).
     func docs(_ q: Query) throws -> [Int32] { try eval(q, scoring: false).docs }
 
@@ -172,6 +180,7 @@ struct SegmentQuery {
             let lo = try exactBound(value, fm, roundUp: false, ceiling: true)
             let hi = try exactBound(value, fm, roundUp: true, ceiling: false)
             guard let col = try segment.numericColumn(field), lo <= hi else { return [] }
+            if field == SegmentFormat.timestampField && fm.type.storage == .date { return Self.sortedRange(col, lo, hi, docCount: segment.docCount) }
             var out: [Int32] = []
             for d in 0..<segment.docCount where col.has(d) && col.values[d] >= lo && col.values[d] <= hi { out.append(Int32(d)) }
             return out
@@ -180,6 +189,20 @@ struct SegmentQuery {
             return try columnScan(field) { $0 == v }
         case .object: return []
         }
+    }
+
+    /// Documents are ordered by `@timestamp` inside a segment (those without one first), so a
+    /// range on it is one run of doc ids, found by binary search instead of a column scan.
+    static func sortedRange(_ col: NumericColumn, _ lo: Int64, _ hi: Int64, docCount: Int) -> [Int32] {
+        func first(from start: Int, _ pred: (Int) -> Bool) -> Int {
+            var a = start, b = docCount
+            while a < b { let m = (a + b) / 2; if pred(m) { b = m } else { a = m + 1 } }
+            return a
+        }
+        let present = first(from: 0) { col.has($0) }
+        let a = first(from: present) { col.values[$0] >= lo }
+        let b = first(from: a) { col.values[$0] > hi }
+        return a < b ? (a..<b).map { Int32($0) } : []
     }
 
     func rangeDocs(_ field: String, _ b: RangeBounds) throws -> [Int32] {
@@ -202,6 +225,7 @@ struct SegmentQuery {
             if let v = b.lte { hi = try exactBound(v, fm, roundUp: true, ceiling: false, format: b.format, timeZone: b.timeZone) }
             if let v = b.lt { let x = try exactBound(v, fm, roundUp: false, ceiling: true, format: b.format, timeZone: b.timeZone); hi = x == Int64.min ? x : x - 1 }
             guard let col = try segment.numericColumn(field), lo <= hi else { return [] }
+            if field == SegmentFormat.timestampField && fm.type.storage == .date { return Self.sortedRange(col, lo, hi, docCount: segment.docCount) }
             var out: [Int32] = []
             for d in 0..<segment.docCount where col.has(d) && col.values[d] >= lo && col.values[d] <= hi { out.append(Int32(d)) }
             return out

@@ -61,28 +61,21 @@ extension SegmentQuery {
         if slots.count == 1 {
             return Scored.or(try slots[0].ords.map { try scoredTerm(p.field, dict.term($0), boost: 1) }).scaled(p.boost)
         }
-        // Candidates first: the intersection of the slots' doc lists (cheap), rarest first.
+        // Candidates first: the intersection of the slots' doc lists (cheap), rarest first;
+        // each list is read once and keeps what its positions need.
+        let lists = try slots.map { try $0.ords.map { try dict.postings($0) } }
         var candidates: [Int32]? = nil
-        for slot in slots.sorted(by: { a, b in a.ords.reduce(0) { $0 + Int(dict.docFreq[$1]) } < b.ords.reduce(0) { $0 + Int(dict.docFreq[$1]) } }) {
-            let docs = DocSets.union(try slot.ords.map { try dict.docs($0) })
+        for k in slots.indices.sorted(by: { a, b in lists[a].reduce(0) { $0 + $1.docs.count } < lists[b].reduce(0) { $0 + $1.docs.count } }) {
+            let docs = lists[k].count == 1 ? lists[k][0].docs : DocSets.union(lists[k].map { $0.docs })
             candidates = candidates.map { DocSets.intersect($0, docs) } ?? docs
             if candidates!.isEmpty { return .empty }
         }
         let cands = candidates!
-        // Then positions, kept only for candidates (a merge walk, no per-doc hashing).
+        // Then positions, decoded only for candidates.
         var perSlot: [[[Int32]]] = []
-        for slot in slots {
+        for k in slots.indices {
             var positions = [[Int32]](repeating: [], count: cands.count)
-            for o in slot.ords {
-                let (docs, freqs, pos) = try dict.docsAndPositions(o)
-                var cursor = 0, c = 0
-                for (k, d) in docs.enumerated() {
-                    let f = Int(freqs[k])
-                    while c < cands.count && cands[c] < d { c += 1 }
-                    if c < cands.count && cands[c] == d { positions[c].append(contentsOf: pos[cursor..<cursor + f]) }
-                    cursor += f
-                }
-            }
+            for l in lists[k] { try dict.positions(l, of: cands, into: &positions) }
             perSlot.append(positions)
         }
         let norms = try segment.norms(p.field)

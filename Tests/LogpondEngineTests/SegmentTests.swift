@@ -87,6 +87,36 @@ final class SegmentTests: XCTestCase {
         XCTAssertEqual(p.positions.count, expected)
     }
 
+    /// Positions read for chosen documents only (phrases) equal the full decode's, on plain and
+    /// on zstd-packed lists, for random candidate sets including documents without the term.
+    func testPositionsOfCandidatesMatchFullDecodeProperty() throws {
+        for tuning in [SegmentWriter.Tuning(), Self.packEverything] {
+            let (seg, _) = try build(randomDocs(1500, seed: 17), tuning: tuning)
+            let dict = try XCTUnwrap(try seg.dictionary("log"))
+            var rng = SplitMix(seed: 5)
+            var checked = 0
+            for ord in 0..<dict.count where dict.docFreq[ord] > 3 {
+                let full = try dict.docsAndPositions(ord)
+                let p = try dict.postings(ord)
+                XCTAssertEqual(p.docs, full.docs)
+                let cands = (0..<seg.docCount).filter { _ in Int.random(in: 0..<4, using: &rng) == 0 }.map(Int32.init)
+                var got = [[Int32]](repeating: [], count: cands.count)
+                try dict.positions(p, of: cands, into: &got)
+                var expected = [[Int32]](repeating: [], count: cands.count)
+                var at = 0
+                for (k, d) in full.docs.enumerated() {
+                    let f = Int(full.freqs[k])
+                    if let c = cands.firstIndex(of: d) { expected[c] = Array(full.positions[at..<(at + f)]) }
+                    at += f
+                }
+                XCTAssertEqual(got, expected, dict.termString(ord))
+                checked += 1
+            }
+            XCTAssertGreaterThan(checked, 10)
+            if tuning.postingsPackMinBytes < Limits.postingsCompressMinBytes { XCTAssertGreaterThan(dict.packedTerms?.cardinality ?? 0, 0) }
+        }
+    }
+
     func testPackedPathsAreTaken() throws {
         let (seg, _) = try build(randomDocs(2000, seed: 11), tuning: Self.packEverything)
         XCTAssertGreaterThan(seg.storedDictRange.count, 0, "no stored dictionary")

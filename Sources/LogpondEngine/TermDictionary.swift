@@ -162,30 +162,36 @@ public final class TermDictionary: @unchecked Sendable {
         return try read(ByteReader(postings, at: postStart[ord]))
     }
 
-    /// Appends to `out[c]` the positions the term has in `candidates[c]` (ascending doc ids);
-    /// the positions of other documents are skipped without being decoded into arrays.
-    public func positions(_ p: TermPostings, of candidates: [Int32], into out: inout [[Int32]]) throws {
-        guard hasPositions else { return }
+    /// The positions the term has in each of `candidates` (ascending doc ids), as one flat
+    /// array: those of `candidates[c]` are `flat[starts[c]..<starts[c + 1]]`. The positions of
+    /// other documents are skipped without being stored.
+    public func positions(_ p: TermPostings, of candidates: [Int32]) throws -> (starts: [Int32], flat: [Int32]) {
+        var starts = [Int32](repeating: 0, count: candidates.count + 1)
+        var flat: [Int32] = []
+        guard hasPositions else { return (starts, flat) }
+        flat.reserveCapacity(candidates.count * 2)
         func walk(_ r: ByteReader) throws {
             var r = r
             var c = 0
             for d in p.docs {
                 let f = try r.count()
                 guard f > 0, f < 1 << 24 else { throw ByteReader.Truncated() }
-                while c < candidates.count && candidates[c] < d { c += 1 }
-                if c < candidates.count && candidates[c] == d {
+                while c < candidates.count && candidates[c] < d { c += 1; starts[c] = Int32(flat.count) }
+                if c == candidates.count { break }
+                if candidates[c] == d {
                     var q: Int64 = 0
-                    for _ in 0..<f { q += Int64(try r.varint()); out[c].append(Int32(truncatingIfNeeded: q)) }
+                    for _ in 0..<f { q += Int64(try r.varint()); flat.append(Int32(truncatingIfNeeded: q)) }
                 } else {
                     for _ in 0..<f { _ = try r.varint() }
                 }
-                if c == candidates.count { break }
             }
+            while c < candidates.count { c += 1; starts[c] = Int32(flat.count) }
         }
         do {
             if let plain = p.plain { try plain.withUnsafeBytes { try walk(ByteReader($0, at: p.positionsAt)) } }
             else { try walk(ByteReader(postings, at: p.positionsAt)) }
         } catch { throw EngineError.corruptFile(path: label, reason: "postings list is malformed") }
+        return (starts, flat)
     }
 
     private func decode(_ ord: Int, from reader: ByteReader, freqs wantFreqs: Bool, positions wantPositions: Bool) throws -> (docs: [Int32], freqs: [Int32], positions: [Int32]) {

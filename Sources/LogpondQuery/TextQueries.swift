@@ -71,30 +71,49 @@ extension SegmentQuery {
             if candidates!.isEmpty { return .empty }
         }
         let cands = candidates!
-        // Then positions, decoded only for candidates.
-        var perSlot: [[[Int32]]] = []
+        // Then positions, decoded only for candidates, all slots in one flat array (no array
+        // per candidate): slot k's positions in candidate c are flat[starts[k][c]..<starts[k][c + 1]].
+        var flat: [Int32] = [], starts: [[Int32]] = []
         for k in slots.indices {
-            var positions = [[Int32]](repeating: [], count: cands.count)
-            for l in lists[k] { try dict.positions(l, of: cands, into: &positions) }
-            perSlot.append(positions)
+            let base = Int32(flat.count)
+            if lists[k].count == 1 {
+                let (st, fl) = try dict.positions(lists[k][0], of: cands)
+                flat.append(contentsOf: fl); starts.append(st.map { $0 + base })
+            } else {
+                // Several terms may stand here (a prefix): per candidate, theirs merged and sorted.
+                let parts = try lists[k].map { try dict.positions($0, of: cands) }
+                var st = [Int32](repeating: base, count: cands.count + 1)
+                for c in cands.indices {
+                    var merged: [Int32] = []
+                    for (pst, pfl) in parts { merged.append(contentsOf: pfl[Int(pst[c])..<Int(pst[c + 1])]) }
+                    flat.append(contentsOf: merged.sorted())
+                    st[c + 1] = Int32(flat.count)
+                }
+                starts.append(st)
+            }
         }
         let norms = try segment.norms(p.field)
         let idf = slots.reduce(0.0) { acc, s in acc + stats.idf(p.field, s.terms[0]) }
         let avgdl = stats.avgFieldLength(p.field)
+        let offsets = slots.map { $0.offset }
         var out = Scored(docs: [], scores: [])
-        for (ci, d) in cands.enumerated() {
-            var positions = perSlot.map { $0[ci].sorted() }
-            let freq = Self.phraseFreq(&positions, offsets: slots.map { $0.offset }, slop: p.slop)
-            if freq > 0 {
-                out.docs.append(d)
-                out.scores.append(scoring ? Float(BM25.score(freq: freq, norm: norms.map { $0[Int(d)] }, avgdl: avgdl, idf: idf, boost: Double(p.boost))) : p.boost)
+        flat.withUnsafeBufferPointer { all in
+            var views = [UnsafeBufferPointer<Int32>](repeating: UnsafeBufferPointer(rebasing: all[0..<0]), count: slots.count)
+            for (ci, d) in cands.enumerated() {
+                for k in slots.indices { views[k] = UnsafeBufferPointer(rebasing: all[Int(starts[k][ci])..<Int(starts[k][ci + 1])]) }
+                let freq = Self.phraseFreq(views, offsets: offsets, slop: p.slop)
+                if freq > 0 {
+                    out.docs.append(d)
+                    out.scores.append(scoring ? Float(BM25.score(freq: freq, norm: norms.map { $0[Int(d)] }, avgdl: avgdl, idf: idf, boost: Double(p.boost))) : p.boost)
+                }
             }
         }
         return out
     }
 
-    /// Phrase frequency: exact matches count 1 each; within `slop`, a match at distance n counts 1/(n+1).
-    static func phraseFreq(_ positions: inout [[Int32]], offsets: [Int32], slop: Int) -> Double {
+    /// Phrase frequency: exact matches count 1 each; within `slop`, a match at distance n counts
+    /// 1/(n+1). `positions[k]`: ascending positions of the k-th phrase term in one document.
+    static func phraseFreq(_ positions: [UnsafeBufferPointer<Int32>], offsets: [Int32], slop: Int) -> Double {
         var freq = 0.0
         for p0 in positions[0] {
             let anchor = p0 - offsets[0]
@@ -118,18 +137,20 @@ extension SegmentQuery {
         return freq
     }
 
-    static func binaryContains(_ a: [Int32], _ v: Int32) -> Bool {
+    static func binaryContains(_ a: UnsafeBufferPointer<Int32>, _ v: Int32) -> Bool {
         var lo = 0, hi = a.count
         while lo < hi { let m = (lo + hi) / 2; if a[m] < v { lo = m + 1 } else { hi = m } }
         return lo < a.count && a[lo] == v
     }
 
-    static func nearest(_ a: [Int32], _ v: Int32) -> Int32? {
+    static func nearest(_ a: UnsafeBufferPointer<Int32>, _ v: Int32) -> Int32? {
         guard !a.isEmpty else { return nil }
         var lo = 0, hi = a.count
         while lo < hi { let m = (lo + hi) / 2; if a[m] < v { lo = m + 1 } else { hi = m } }
-        let cands = [lo - 1, lo].filter { $0 >= 0 && $0 < a.count }.map { a[$0] }
-        return cands.min { abs($0 - v) < abs($1 - v) }
+        if lo == a.count { return a[lo - 1] }
+        if lo == 0 { return a[0] }
+        // Ties go to the lower position, as before.
+        return abs(a[lo - 1] - v) <= abs(a[lo] - v) ? a[lo - 1] : a[lo]
     }
 
     /// prefix, wildcard, regexp and fuzzy: the matching terms of the field's dictionary.

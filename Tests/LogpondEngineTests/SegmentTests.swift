@@ -100,8 +100,8 @@ final class SegmentTests: XCTestCase {
                 let p = try dict.postings(ord)
                 XCTAssertEqual(p.docs, full.docs)
                 let cands = (0..<seg.docCount).filter { _ in Int.random(in: 0..<4, using: &rng) == 0 }.map(Int32.init)
-                var got = [[Int32]](repeating: [], count: cands.count)
-                try dict.positions(p, of: cands, into: &got)
+                let (starts, flat) = try dict.positions(p, of: cands)
+                let got = cands.indices.map { Array(flat[Int(starts[$0])..<Int(starts[$0 + 1])]) }
                 var expected = [[Int32]](repeating: [], count: cands.count)
                 var at = 0
                 for (k, d) in full.docs.enumerated() {

@@ -17,6 +17,28 @@ final class RAgg {
         else { out.append(("buckets", buckets.map { $0.json() as Any })) }
         return out
     }
+
+    /// What `json()` gives, written straight into `w`: a histogram has thousands of buckets,
+    /// and building them as `[(String, Any)]` first cost more than the search.
+    func write(to w: inout JSONWriter) {
+        guard let buckets else { w.any(body); return }
+        w.raw("{")
+        var first = true
+        for (k, v) in body where k != "buckets" {
+            if !first { w.comma() }
+            first = false
+            w.key(k); w.any(v)
+        }
+        if !first { w.comma() }
+        w.key("buckets")
+        w.raw(keyedBuckets ? "{" : "[")
+        for (i, b) in buckets.enumerated() {
+            if i > 0 { w.comma() }
+            if keyedBuckets { w.key(b.label ?? b.keyString ?? "\(b.key)") }
+            b.write(to: &w)
+        }
+        w.raw(keyedBuckets ? "}}" : "]}")
+    }
 }
 
 final class RBucket {
@@ -42,6 +64,23 @@ final class RBucket {
         for (n, a) in subs { out.append((n, a.json())) }
         out += extra
         return out
+    }
+
+    /// `json()` written straight into `w`, in the same order.
+    func write(to w: inout JSONWriter) {
+        w.raw("{")
+        var first = true
+        func field(_ k: String) { if !first { w.comma() }; first = false; w.key(k) }
+        if !(key is NSNull) { field("key"); w.any(key) }
+        if let f = from { field("from"); w.any(f) }
+        if let fs = fromString { field("from_as_string"); w.string(fs) }
+        if let t = to { field("to"); w.any(t) }
+        if let ts = toString { field("to_as_string"); w.string(ts) }
+        if let ks = keyString, !(key is String) { field("key_as_string"); w.string(ks) }
+        field("doc_count"); w.int(count)
+        for (n, a) in subs { field(n); a.write(to: &w) }
+        for (n, v) in extra { field(n); w.any(v) }
+        w.raw("}")
     }
 
     /// A buckets_path value inside this bucket: `_count`, `agg`, `agg.value`, `agg.avg`, `agg[99.0]`, `agg>sub`.
@@ -85,7 +124,7 @@ extension AggNode {
 
     func render(_ state: AggState, into w: inout JSONWriter, budget: inout BucketBudget, mappings: [Mapping]) throws {
         let r = try renderTree(state, budget: &budget, mappings: mappings)
-        w.any(r.json())
+        r.write(to: &w)
     }
 
     func renderTree(_ state: AggState, budget: inout BucketBudget, mappings: [Mapping]) throws -> RAgg {

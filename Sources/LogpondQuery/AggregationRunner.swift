@@ -33,7 +33,12 @@ public struct AggregationRunner {
         }
         for n in nodes where n.isPipeline { rendered[n.name] = try n.renderSibling(rendered) }
         var w = JSONWriter()
-        w.any(nodes.map { ($0.name, rendered[$0.name]!.json() as Any) })
+        w.raw("{")
+        for (i, n) in nodes.enumerated() {
+            if i > 0 { w.comma() }
+            w.key(n.name); rendered[n.name]!.write(to: &w)
+        }
+        w.raw("}")
         return w.bytes
     }
 }

@@ -127,7 +127,13 @@ extern "C" void lp_release_free_memory(void) { malloc_trim(0); }
    returned to the system. 8 MB: only those buffers; smaller per-query arrays stay in the heap
    (measured, 1M documents: with 1 MB, match_all count took 5.7 ms and a terms aggregation
    13.2 ms; with 8 MB, 1.8 ms and 9.0 ms; ingest peak RSS 147 and 170 MB). */
-extern "C" void lp_configure_allocator(void) { mallopt(M_MMAP_THRESHOLD, 8 * 1024 * 1024); }
+extern "C" void lp_configure_allocator(void) {
+    mallopt(M_MMAP_THRESHOLD, 8 * 1024 * 1024);
+    // Freed query-sized buffers stay in the heap for the next search instead of being handed
+    // back and faulted in again (measured: page faults were 15% of a phrase query); flushes and
+    // merges still return memory with malloc_trim.
+    mallopt(M_TRIM_THRESHOLD, 32 * 1024 * 1024);
+}
 #else
 extern "C" void lp_release_free_memory(void) {}
 extern "C" void lp_configure_allocator(void) {}

@@ -173,6 +173,7 @@ public final class TermDictionary: @unchecked Sendable {
         func walk(_ r: ByteReader) throws {
             var r = r
             var c = 0
+            let buf = r.base
             for d in p.docs {
                 let f = try r.count()
                 guard f > 0, f < 1 << 24 else { throw ByteReader.Truncated() }
@@ -182,7 +183,14 @@ public final class TermDictionary: @unchecked Sendable {
                     var q: Int64 = 0
                     for _ in 0..<f { q += Int64(try r.varint()); flat.append(Int32(truncatingIfNeeded: q)) }
                 } else {
-                    for _ in 0..<f { _ = try r.varint() }
+                    // Skipping: a varint ends at each byte below 0x80; count f of them.
+                    var left = f, at = r.pos
+                    while left > 0 {
+                        guard at < buf.count else { throw ByteReader.Truncated() }
+                        if buf[at] < 0x80 { left -= 1 }
+                        at += 1
+                    }
+                    r.pos = at
                 }
             }
             while c < candidates.count { c += 1; starts[c] = Int32(flat.count) }

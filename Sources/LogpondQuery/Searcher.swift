@@ -87,7 +87,14 @@ public struct Searcher {
                 if let k = limit, timeSorted && after == nil {
                     range = effectiveSort[0].descending ? max(0, res.docs.count - k)..<res.docs.count : 0..<min(k, res.docs.count)
                 }
-                for k in range {
+                var picked: [Int] = Array(range)
+                // By score alone: this segment's best k first (ties to the lower doc, as the
+                // final tie-break orders them), so sort keys are built for k hits, not all.
+                if let k = limit, k <= 1000, after == nil, effectiveSort.count == 1, effectiveSort[0].field == "_score",
+                   effectiveSort[0].descending, range.count > k {
+                    picked = Self.bestScores(res.scores, k)
+                }
+                for k in picked {
                     let keys = try sortValues(effectiveSort, seg, Int(res.docs[k]), res.scores[k], snapIndex: si, segIndex: gi)
                     if let a = after, !isAfter(keys, a, effectiveSort) { continue }
                     candidates.append(Hit(snap: si, seg: gi, doc: res.docs[k], score: res.scores[k], keys: keys))
@@ -248,6 +255,27 @@ public struct Searcher {
             return av
         }
         return less(a, Array(keys.prefix(a.count)), Array(sk.prefix(a.count)))
+    }
+
+    /// Indices of the `k` highest scores (equal scores: the lower index wins), ascending.
+    static func bestScores(_ scores: [Float], _ k: Int) -> [Int] {
+        guard k > 0 else { return [] }
+        // Kept worst first; a later index never beats an equal score.
+        var best: [(score: Float, index: Int)] = []
+        best.reserveCapacity(k + 1)
+        for (i, sc) in scores.enumerated() {
+            if best.count == k && !(sc > best[0].score) { continue }
+            var lo = 0, hi = best.count
+            while lo < hi {
+                let m = (lo + hi) / 2
+                let b = best[m]
+                // `b` is worse than the new entry when its score is lower, or equal with a later index (never: i grows).
+                if b.score < sc { lo = m + 1 } else { hi = m }
+            }
+            best.insert((sc, i), at: lo)
+            if best.count > k { best.removeFirst() }
+        }
+        return best.map { $0.index }.sorted()
     }
 
     func topK(_ c: [Hit], _ keys: [SearchRequest.SortKey], _ k: Int) -> [Hit] {

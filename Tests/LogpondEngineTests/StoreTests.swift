@@ -40,6 +40,18 @@ final class StoreTests: XCTestCase {
     }
 
     /// Every query gives the same answer on one segment and on many.
+    /// A segment's best k by score (equal scores: lower doc first) equals a full sort's first k.
+    func testBestScoresEqualsFullSortProperty() {
+        var rng = SplitMix(seed: 9)
+        for _ in 0..<300 {
+            let n = Int.random(in: 0..<200, using: &rng), k = Int.random(in: 1..<30, using: &rng)
+            // Few distinct scores, so ties are common.
+            let scores = (0..<n).map { _ in Float(Int.random(in: 0..<6, using: &rng)) / 2 }
+            let expected = scores.indices.sorted { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : $0 < $1 }.prefix(k).sorted()
+            XCTAssertEqual(Searcher.bestScores(scores, k), Array(expected))
+        }
+    }
+
     func testQueriesAgreeOnOneAndManySegments() async throws {
         let one = try Store(options: StoreOptions(dataPath: tempDir()))
         _ = try await one.write(docs(200), refresh: true)

@@ -40,6 +40,36 @@ final class StoreTests: XCTestCase {
     }
 
     /// Every query gives the same answer on one segment and on many.
+    /// Source filtering on plain top-level names copies members as they stand; the result must
+    /// equal the general path's (compared as parsed JSON), on sources with nesting, arrays,
+    /// escapes and whitespace; dotted keys and non-objects fall back to the general path.
+    func testTopLevelSourceFilterEqualsGeneralPathProperty() throws {
+        var rng = SplitMix(seed: 12)
+        let keys = ["a", "b", "@timestamp", "log", "k"]
+        func value(_ depth: Int) -> String {
+            switch Int.random(in: 0..<(depth > 2 ? 4 : 6), using: &rng) {
+            case 0: return "\(Int.random(in: -5...5000, using: &rng))"
+            case 1: return #""x\"y\\z \u00e9 , } ]""#
+            case 2: return ["true", "false", "null", "1.5e3"][Int.random(in: 0..<4, using: &rng)]
+            case 3: return #""plain""#
+            case 4: return "{ " + (0..<Int.random(in: 0..<3, using: &rng)).map { "\"\(keys[$0])\" : \(value(depth + 1))" }.joined(separator: " , ") + " }"
+            default: return "[" + (0..<Int.random(in: 0..<3, using: &rng)).map { _ in value(depth + 1) }.joined(separator: ",") + "]"
+            }
+        }
+        for _ in 0..<500 {
+            let members = keys.shuffled(using: &rng).prefix(Int.random(in: 0...5, using: &rng)).map { "\"\($0)\":\(value(0))" }
+            let src = Array((" {" + members.joined(separator: ",\n ") + "} ").utf8)
+            let inc = Array(keys.shuffled(using: &rng).prefix(Int.random(in: 1...3, using: &rng)))
+            let fast = try XCTUnwrap(SourceFilter.topLevel(src, includes: Set(inc.map { Array($0.utf8) })))
+            let general = SourceFilter.apply(src, includes: inc + ["no*such"], excludes: [])  // a wildcard forces the general path
+            let a = try JSONSerialization.jsonObject(with: Data(fast)) as? NSDictionary
+            let b = try JSONSerialization.jsonObject(with: Data(general)) as? NSDictionary
+            XCTAssertEqual(a, b, String(decoding: src, as: UTF8.self))
+        }
+        XCTAssertNil(SourceFilter.topLevel(Array(#"{"a.b":1}"#.utf8), includes: [Array("a".utf8)]))
+        XCTAssertNil(SourceFilter.topLevel(Array("[1]".utf8), includes: [Array("a".utf8)]))
+    }
+
     /// A segment's best k by score (equal scores: lower doc first) equals a full sort's first k.
     func testBestScoresEqualsFullSortProperty() {
         var rng = SplitMix(seed: 9)

@@ -149,14 +149,31 @@ public final class TermDictionary: @unchecked Sendable {
     public func postings(_ ord: Int) throws -> TermPostings {
         let plain = try unpacked(ord)
         func read(_ r: ByteReader) throws -> TermPostings {
-            var r = r
+            let buf = r.base, end = buf.count
+            var at = r.pos
             let n = Int(docFreq[ord])
-            var docs = [Int32](repeating: 0, count: n)
-            do {
-                var last: Int64 = 0
-                for k in 0..<n { last += Int64(try r.varint()); guard last < docCount else { throw ByteReader.Truncated() }; docs[k] = Int32(last) }
-            } catch { throw EngineError.corruptFile(path: label, reason: "postings list is malformed") }
-            return TermPostings(docs: docs, plain: plain, ord: ord, positionsAt: r.pos)
+            var failed = false
+            let limit = UInt64(docCount)
+            let docs = [Int32](unsafeUninitializedCapacity: n) { out, count in
+                var last: UInt64 = 0
+                for k in 0..<n {
+                    var v: UInt64 = 0, shift: UInt64 = 0
+                    while true {
+                        guard at < end, shift < 64 else { failed = true; return }
+                        let byte = buf[at]; at += 1
+                        v |= UInt64(byte & 0x7F) << shift
+                        if byte < 0x80 { break }
+                        shift += 7
+                    }
+                    guard v < limit else { failed = true; return }
+                    last += v
+                    guard last < limit else { failed = true; return }
+                    out[k] = Int32(last)
+                    count = k + 1
+                }
+            }
+            guard !failed, docs.count == n else { throw EngineError.corruptFile(path: label, reason: "postings list is malformed") }
+            return TermPostings(docs: docs, plain: plain, ord: ord, positionsAt: at)
         }
         if let plain { return try plain.withUnsafeBytes { try read(ByteReader($0)) } }
         return try read(ByteReader(postings, at: postStart[ord]))
@@ -170,27 +187,42 @@ public final class TermDictionary: @unchecked Sendable {
         var flat: [Int32] = []
         guard hasPositions else { return (starts, flat) }
         flat.reserveCapacity(candidates.count * 2)
+        // A tight loop over raw bytes: for a common term this walks every document's entry.
         func walk(_ r: ByteReader) throws {
-            var r = r
-            var c = 0
             let buf = r.base
-            for d in p.docs {
-                let f = try r.count()
-                guard f > 0, f < 1 << 24 else { throw ByteReader.Truncated() }
-                while c < candidates.count && candidates[c] < d { c += 1; starts[c] = Int32(flat.count) }
-                if c == candidates.count { break }
-                if candidates[c] == d {
-                    var q: Int64 = 0
-                    for _ in 0..<f { q += Int64(try r.varint()); flat.append(Int32(truncatingIfNeeded: q)) }
-                } else {
-                    // Skipping: a varint ends at each byte below 0x80; count f of them.
-                    var left = f, at = r.pos
-                    while left > 0 {
-                        guard at < buf.count else { throw ByteReader.Truncated() }
-                        if buf[at] < 0x80 { left -= 1 }
-                        at += 1
+            let end = buf.count
+            var at = r.pos
+            @inline(__always) func varint() throws -> UInt64 {
+                var v: UInt64 = 0, shift: UInt64 = 0
+                while true {
+                    guard at < end, shift < 64 else { throw ByteReader.Truncated() }
+                    let byte = buf[at]; at += 1
+                    v |= UInt64(byte & 0x7F) << shift
+                    if byte < 0x80 { return v }
+                    shift += 7
+                }
+            }
+            var c = 0
+            try p.docs.withUnsafeBufferPointer { docs in
+                try candidates.withUnsafeBufferPointer { cands in
+                    for d in docs {
+                        let f = Int(try varint())
+                        guard f > 0, f < 1 << 24 else { throw ByteReader.Truncated() }
+                        while c < cands.count && cands[c] < d { c += 1; starts[c] = Int32(flat.count) }
+                        if c == cands.count { break }
+                        if cands[c] == d {
+                            var q: UInt64 = 0
+                            for _ in 0..<f { q &+= try varint(); flat.append(Int32(truncatingIfNeeded: q)) }
+                        } else {
+                            // Skipping: a varint ends at each byte below 0x80; count f of them.
+                            var left = f
+                            while left > 0 {
+                                guard at < end else { throw ByteReader.Truncated() }
+                                if buf[at] < 0x80 { left -= 1 }
+                                at += 1
+                            }
+                        }
                     }
-                    r.pos = at
                 }
             }
             while c < candidates.count { c += 1; starts[c] = Int32(flat.count) }

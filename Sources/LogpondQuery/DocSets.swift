@@ -1,6 +1,9 @@
 /// Sorted doc-id lists and the set operations queries combine them with.
 enum DocSets {
     static func intersect(_ a: [Int32], _ b: [Int32]) -> [Int32] {
+        // Very different sizes: gallop through the long list (log steps per short-list entry).
+        if a.count * 16 < b.count { return gallop(a, b) }
+        if b.count * 16 < a.count { return gallop(b, a) }
         var out: [Int32] = []; out.reserveCapacity(min(a.count, b.count))
         var i = 0, j = 0
         while i < a.count && j < b.count {
@@ -8,6 +11,25 @@ enum DocSets {
         }
         return out
     }
+    /// `short ∩ long` by exponential then binary search in `long`, both ascending.
+    static func gallop(_ short: [Int32], _ long: [Int32]) -> [Int32] {
+        var out: [Int32] = []; out.reserveCapacity(short.count)
+        var lo = 0
+        short.withUnsafeBufferPointer { s in
+            long.withUnsafeBufferPointer { l in
+                for v in s {
+                    var step = 1, hi = lo
+                    while hi < l.count && l[hi] < v { lo = hi + 1; hi += step; step <<= 1 }
+                    hi = min(hi, l.count)
+                    while lo < hi { let m = (lo + hi) >> 1; if l[m] < v { lo = m + 1 } else { hi = m } }
+                    if lo == l.count { break }
+                    if l[lo] == v { out.append(v); lo += 1 }
+                }
+            }
+        }
+        return out
+    }
+
     static func union(_ lists: [[Int32]]) -> [Int32] {
         if lists.count == 1 { return lists[0] }
         var all = lists.flatMap { $0 }

@@ -70,6 +70,18 @@ final class StoreTests: XCTestCase {
         XCTAssertNil(SourceFilter.topLevel(Array("[1]".utf8), includes: [Array("a".utf8)]))
     }
 
+    /// Intersections agree with a set intersection whether they merge or gallop.
+    func testIntersectProperty() {
+        var rng = SplitMix(seed: 4)
+        for _ in 0..<400 {
+            func list(_ n: Int, _ range: Int) -> [Int32] { Array(Set((0..<n).map { _ in Int32(Int.random(in: 0..<range, using: &rng)) })).sorted() }
+            let a = list(Int.random(in: 0..<40, using: &rng), 5000), b = list(Int.random(in: 0..<3000, using: &rng), 5000)
+            let expected = Set(a).intersection(b).sorted()
+            XCTAssertEqual(DocSets.intersect(a, b), expected)
+            XCTAssertEqual(DocSets.intersect(b, a), expected)
+        }
+    }
+
     /// A segment's best k by score (equal scores: lower doc first) equals a full sort's first k.
     func testBestScoresEqualsFullSortProperty() {
         var rng = SplitMix(seed: 9)

@@ -46,6 +46,9 @@ public enum Limits {
     /// 191 MB of benchmark source with a 1 MB dictionary: level 3 → 14.6 MB, 6 → 12.8 MB,
     /// 9 → 12.0 MB at about half level 3's speed; decompression speed does not depend on it.
     public static let forceMergeStoredLevel: Int32 = 9
+    /// A search over several segments holding at least this many documents evaluates them in
+    /// parallel (one task per segment); below it the dispatch costs more than it saves.
+    public static let parallelSearchMinDocs = 100_000
     /// Default refresh interval (Elasticsearch's index.refresh_interval default, 1s).
     public static let defaultRefreshIntervalMillis = 1000
     /// Flush (write in-memory segments to disk and trim the translog) once this many bytes of

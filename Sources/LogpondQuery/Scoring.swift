@@ -2,9 +2,11 @@ import Foundation
 import LogpondEngine
 
 /// Index-wide term statistics for BM25, gathered over a snapshot's segments (Elasticsearch
-/// keeps them per shard; Logpond has one shard per index, so the scopes agree).
-final class FieldStats {
+/// keeps them per shard; Logpond has one shard per index, so the scopes agree). Thread-safe:
+/// a search evaluates segments in parallel against one instance.
+final class FieldStats: @unchecked Sendable {
     let segments: [Segment]
+    private let lock = NSLock()
     private var docCounts: [String: Int64] = [:]
     private var sumTTF: [String: Int64] = [:]
     private var dfs: [String: Int64] = [:]
@@ -13,25 +15,28 @@ final class FieldStats {
 
     /// Documents that have the field (deleted ones included, as Lucene counts them).
     func docCount(_ field: String) -> Int64 {
-        if let v = docCounts[field] { return v }
+        if let v = lock.withLock({ docCounts[field] }) { return v }
         let v = segments.reduce(Int64(0)) { $0 + Int64($1.docsWithField(field)) }
-        docCounts[field] = v
+        lock.withLock { docCounts[field] = v }
         return v
     }
 
     func avgFieldLength(_ field: String) -> Double {
-        if sumTTF[field] == nil { sumTTF[field] = segments.reduce(Int64(0)) { $0 + $1.sumTotalTermFreq(field) } }
+        let total = lock.withLock({ sumTTF[field] }) ?? {
+            let t = segments.reduce(Int64(0)) { $0 + $1.sumTotalTermFreq(field) }
+            lock.withLock { sumTTF[field] = t }
+            return t
+        }()
         let n = docCount(field)
-        let total = sumTTF[field]!
         return n > 0 && total > 0 ? Double(total) / Double(n) : 1
     }
 
     func docFreq(_ field: String, _ term: [UInt8]) -> Int64 {
         let key = field + "\u{0}" + String(decoding: term, as: UTF8.self)
-        if let v = dfs[key] { return v }
+        if let v = lock.withLock({ dfs[key] }) { return v }
         var v: Int64 = 0
         for s in segments { if let d = try? s.dictionary(field), let o = d.find(term) { v += Int64(d.docFreq[o]) } }
-        dfs[key] = v
+        lock.withLock { dfs[key] = v }
         return v
     }
 

@@ -4,6 +4,8 @@ import LogpondEngine
 /// Runs a search over index snapshots: per segment, then merged; `_source` is read only for
 /// the page of hits returned.
 public struct Searcher {
+    /// Documents a search must span before its segments are evaluated in parallel.
+    public var parallelMinDocs = Limits.parallelSearchMinDocs
     public init() {}
 
     /// One matching document and its sort keys.
@@ -67,43 +69,79 @@ public struct Searcher {
         let effectiveSort = sortKeys.isEmpty ? [SearchRequest.SortKey(field: "_score", descending: true)] : sortKeys
         let timeSorted = effectiveSort.first?.field == SegmentFormat.timestampField && effectiveSort.count <= 2
         let after: [SortValue]? = r.searchAfter.map { $0.map(Self.sortValue) }
-        var candidates: [Hit] = []
+        // One job per segment the query can touch; big searches run them on all cores.
+        var jobs: [(si: Int, gi: Int, sq: SegmentQuery, dels: Bitset?)] = []
         for (si, s) in snaps.enumerated() {
             let (stats, df) = Self.segmentQueries(s)
             for (gi, (seg, dels)) in s.segments.enumerated() {
                 let sq = SegmentQuery(segment: seg, mapping: s.mapping, analysis: s.analysis, stats: stats, defaultField: df)
                 if sq.excludedByTime(r.query) { continue }
-                if countOnly { c.total += try sq.count(r.query, deletes: dels); continue }
-                var res = try sq.eval(r.query, scoring: c.scored)
-                if let pf = r.postFilter { res = Scored.filter(res, try sq.docs(pf)) }
-                if let d = dels { res = res.keeping { doc, _ in !d.contains(Int(doc)) } }
-                if let ms = r.minScore { res = res.keeping { _, score in score >= ms } }
-                if let ta = r.terminateAfter, res.docs.count > ta { res = Scored(docs: Array(res.docs.prefix(ta)), scores: Array(res.scores.prefix(ta))) }
-                c.total += res.docs.count
-                if c.scored, let m = res.scores.max() { c.maxScore = max(c.maxScore ?? m, m) }
-                if limit == 0 || res.docs.isEmpty { continue }
-                var range = 0..<res.docs.count
-                // Segments are time-sorted: the newest (or oldest) k are at one end.
-                if let k = limit, timeSorted && after == nil {
-                    range = effectiveSort[0].descending ? max(0, res.docs.count - k)..<res.docs.count : 0..<min(k, res.docs.count)
-                }
-                var picked: [Int] = Array(range)
-                // By score alone: this segment's best k first (ties to the lower doc, as the
-                // final tie-break orders them), so sort keys are built for k hits, not all.
-                if let k = limit, k <= 1000, after == nil, effectiveSort.count == 1, effectiveSort[0].field == "_score",
-                   effectiveSort[0].descending, range.count > k {
-                    picked = Self.bestScores(res.scores, k)
-                }
-                for k in picked {
-                    let keys = try sortValues(effectiveSort, seg, Int(res.docs[k]), res.scores[k], snapIndex: si, segIndex: gi)
-                    if let a = after, !isAfter(keys, a, effectiveSort) { continue }
-                    candidates.append(Hit(snap: si, seg: gi, doc: res.docs[k], score: res.scores[k], keys: keys))
-                }
-                if let k = limit, candidates.count > 4 * k + 1024 { candidates = topK(candidates, effectiveSort, k) }
+                jobs.append((si, gi, sq, dels))
             }
+        }
+        if countOnly {
+            for j in jobs { c.total += try j.sq.count(r.query, deletes: j.dels) }
+            return c
+        }
+        let scored = c.scored
+        func run(_ j: (si: Int, gi: Int, sq: SegmentQuery, dels: Bitset?)) throws -> SegmentHits {
+            try segmentHits(r, j.sq, j.dels, scored: scored, limit: limit, sort: effectiveSort, timeSorted: timeSorted, after: after, si: j.si, gi: j.gi)
+        }
+        let parts: [SegmentHits]
+        if jobs.count > 1 && jobs.reduce(0, { $0 + $1.sq.segment.docCount }) >= parallelMinDocs {
+            var out = [Result<SegmentHits, Error>?](repeating: nil, count: jobs.count)
+            out.withUnsafeMutableBufferPointer { buf in
+                DispatchQueue.concurrentPerform(iterations: jobs.count) { k in buf[k] = Result { try run(jobs[k]) } }
+            }
+            parts = try out.map { try $0!.get() }
+        } else {
+            parts = try jobs.map(run)
+        }
+        var candidates: [Hit] = []
+        for part in parts {
+            c.total += part.total
+            if let m = part.maxScore { c.maxScore = max(c.maxScore ?? m, m) }
+            candidates.append(contentsOf: part.hits)
+            if let k = limit, candidates.count > 4 * k + 1024 { candidates = topK(candidates, effectiveSort, k) }
         }
         c.hits = limit.map { topK(candidates, effectiveSort, $0) } ?? topK(candidates, effectiveSort, candidates.count)
         return c
+    }
+
+    /// One segment's share of the query phase: its total, best score and candidate hits.
+    struct SegmentHits { var total = 0; var maxScore: Float? = nil; var hits: [Hit] = [] }
+
+    func segmentHits(_ r: SearchRequest, _ sq: SegmentQuery, _ dels: Bitset?, scored: Bool, limit: Int?, sort effectiveSort: [SearchRequest.SortKey],
+                     timeSorted: Bool, after: [SortValue]?, si: Int, gi: Int) throws -> SegmentHits {
+        var out = SegmentHits()
+        let seg = sq.segment
+        var res = try sq.eval(r.query, scoring: scored)
+        if let pf = r.postFilter { res = Scored.filter(res, try sq.docs(pf)) }
+        if let d = dels { res = res.keeping { doc, _ in !d.contains(Int(doc)) } }
+        if let ms = r.minScore { res = res.keeping { _, score in score >= ms } }
+        if let ta = r.terminateAfter, res.docs.count > ta { res = Scored(docs: Array(res.docs.prefix(ta)), scores: Array(res.scores.prefix(ta))) }
+        out.total = res.docs.count
+        if scored { out.maxScore = res.scores.max() }
+        if limit == 0 || res.docs.isEmpty { return out }
+        var range = 0..<res.docs.count
+        // Segments are time-sorted: the newest (or oldest) k are at one end.
+        if let k = limit, timeSorted && after == nil {
+            range = effectiveSort[0].descending ? max(0, res.docs.count - k)..<res.docs.count : 0..<min(k, res.docs.count)
+        }
+        var picked: [Int] = Array(range)
+        // By score alone: this segment's best k first (ties to the lower doc, as the
+        // final tie-break orders them), so sort keys are built for k hits, not all.
+        if let k = limit, k <= 1000, after == nil, effectiveSort.count == 1, effectiveSort[0].field == "_score",
+           effectiveSort[0].descending, range.count > k {
+            picked = Self.bestScores(res.scores, k)
+        }
+        for k in picked {
+            let keys = try sortValues(effectiveSort, seg, Int(res.docs[k]), res.scores[k], snapIndex: si, segIndex: gi)
+            if let a = after, !isAfter(keys, a, effectiveSort) { continue }
+            out.hits.append(Hit(snap: si, seg: gi, doc: res.docs[k], score: res.scores[k], keys: keys))
+        }
+        if let k = limit, out.hits.count > 4 * k + 1024 { out.hits = topK(out.hits, effectiveSort, k) }
+        return out
     }
 
     static func sortValue(_ v: JSONValue) -> SortValue {

@@ -39,7 +39,6 @@ final class StoreTests: XCTestCase {
         }
     }
 
-    /// Every query gives the same answer on one segment and on many.
     /// Source filtering on plain top-level names copies members as they stand; the result must
     /// equal the general path's (compared as parsed JSON), on sources with nesting, arrays,
     /// escapes and whitespace; dotted keys and non-objects fall back to the general path.
@@ -70,6 +69,30 @@ final class StoreTests: XCTestCase {
         XCTAssertNil(SourceFilter.topLevel(Array("[1]".utf8), includes: [Array("a".utf8)]))
     }
 
+    /// Segments searched in parallel give exactly the sequential answer: totals, hits, order, scores.
+    func testParallelSegmentSearchEqualsSequential() async throws {
+        let store = try Store(options: StoreOptions(dataPath: tempDir()))
+        let all = docs(400)
+        for chunk in stride(from: 0, to: 400, by: 50) { _ = try await store.write(Array(all[chunk..<chunk + 50]), refresh: true) }
+        let snap = store.searchSnapshot(try XCTUnwrap(store.index(named: "logs")))
+        XCTAssertEqual(snap.segments.count, 8)
+        let bodies = [#"{"query":{"match":{"log":"error"}},"size":20}"#,
+                      #"{"query":{"match_phrase":{"log":"error number"}},"size":5,"from":3}"#,
+                      #"{"query":{"match":{"log":"ok"}},"sort":[{"@timestamp":"desc"}],"size":30}"#,
+                      #"{"query":{"term":{"pod.keyword":"web-1"}},"sort":[{"n":"asc"}],"size":7}"#]
+        for b in bodies {
+            let r = try SearchRequest.parse(body: try JSONSerialization.jsonObject(with: Data(b.utf8)), params: [:])
+            var seq = Searcher(), par = Searcher()
+            seq.parallelMinDocs = Int.max; par.parallelMinDocs = 0
+            let x = try seq.collect(r, [snap], limit: r.from + r.size), y = try par.collect(r, [snap], limit: r.from + r.size)
+            XCTAssertGreaterThan(x.total, 0, b)
+            XCTAssertEqual(x.total, y.total, b)
+            XCTAssertEqual(x.maxScore, y.maxScore, b)
+            XCTAssertEqual(x.hits.map { [$0.seg, Int($0.doc)] }, y.hits.map { [$0.seg, Int($0.doc)] }, b)
+            XCTAssertEqual(x.hits.map { $0.score }, y.hits.map { $0.score }, b)
+        }
+    }
+
     /// Intersections agree with a set intersection whether they merge or gallop.
     func testIntersectProperty() {
         var rng = SplitMix(seed: 4)
@@ -94,6 +117,7 @@ final class StoreTests: XCTestCase {
         }
     }
 
+    /// Every query gives the same answer on one segment and on many.
     func testQueriesAgreeOnOneAndManySegments() async throws {
         let one = try Store(options: StoreOptions(dataPath: tempDir()))
         _ = try await one.write(docs(200), refresh: true)

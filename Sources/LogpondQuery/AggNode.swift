@@ -8,6 +8,9 @@ final class AggNode {
     let body: [String: Any]
     let subs: [AggNode]
     let pipelines: [AggNode]
+    /// `format` and whether keys are dates, read once: rendering asks for every bucket.
+    private(set) lazy var formatOption: String? = body["format"] as? String
+    private(set) lazy var datedKeys: Bool = type == "date_histogram" || type == "date_range"
 
     static let bucketTypes: Set<String> = ["terms", "date_histogram", "histogram", "range", "date_range", "filter", "filters", "missing", "composite", "global"]
     static let metricTypes: Set<String> = ["min", "max", "avg", "sum", "value_count", "stats", "extended_stats", "cardinality", "percentiles",

@@ -112,8 +112,8 @@ extension AggNode {
 
     /// A date key as `format` (default strict_date_optional_time with millis) or a number as text.
     func formatKey(_ v: Double) -> String {
-        let fmt = body["format"] as? String
-        if type == "date_histogram" || type == "date_range" || fmt != nil {
+        let fmt = formatOption
+        if datedKeys || fmt != nil {
             let ms = Int64(v)
             if fmt == "epoch_millis" { return String(ms) }
             if let f = fmt, f != "strict_date_optional_time", f != "date_optional_time", let s = JavaDateFormat.format(ms, f) { return s }
@@ -259,9 +259,10 @@ extension AggNode {
         switch key {
         case .str(let s): rb = RBucket(key: s, keyString: nil, count: b.count)
         case .num(let d):
-            let isDate = type == "date_histogram" || fm?.type.storage == .date
-            let keyValue: Any = (isDate || fm?.type.storage == .integer || fm?.type.storage == .boolean) && d == d.rounded() ? Int64(d) as Any : d as Any
-            var ks: String? = isDate ? formatKey(d) : (body["format"] != nil ? formatKey(d) : nil)
+            let storage = fm?.type.storage
+            let isDate = datedKeys && type != "date_range" || storage == .date
+            let keyValue: Any = (isDate || storage == .integer || storage == .boolean) && d == d.rounded() ? Int64(d) as Any : d as Any
+            var ks: String? = isDate || formatOption != nil ? formatKey(d) : nil
             if fm?.type.storage == .boolean { ks = d == 1 ? "true" : "false" }
             rb = RBucket(key: keyValue, keyString: ks, count: b.count)
         }
@@ -351,8 +352,11 @@ extension AggNode {
             keys = all.keys.compactMap { k -> Double? in if case .num(let d) = k { return d }; return nil }.sorted()
         }
         var bs: [RBucket] = []
-        for k in keys where all[.num(k)]!.count >= minDoc {
-            bs.append(try renderBucket(.num(k), all[.num(k)]!, type == "date_histogram" ? FieldMapping(type: .date) : nil, &budget, mappings))
+        bs.reserveCapacity(keys.count)
+        let fm: FieldMapping? = type == "date_histogram" ? FieldMapping(type: .date) : nil
+        for k in keys {
+            let b = all[.num(k)]!
+            if b.count >= minDoc { bs.append(try renderBucket(.num(k), b, fm, &budget, mappings)) }
         }
         try budget.take(bs.count)
         let order = orderKeys(default: [("_key", true)])

@@ -37,7 +37,13 @@ extension AggNode {
         default: // date_histogram
             let di = try DateInterval.parse(body)
             let hard = bounds("hard_bounds")
-            let numbers = docs.map { vs.numbers(Int($0)).first }
+            // A date column is single-valued: read it directly (no array per document).
+            let numbers: [Double?]
+            if let col = vs.numeric, !vs.nanos, !col.floating {
+                numbers = col.values.withUnsafeBufferPointer { v in docs.map { col.has(Int($0)) ? Double(v[Int($0)]) : nil } }
+            } else {
+                numbers = docs.map { vs.numbers(Int($0)).first }
+            }
             if let lo = numbers.compactMap({ $0 }).min(), let hi = numbers.compactMap({ $0 }).max(),
                di.estimate(Int64(lo), Int64(hi)) > Int64(Limits.maxBuckets) {
                 throw QueryError("too_many_buckets_exception", "Trying to create too many buckets. Must be less than or equal to: [\(Limits.maxBuckets)] but this date_histogram would need about [\(di.estimate(Int64(lo), Int64(hi)))]; use a larger interval.")

@@ -15,22 +15,45 @@ public struct JSONWriter {
     public mutating func raw(_ b: [UInt8]) { bytes.append(contentsOf: b) }
     public mutating func string(_ s: String) {
         bytes.append(UInt8(ascii: "\""))
-        for b in s.utf8 {
-            switch b {
-            case UInt8(ascii: "\""): bytes.append(contentsOf: [92, 34])
-            case UInt8(ascii: "\\"): bytes.append(contentsOf: [92, 92])
-            case 0x0A: bytes.append(contentsOf: [92, UInt8(ascii: "n")])
-            case 0x0D: bytes.append(contentsOf: [92, UInt8(ascii: "r")])
-            case 0x09: bytes.append(contentsOf: [92, UInt8(ascii: "t")])
-            case 0..<0x20: bytes.append(contentsOf: Array(String(format: "\\u%04x", b).utf8))
-            default: bytes.append(b)
+        var s = s
+        s.withUTF8 { u in
+            // Runs that need no escaping are copied whole.
+            var runStart = 0
+            for (i, b) in u.enumerated() where b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") {
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: u[runStart..<i]))
+                runStart = i + 1
+                switch b {
+                case UInt8(ascii: "\""): bytes.append(contentsOf: [92, 34])
+                case UInt8(ascii: "\\"): bytes.append(contentsOf: [92, 92])
+                case 0x0A: bytes.append(contentsOf: [92, UInt8(ascii: "n")])
+                case 0x0D: bytes.append(contentsOf: [92, UInt8(ascii: "r")])
+                case 0x09: bytes.append(contentsOf: [92, UInt8(ascii: "t")])
+                default: bytes.append(contentsOf: Array(String(format: "\\u%04x", b).utf8))
+                }
             }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: u[runStart..<u.count]))
         }
         bytes.append(UInt8(ascii: "\""))
     }
     public mutating func key(_ k: String) { string(k); bytes.append(UInt8(ascii: ":")) }
-    public mutating func int(_ v: Int64) { raw(String(v)) }
-    public mutating func int(_ v: Int) { raw(String(v)) }
+    /// Decimal digits written in place (no String per number: aggregations write thousands).
+    public mutating func int(_ v: Int64) {
+        if v < 0 {
+            bytes.append(UInt8(ascii: "-"))
+            // -Int64.min does not fit: its magnitude as UInt64.
+            digits(UInt64(bitPattern: 0 &- v))
+        } else { digits(UInt64(v)) }
+    }
+    public mutating func int(_ v: Int) { int(Int64(v)) }
+    private mutating func digits(_ v: UInt64) {
+        var tmp: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                  UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var n = v, len = 0
+        withUnsafeMutableBytes(of: &tmp) { t in
+            repeat { t[19 - len] = UInt8(truncatingIfNeeded: n % 10) + 48; n /= 10; len += 1 } while n > 0
+            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: t[(20 - len)...]))
+        }
+    }
     public mutating func double(_ v: Double) {
         if v.isNaN || v.isInfinite { raw("null") }
         else if v == v.rounded() && abs(v) < 1e15 { raw(String(format: "%.1f", v)) }

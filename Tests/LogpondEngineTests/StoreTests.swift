@@ -93,6 +93,23 @@ final class StoreTests: XCTestCase {
         }
     }
 
+    /// Numbers and strings written in place read back as the same values.
+    func testJSONWriterNumbersAndStringsRoundTrip() throws {
+        var rng = SplitMix(seed: 3)
+        var ints: [Int64] = [0, 1, -1, 9, 10, -10, Int64.max, Int64.min, 1_700_000_000_000]
+        for _ in 0..<200 { ints.append(Int64(bitPattern: rng.next()) >> Int64.random(in: 0..<63, using: &rng)) }
+        let strings = ["", "plain", "q\"uote", "back\\slash", "line\nbreak\r\t", "\u{1}\u{1f}", "é 中 😀", "end\\"]
+        for v in ints {
+            var w = JSONWriter(); w.raw("["); w.int(v); w.raw("]")
+            XCTAssertEqual(String(decoding: w.bytes, as: UTF8.self), "[\(v)]")
+        }
+        for str in strings {
+            var w = JSONWriter(); w.raw("["); w.string(str); w.raw("]")
+            let back = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(w.bytes)) as? [String])
+            XCTAssertEqual(back, [str])
+        }
+    }
+
     /// Intersections agree with a set intersection whether they merge or gallop.
     func testIntersectProperty() {
         var rng = SplitMix(seed: 4)

@@ -325,39 +325,49 @@ extension AggNode {
 
     func renderHistogram(_ m: [AggKey: Bucket], _ out: RAgg, _ budget: inout BucketBudget, _ mappings: [Mapping]) throws {
         let minDoc = (body["min_doc_count"] as? Int) ?? 0
-        var keys = m.keys.compactMap { k -> Double? in if case .num(let d) = k { return d }; return nil }.sorted()
-        var all = m
+        // Present keys ascending; empty buckets are merged in by walking the keys in order
+        // (no dictionary per bucket: a day of minutes is 1,440 of them).
+        let present: [(Double, Bucket)] = m.compactMap { kv -> (Double, Bucket)? in if case .num(let d) = kv.key { return (d, kv.value) }; return nil }
+            .sorted { $0.0 < $1.0 }
+        var keys: [(Double, Bucket)] = present
         if minDoc == 0 {
             // Empty buckets between the first and last key, widened to extended_bounds.
-            var lo = keys.first, hi = keys.last
+            var lo = present.first?.0, hi = present.last?.0
             if let eb = bounds("extended_bounds") {
                 if eb.0.isFinite { lo = min(lo ?? eb.0, eb.0) }
                 if eb.1.isFinite { hi = max(hi ?? eb.1, eb.1) }
             }
             if let lo0 = lo, let hi0 = hi {
+                var grid: [Double] = []
                 if type == "date_histogram" {
                     let di = try DateInterval.parse(body)
                     var k = di.key(Int64(lo0))
                     let end = di.key(Int64(hi0))
                     if di.estimate(k, end) > Int64(Limits.maxBuckets) { try budget.take(Int(min(di.estimate(k, end), Int64(Int32.max)))) }
-                    while k <= end { if all[.num(Double(k))] == nil { all[.num(Double(k))] = Bucket(count: 0, subs: [:]) }; k = di.next(k) }
+                    while k <= end { grid.append(Double(k)); k = di.next(k) }
                 } else {
                     let iv = (body["interval"] as? NSNumber)?.doubleValue ?? 1
                     let off = (body["offset"] as? NSNumber)?.doubleValue ?? 0
                     var k = ((lo0 - off) / iv).rounded(.down) * iv + off
                     if (hi0 - k) / iv > Double(Limits.maxBuckets) { try budget.take(Int(min((hi0 - k) / iv, Double(Int32.max)))) }
-                    while k <= hi0 { if all[.num(k)] == nil { all[.num(k)] = Bucket(count: 0, subs: [:]) }; k += iv }
+                    while k <= hi0 { grid.append(k); k += iv }
+                }
+                // Merge the grid with the present keys (either may hold keys the other lacks).
+                keys = []
+                keys.reserveCapacity(grid.count + present.count)
+                var i = 0, j = 0
+                let empty = Bucket(count: 0, subs: [:])
+                while i < grid.count || j < present.count {
+                    if j == present.count || (i < grid.count && grid[i] < present[j].0) { keys.append((grid[i], empty)); i += 1 }
+                    else if i == grid.count || present[j].0 < grid[i] { keys.append(present[j]); j += 1 }
+                    else { keys.append(present[j]); i += 1; j += 1 }
                 }
             }
-            keys = all.keys.compactMap { k -> Double? in if case .num(let d) = k { return d }; return nil }.sorted()
         }
         var bs: [RBucket] = []
         bs.reserveCapacity(keys.count)
         let fm: FieldMapping? = type == "date_histogram" ? FieldMapping(type: .date) : nil
-        for k in keys {
-            let b = all[.num(k)]!
-            if b.count >= minDoc { bs.append(try renderBucket(.num(k), b, fm, &budget, mappings)) }
-        }
+        for (k, b) in keys where b.count >= minDoc { bs.append(try renderBucket(.num(k), b, fm, &budget, mappings)) }
         try budget.take(bs.count)
         let order = orderKeys(default: [("_key", true)])
         if order.count != 1 || order[0].0 != "_key" || !order[0].1 { sortBuckets(&bs, order) }

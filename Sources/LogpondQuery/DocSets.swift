@@ -1,3 +1,5 @@
+import Foundation
+
 /// Sorted doc-id lists and the set operations queries combine them with.
 enum DocSets {
     static func intersect(_ a: [Int32], _ b: [Int32]) -> [Int32] {
@@ -55,5 +57,19 @@ enum DocSets {
         for l in lists { for d in l { counts[d, default: 0] += 1 } }
         return counts.filter { $0.value >= k }.map { $0.key }.sorted()
     }
-    static func all(_ n: Int) -> [Int32] { (0..<Int32(n)).map { $0 } }
+    /// 0..<n. Big ones are shared (arrays are copy-on-write, nobody mutates them): a
+    /// match_all aggregation over a large segment would otherwise build megabytes per search.
+    static func all(_ n: Int) -> [Int32] {
+        guard n >= 65_536 else { return (0..<Int32(n)).map { $0 } }
+        if let hit = allCacheLock.withLock({ allCache.first { $0.count == n } }) { return hit }
+        let fresh = (0..<Int32(n)).map { $0 }
+        allCacheLock.withLock {
+            allCache.removeAll { $0.count == n }
+            allCache.insert(fresh, at: 0)
+            if allCache.count > 4 { allCache.removeLast() }
+        }
+        return fresh
+    }
+    private static let allCacheLock = NSLock()
+    nonisolated(unsafe) private static var allCache: [[Int32]] = []
 }

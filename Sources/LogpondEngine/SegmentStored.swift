@@ -102,6 +102,9 @@ final class StoredBlockCache: @unchecked Sendable {
         }
     }
 
+    /// Bytes of decoded blocks held now.
+    var bytesUsed: Int { lock.withLock { bytes } }
+
     /// Forgets a segment's blocks (it was closed).
     func drop(segment: UInt64) {
         lock.withLock { for (k, v) in items where k.segment == segment { bytes -= v.block.cost; items[k] = nil } }

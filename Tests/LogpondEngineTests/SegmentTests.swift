@@ -117,6 +117,34 @@ final class SegmentTests: XCTestCase {
         }
     }
 
+    /// A version-4 block decodes to its documents; one byte too many or too few is malformed.
+    func testDecodedBlockLayoutAndMalformedBlocks() throws {
+        // headers: id "a", version 1, seq delta +5 (zigzag 10), length 2; then the source "{}".
+        let good: [UInt8] = [5, 1, 97, 1, 10, 2, 123, 125]
+        let b = try DecodedBlock(raw: good, docCount: 1, headersFirst: true)
+        XCTAssertEqual(b.entries.count, 1)
+        XCTAssertEqual(Array(good[b.entries[0].id]), [97])
+        XCTAssertEqual(b.entries[0].seq, 5)
+        XCTAssertEqual(Array(good[b.entries[0].source]), [123, 125])
+        XCTAssertThrowsError(try DecodedBlock(raw: good + [0], docCount: 1, headersFirst: true))
+        XCTAssertThrowsError(try DecodedBlock(raw: Array(good.dropLast()), docCount: 1, headersFirst: true))
+        XCTAssertThrowsError(try DecodedBlock(raw: good, docCount: 2, headersFirst: true))
+    }
+
+    /// The shared cache of decoded blocks stays within its capacity, keeps the recent ones and
+    /// forgets a closed segment's.
+    func testStoredBlockCacheStaysWithinCapacity() throws {
+        let cache = StoredBlockCache(capacity: 100_000)
+        for k in 0..<50 { cache.put(segment: 1, block: k, try DecodedBlock(raw: [UInt8](repeating: 0, count: 10_000), docCount: 0, headersFirst: false)) }
+        XCTAssertLessThanOrEqual(cache.bytesUsed, 100_000)
+        XCTAssertNotNil(cache.get(segment: 1, block: 49))
+        XCTAssertNil(cache.get(segment: 1, block: 0))
+        cache.put(segment: 2, block: 0, try DecodedBlock(raw: [UInt8](repeating: 0, count: 10_000), docCount: 0, headersFirst: false))
+        cache.drop(segment: 1)
+        XCTAssertNil(cache.get(segment: 1, block: 49))
+        XCTAssertEqual(cache.bytesUsed, 10_000)
+    }
+
     func testPackedPathsAreTaken() throws {
         let (seg, _) = try build(randomDocs(2000, seed: 11), tuning: Self.packEverything)
         XCTAssertGreaterThan(seg.storedDictRange.count, 0, "no stored dictionary")

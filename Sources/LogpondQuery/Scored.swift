@@ -13,6 +13,17 @@ struct Scored {
         return out
     }
 
+    /// The docs inside `run` (docs are ascending, so a slice found by binary search).
+    func within(_ run: Range<Int>) -> Scored {
+        func first(_ bound: Int) -> Int {
+            var a = 0, b = docs.count
+            while a < b { let m = (a + b) / 2; if Int(docs[m]) < bound { a = m + 1 } else { b = m } }
+            return a
+        }
+        let lo = first(run.lowerBound), hi = first(run.upperBound)
+        return Scored(docs: Array(docs[lo..<hi]), scores: Array(scores[lo..<hi]))
+    }
+
     func scaled(_ f: Float) -> Scored { f == 1 ? self : Scored(docs: docs, scores: scores.map { $0 * f }) }
 
     /// Docs in both; scores added (a required clause).

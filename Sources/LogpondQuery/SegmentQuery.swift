@@ -62,6 +62,11 @@ struct SegmentQuery {
                 if base!.docs.isEmpty { return .empty }
             }
             for c in filter {
+                if let b = base, let run = try timestampRun(c) {
+                    base = b.within(run)
+                    if base!.docs.isEmpty { return .empty }
+                    continue
+                }
                 let d = try docs(c)
                 base = base.map { Scored.filter($0, d) } ?? .constant(d, 0)
                 if base!.docs.isEmpty { return .empty }
@@ -191,9 +196,35 @@ struct SegmentQuery {
         }
     }
 
+    /// Inclusive bounds of a range on a whole-number or date field; whole numbers compare
+    /// exactly (date_nanos values exceed a double's precision).
+    func integerBounds(_ b: RangeBounds, _ fm: FieldMapping) throws -> (Int64, Int64) {
+        var lo = Int64.min, hi = Int64.max
+        if let v = b.gte { lo = try exactBound(v, fm, roundUp: false, ceiling: true, format: b.format, timeZone: b.timeZone) }
+        if let v = b.gt { let x = try exactBound(v, fm, roundUp: true, ceiling: false, format: b.format, timeZone: b.timeZone); lo = x == Int64.max ? x : x + 1 }
+        if let v = b.lte { hi = try exactBound(v, fm, roundUp: true, ceiling: false, format: b.format, timeZone: b.timeZone) }
+        if let v = b.lt { let x = try exactBound(v, fm, roundUp: false, ceiling: true, format: b.format, timeZone: b.timeZone); hi = x == Int64.min ? x : x - 1 }
+        return (lo, hi)
+    }
+
+    /// The run of doc ids a `range` on `@timestamp` matches; nil for any other query. A filter
+    /// clause like this narrows the other clauses' matches by two binary searches.
+    func timestampRun(_ q: Query) throws -> Range<Int>? {
+        guard case .range(let field, let b, _) = q, field == SegmentFormat.timestampField,
+              let fm = mapping.resolve(field), fm.type.storage == .date else { return nil }
+        try searchable(field, fm)
+        let (lo, hi) = try integerBounds(b, fm)
+        guard let col = try segment.numericColumn(field), lo <= hi else { return 0..<0 }
+        return Self.sortedRun(col, lo, hi, docCount: segment.docCount)
+    }
+
     /// Documents are ordered by `@timestamp` inside a segment (those without one first), so a
     /// range on it is one run of doc ids, found by binary search instead of a column scan.
     static func sortedRange(_ col: NumericColumn, _ lo: Int64, _ hi: Int64, docCount: Int) -> [Int32] {
+        sortedRun(col, lo, hi, docCount: docCount).map { Int32($0) }
+    }
+
+    static func sortedRun(_ col: NumericColumn, _ lo: Int64, _ hi: Int64, docCount: Int) -> Range<Int> {
         func first(from start: Int, _ pred: (Int) -> Bool) -> Int {
             var a = start, b = docCount
             while a < b { let m = (a + b) / 2; if pred(m) { b = m } else { a = m + 1 } }
@@ -202,7 +233,7 @@ struct SegmentQuery {
         let present = first(from: 0) { col.has($0) }
         let a = first(from: present) { col.values[$0] >= lo }
         let b = first(from: a) { col.values[$0] > hi }
-        return a < b ? (a..<b).map { Int32($0) } : []
+        return a..<max(a, b)
     }
 
     func rangeDocs(_ field: String, _ b: RangeBounds) throws -> [Int32] {
@@ -218,12 +249,7 @@ struct SegmentQuery {
         }
         switch fm.type.storage {
         case .integer, .date:
-            // Whole numbers compare exactly (date_nanos values exceed a double's precision).
-            var lo = Int64.min, hi = Int64.max
-            if let v = b.gte { lo = try exactBound(v, fm, roundUp: false, ceiling: true, format: b.format, timeZone: b.timeZone) }
-            if let v = b.gt { let x = try exactBound(v, fm, roundUp: true, ceiling: false, format: b.format, timeZone: b.timeZone); lo = x == Int64.max ? x : x + 1 }
-            if let v = b.lte { hi = try exactBound(v, fm, roundUp: true, ceiling: false, format: b.format, timeZone: b.timeZone) }
-            if let v = b.lt { let x = try exactBound(v, fm, roundUp: false, ceiling: true, format: b.format, timeZone: b.timeZone); hi = x == Int64.min ? x : x - 1 }
+            let (lo, hi) = try integerBounds(b, fm)
             guard let col = try segment.numericColumn(field), lo <= hi else { return [] }
             if field == SegmentFormat.timestampField && fm.type.storage == .date { return Self.sortedRange(col, lo, hi, docCount: segment.docCount) }
             var out: [Int32] = []

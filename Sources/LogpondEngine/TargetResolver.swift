@@ -22,7 +22,7 @@ extension Store {
             }
             if p == "_all" {
                 for i in all where picked[i.name] == nil { picked[i.name] = i; order.append(i.name) }
-            } else if p.contains("*") {
+            } else if p.utf8.contains(UInt8(ascii: "*")) {
                 for i in all where Self.wildcardMatch(p, i.name) && picked[i.name] == nil { picked[i.name] = i; order.append(i.name) }
             } else if let i = index(named: p) {
                 if picked[p] == nil { picked[p] = i; order.append(p) }

@@ -168,3 +168,23 @@ def test_bulk_items_are_small(server):
     # Fluent Bit reads at most 512 KiB of response by default: items stay near 110 bytes.
     assert len(r.content) < 600_000
     assert len(r.json()["items"]) == 5000
+
+
+def test_action_lines_fast_and_general_forms_agree(server):
+    """Plain action lines are read without the JSON parser; escaped, numeric, nested or
+    non-ASCII ones go through the general one. Both must name the same index and id, and
+    broken lines fail the request either way."""
+    forms = [
+        '{"index":{"_index":"forms-a","_id":"one"}}',              # fast path
+        ' { "index" : { "_id" : "two" , "_index" : "forms-a" } } ',  # fast path, spaces
+        '{"index":{"_index":"forms-\\u0061","_id":"thr\\u0065e"}}',  # escapes: general path
+        '{"index":{"_index":"forms-a","_id":"four","version":1}}',  # a number: general path
+    ]
+    body = "".join(f + '\n{"n":1}\n' for f in forms)
+    r = post_bulk(server, body)
+    assert r.status_code == 200, r.text
+    items = r.json()["items"]
+    assert [(i["index"]["_index"], i["index"]["_id"], i["index"]["status"]) for i in items] == [
+        ("forms-a", "one", 201), ("forms-a", "two", 201), ("forms-a", "three", 201), ("forms-a", "four", 201)]
+    for broken in ['{"index":{"_index":"x"}} trailing', '{"index":{"_index":"x"},"create":{}}', '{"index":{"_index":"x"']:
+        assert_es_error(post_bulk(server, broken + '\n{"a":1}\n'), 400, "illegal_argument_exception")

@@ -142,7 +142,6 @@ public final class TermDictionary: @unchecked Sendable {
     public struct TermPostings {
         public let docs: [Int32]
         fileprivate let plain: [UInt8]?
-        fileprivate let ord: Int
         fileprivate let positionsAt: Int
     }
 
@@ -173,7 +172,7 @@ public final class TermDictionary: @unchecked Sendable {
                 }
             }
             guard !failed, docs.count == n else { throw EngineError.corruptFile(path: label, reason: "postings list is malformed") }
-            return TermPostings(docs: docs, plain: plain, ord: ord, positionsAt: at)
+            return TermPostings(docs: docs, plain: plain, positionsAt: at)
         }
         if let plain { return try plain.withUnsafeBytes { try read(ByteReader($0)) } }
         return try read(ByteReader(postings, at: postStart[ord]))

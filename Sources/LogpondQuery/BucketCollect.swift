@@ -92,15 +92,17 @@ extension AggNode {
             for o in 0..<counts.count where counts[o] > 0 { byOrd[o] = Array(flat[start[o]..<start[o + 1]]) }
         }
         var out: [AggKey: Bucket] = [:]
+        var ordOf: [AggKey: Int] = [:]
         for o in 0..<counts.count where counts[o] > 0 {
             let t = dict.termString(o)
             let key = AggKey.str(isIP ? IPAddress.format(term: t) : t)
+            ordOf[key] = o
             out[key] = subs.isEmpty ? Bucket(count: Int(counts[o]), subs: [:]) : try bucket(ctx, byOrd[o]!)
         }
         if let m = missing, !missingDocs.isEmpty {
             // The missing key may equal a term: then both count in one bucket.
             if let same = out[m] {
-                let merged = DocSets.union([missingDocs, subs.isEmpty ? [] : byOrd.first { AggKey.str(dict.termString($0.key)) == m }?.value ?? []])
+                let merged = DocSets.union([missingDocs, ordOf[m].flatMap { byOrd[$0] } ?? []])
                 out[m] = subs.isEmpty ? Bucket(count: same.count + missingDocs.count, subs: [:]) : try bucket(ctx, merged)
             } else {
                 out[m] = try bucket(ctx, missingDocs)

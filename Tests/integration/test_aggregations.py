@@ -56,6 +56,9 @@ def test_terms_order_size_other_and_sub_metric(agg):
     assert {b["key"] for b in r["buckets"]} == {f"pod-{k}" for k in range(11, 20) if count(lambda d: d["pod"] == f"pod-{k}") >= 9} | ({"pod-1"} if count(lambda d: d["pod"] == "pod-1") >= 9 else set())
     r = aggs(agg, {"aggs": {"l": {"terms": {"field": "label", "missing": "N/A"}}}})["l"]
     assert {b["key"]: b["doc_count"] for b in r["buckets"]} == {"x": 240, "N/A": 60}
+    # A `missing` value equal to a term: one bucket for both, its sub-aggregation over all of them.
+    r = aggs(agg, {"aggs": {"l": {"terms": {"field": "label", "missing": "x"}, "aggs": {"b": {"sum": {"field": "bytes"}}}}}})["l"]
+    assert [(b["key"], b["doc_count"], b["b"]["value"]) for b in r["buckets"]] == [("x", 300, sum(d["bytes"] for d in DOCS))]
     r = aggs(agg, {"aggs": {"o": {"terms": {"field": "ok"}}}})["o"]
     assert {(b["key"], b["key_as_string"]): b["doc_count"] for b in r["buckets"]} == {(1, "true"): 200, (0, "false"): 100}
 

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Accumulates documents in memory (the write buffer) until they are sealed into a segment.
 /// Not thread-safe: the owning index serialises access.
 public final class SegmentBuilder {
@@ -66,6 +68,12 @@ public final class SegmentBuilder {
     public private(set) var sourceBytes = 0
     public var count: Int { docs.count }
     public var liveCount: Int { docs.count - deleted.count }
+
+    /// Tells builders apart without holding them (path caches compare it per document).
+    let serial: UInt64 = SegmentBuilder.nextSerial()
+    private static let serialLock = NSLock()
+    nonisolated(unsafe) private static var lastSerial: UInt64 = 0
+    private static func nextSerial() -> UInt64 { serialLock.withLock { lastSerial += 1; return lastSerial } }
 
     public init() {}
 

@@ -6,7 +6,7 @@ n log2(e N / n) bits per term). Also the size of Logpond's own varint layout (do
 per doc a frequency and position deltas) compressed whole with zstd -3 / -19, for comparison with
 `logpond inspect` on a force-merged segment of the same day.
 
-    python3 Benchmarks/postings_bound.py [--docs 1000000]
+    python3 Benchmarks/postings_bound.py [--docs 1000000]      (needs the `zstd` command)
 """
 import argparse
 import collections
@@ -31,7 +31,10 @@ def varint(n, out):
 
 
 def zstd_size(data, level):
-    return len(subprocess.run(["zstd", f"-{level}", "-c"], input=bytes(data), capture_output=True, check=True).stdout)
+    try:
+        return len(subprocess.run(["zstd", f"-{level}", "-c"], input=bytes(data), capture_output=True, check=True).stdout)
+    except FileNotFoundError:
+        sys.exit("postings_bound.py needs the zstd command: apt-get install -y zstd")
 
 
 def main():

@@ -18,6 +18,7 @@ extension Store {
     }
 
     private func refreshFlushLoop() {
+        OSThread.name("lp-flush")
         var lastFlush = DispatchTime.now().uptimeNanoseconds
         var lastRefresh = lastFlush
         while !isStopping {
@@ -40,6 +41,7 @@ extension Store {
     }
 
     private func mergeLoop() {
+        OSThread.name("lp-merge")
         while !isStopping {
             Thread.sleep(forTimeInterval: 0.5)
             for idx in allIndices {
@@ -104,4 +106,10 @@ extension Store {
         try? flushAllBlocking()
         translog.close()
     }
+}
+
+/// Names the calling thread for the operating system (`top -H`, `ps -L`, perf): Foundation's
+/// `Thread.name` does not reach the kernel on Linux. At most 15 bytes.
+enum OSThread {
+    static func name(_ n: String) { lp_set_thread_name(n) }
 }

@@ -123,6 +123,7 @@ public final class Translog: @unchecked Sendable {
     }
 
     private func run() {
+        OSThread.name("lp-translog")
         while true {
             cond.lock()
             while queue.isEmpty && !stopped { cond.wait() }

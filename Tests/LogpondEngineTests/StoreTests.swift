@@ -112,6 +112,24 @@ final class StoreTests: XCTestCase {
         }
     }
 
+    /// The background threads carry their names to the kernel (top -H, ps -L, perf).
+    func testBackgroundThreadsAreNamedForTheSystem() async throws {
+        #if os(Linux)
+        let store = try Store(options: StoreOptions(dataPath: tempDir()))
+        store.startBackground()
+        _ = try await store.write(docs(10), refresh: true)
+        var names: Set<String> = []
+        for _ in 0..<50 {
+            let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
+            names = Set(tasks.compactMap { try? String(contentsOfFile: "/proc/self/task/\($0)/comm", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) })
+            if names.isSuperset(of: ["lp-flush", "lp-merge", "lp-translog"]) { break }
+            try await Task.sleep(nanoseconds: 20_000_000)
+        }
+        XCTAssertTrue(names.isSuperset(of: ["lp-flush", "lp-merge", "lp-translog"]), "\(names.sorted())")
+        store.shutdown()
+        #endif
+    }
+
     /// Intersections agree with a set intersection whether they merge or gallop.
     func testIntersectProperty() {
         var rng = SplitMix(seed: 4)

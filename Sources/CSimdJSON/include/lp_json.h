@@ -59,6 +59,8 @@ extern "C" {
 void lp_release_free_memory(void);
 /* Tunes the C allocator for a long-running server with large short-lived buffers. */
 void lp_configure_allocator(void);
+/* Names the calling thread for the operating system (at most 15 bytes are kept). */
+void lp_set_thread_name(const char *name);
 #ifdef __cplusplus
 }
 #endif

@@ -80,15 +80,13 @@ extension Index {
     }
 
     /// Rewrites `segs` as one segment (SegmentMerger: no re-indexing) and swaps it in atomically;
-    /// `storedLevel` is the zstd level of its stored blocks.
-    func merge(_ segs: [Segment], catalog: Catalog, nextSegmentID: () -> Int64, storedLevel: Int32 = Limits.zstdLevel) throws {
+    /// `tuning` says how its stored blocks are compressed.
+    func merge(_ segs: [Segment], catalog: Catalog, nextSegmentID: () -> Int64, tuning: SegmentWriter.Tuning = SegmentWriter.Tuning()) throws {
         guard segs.count > 1 else { return }
         let startDeletes = lock.withLock { segs.map { $0.deletes } }
         let newID = nextSegmentID()
         var merged: Segment? = nil
         var record: [SegmentRecord] = []
-        var tuning = SegmentWriter.Tuning()
-        tuning.storedLevel = storedLevel
         if let out = try SegmentMerger.merge(segs, deletes: startDeletes, tuning: tuning) {
             let path = try out.bytes.withUnsafeBytes { try SegmentFiles.writeDurably($0, dir: dir, id: newID) }
             merged = try Segment.open(id: newID, path: path)

@@ -29,6 +29,12 @@ public enum Limits {
     /// Source bytes sampled (evenly spaced documents) to train a dictionary: zstd wants ten times
     /// the dictionary's size or more; 16 MB trains a 1 MB dictionary in about 0.2 s.
     public static let storedDictionarySampleBytes = 16 * 1024 * 1024
+    /// The dictionary and sample of write buffers and background merges: their segments are
+    /// merged again, and the 16 MB sample plus the trainer's tables ran at the same time as a
+    /// flush at the ingest peak (threads lp-merge and lp-flush both busy); a force-merge
+    /// trains the big one on the final segment.
+    public static let backgroundDictionaryBytes = 256 * 1024
+    public static let backgroundDictionarySampleBytes = 4 * 1024 * 1024
     /// Decoded stored blocks kept across searches (all segments together): a page of hits
     /// fetched again, or the next page, decompresses nothing; 128 blocks of 64 KiB.
     public static let storedBlockCacheBytes = 8 * 1024 * 1024

@@ -79,11 +79,11 @@ struct SegmentEncoder {
     /// A dictionary for the stored blocks, trained on runs of consecutive documents spread
     /// evenly over the segment (`source(n)`: the n-th document's source in segment order); nil
     /// below `minBytes` of source, where it would cost more than it saves.
-    static func trainStoredDictionary(docCount: Int, sourceBytes: Int, minBytes: Int, source: (Int) throws -> [UInt8]) rethrows -> [UInt8]? {
-        guard sourceBytes >= minBytes, docCount > 0 else { return nil }
+    static func trainStoredDictionary(docCount: Int, sourceBytes: Int, tuning: SegmentWriter.Tuning, source: (Int) throws -> [UInt8]) rethrows -> [UInt8]? {
+        guard sourceBytes >= tuning.dictionaryMinSourceBytes, docCount > 0 else { return nil }
         // Runs, so a merge decompresses each sampled stored block once.
         let run = 32
-        let wanted = min(sourceBytes, Limits.storedDictionarySampleBytes)
+        let wanted = min(sourceBytes, tuning.dictionarySampleBytes)
         let wantedDocs = max(1, wanted / max(1, sourceBytes / docCount))
         let step = max(run, docCount * run / wantedDocs)
         var samples: [UInt8] = [], sizes: [Int] = []
@@ -96,7 +96,7 @@ struct SegmentEncoder {
             }
             n += step
         }
-        let capacity = min(Limits.storedDictionaryBytes, sourceBytes / Limits.storedDictionaryShare)
+        let capacity = min(tuning.dictionaryMaxBytes, sourceBytes / Limits.storedDictionaryShare)
         return Zstd.trainDictionary(samples: samples, sizes: sizes, capacity: capacity)
     }
 

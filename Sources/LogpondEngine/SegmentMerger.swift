@@ -50,7 +50,7 @@ public enum SegmentMerger {
         for seg in segs { for (n, fi) in seg.fields { names[n] = (fi.storage, (names[n]?.1 ?? 0) | fi.flags) } }
         let sortedNames = names.keys.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
         var sampler = segs.map { SequentialStoredReader($0) }
-        let dict = try SegmentEncoder.trainStoredDictionary(docCount: docCount, sourceBytes: sourceBytes, minBytes: tuning.dictionaryMinSourceBytes) { n in
+        let dict = try SegmentEncoder.trainStoredDictionary(docCount: docCount, sourceBytes: sourceBytes, tuning: tuning) { n in
             try sampler[Int(order[n].seg)].document(Int(order[n].doc)).source
         }
         sampler = []

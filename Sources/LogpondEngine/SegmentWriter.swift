@@ -11,7 +11,20 @@ public enum SegmentWriter {
         public var storedDictionary: [UInt8]? = nil
         /// zstd level of the stored blocks (force-merges spend more, Limits.forceMergeStoredLevel).
         public var storedLevel: Int32 = Limits.zstdLevel
+        /// Largest stored-block dictionary to train and the source sampled for it; force-merges
+        /// use the big ones (`Tuning.forceMerge`).
+        public var dictionaryMaxBytes = Limits.backgroundDictionaryBytes
+        public var dictionarySampleBytes = Limits.backgroundDictionarySampleBytes
         public init() {}
+
+        /// What a force-merge writes: the final form of an index, compressed for good.
+        public static var forceMerge: Tuning {
+            var t = Tuning()
+            t.storedLevel = Limits.forceMergeStoredLevel
+            t.dictionaryMaxBytes = Limits.storedDictionaryBytes
+            t.dictionarySampleBytes = Limits.storedDictionarySampleBytes
+            return t
+        }
     }
 
     /// Builds the file bytes; returns nil when the builder has no live document.
@@ -45,8 +58,7 @@ public enum SegmentWriter {
         let names = b.fields.keys.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
         let dictionary = b.sourceBytes < tuning.dictionaryMinSourceBytes ? nil
             : tuning.storedDictionary.flatMap { SegmentEncoder.dictionaryFits($0.count, sourceBytes: b.sourceBytes) ? $0 : nil }
-            ?? SegmentEncoder.trainStoredDictionary(docCount: docCount, sourceBytes: b.sourceBytes,
-                                                                              minBytes: tuning.dictionaryMinSourceBytes) { docs[Int(order[$0])].source }
+            ?? SegmentEncoder.trainStoredDictionary(docCount: docCount, sourceBytes: b.sourceBytes, tuning: tuning) { docs[Int(order[$0])].source }
         enc.writeStored(dictionary: dictionary,
                         docCount: docCount, minTs: minTs, maxTs: maxTs, fieldCount: names.count) { n in
             let d = docs[Int(order[n])]

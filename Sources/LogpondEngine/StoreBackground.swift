@@ -91,7 +91,7 @@ extension Store {
                     for idx in indices {
                         let segs = idx.mergeCandidates(force: maxSegments)
                         if segs.count > 1 {
-                            try idx.merge(segs, catalog: self.catalog, nextSegmentID: self.nextSegmentID, storedLevel: Limits.forceMergeStoredLevel)
+                            try idx.merge(segs, catalog: self.catalog, nextSegmentID: self.nextSegmentID, tuning: .forceMerge)
                         }
                         lp_release_free_memory()
                     }

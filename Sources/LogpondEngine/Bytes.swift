@@ -86,3 +86,26 @@ public struct ByteReader {
         String(decoding: try lengthPrefixed(limit: limit), as: UTF8.self)
     }
 }
+
+/// The first index in `lo..<hi` where `isAtOrAfter` holds, given it holds for a suffix of the
+/// range (`hi` when it never does): the one binary search behind sorted lookups everywhere.
+@inline(__always) public func partitionPoint(_ lo: Int, _ hi: Int, _ isAtOrAfter: (Int) -> Bool) -> Int {
+    var a = lo, b = hi
+    while a < b { let m = (a + b) >> 1; if isAtOrAfter(m) { b = m } else { a = m + 1 } }
+    return a
+}
+
+extension ByteReader {
+    /// A varint at `at` of a raw buffer, for loops too hot for a `ByteReader` (`at` moves past
+    /// it); nil when the buffer ends first or it runs over 64 bits.
+    @inline(__always) public static func varint(_ buf: UnsafeRawBufferPointer, _ at: inout Int) -> UInt64? {
+        var v: UInt64 = 0, shift: UInt64 = 0
+        while true {
+            guard at < buf.count, shift < 64 else { return nil }
+            let byte = buf[at]; at += 1
+            v |= UInt64(byte & 0x7F) << shift
+            if byte < 0x80 { return v }
+            shift += 7
+        }
+    }
+}

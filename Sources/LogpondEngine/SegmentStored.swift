@@ -140,9 +140,7 @@ extension Segment {
 
     /// The block holding `doc`.
     func blockIndex(of doc: Int) -> Int {
-        var lo = 0, hi = blocks.count - 1
-        while lo < hi { let mid = (lo + hi + 1) / 2; if blocks[mid].firstDoc <= doc { lo = mid } else { hi = mid - 1 } }
-        return lo
+        max(0, partitionPoint(0, blocks.count) { blocks[$0].firstDoc > doc } - 1)
     }
 
     public func document(_ doc: Int) throws -> StoredDocument {

@@ -148,7 +148,7 @@ public final class TermDictionary: @unchecked Sendable {
     public func postings(_ ord: Int) throws -> TermPostings {
         let plain = try unpacked(ord)
         func read(_ r: ByteReader) throws -> TermPostings {
-            let buf = r.base, end = buf.count
+            let buf = r.base
             var at = r.pos
             let n = Int(docFreq[ord])
             var failed = false
@@ -156,15 +156,7 @@ public final class TermDictionary: @unchecked Sendable {
             let docs = [Int32](unsafeUninitializedCapacity: n) { out, count in
                 var last: UInt64 = 0
                 for k in 0..<n {
-                    var v: UInt64 = 0, shift: UInt64 = 0
-                    while true {
-                        guard at < end, shift < 64 else { failed = true; return }
-                        let byte = buf[at]; at += 1
-                        v |= UInt64(byte & 0x7F) << shift
-                        if byte < 0x80 { break }
-                        shift += 7
-                    }
-                    guard v < limit else { failed = true; return }
+                    guard let v = ByteReader.varint(buf, &at), v < limit else { failed = true; return }
                     last += v
                     guard last < limit else { failed = true; return }
                     out[k] = Int32(last)
@@ -192,14 +184,8 @@ public final class TermDictionary: @unchecked Sendable {
             let end = buf.count
             var at = r.pos
             @inline(__always) func varint() throws -> UInt64 {
-                var v: UInt64 = 0, shift: UInt64 = 0
-                while true {
-                    guard at < end, shift < 64 else { throw ByteReader.Truncated() }
-                    let byte = buf[at]; at += 1
-                    v |= UInt64(byte & 0x7F) << shift
-                    if byte < 0x80 { return v }
-                    shift += 7
-                }
+                guard let v = ByteReader.varint(buf, &at) else { throw ByteReader.Truncated() }
+                return v
             }
             var c = 0
             try p.docs.withUnsafeBufferPointer { docs in

@@ -260,7 +260,7 @@ extension AggNode {
         case .str(let s): rb = RBucket(key: s, keyString: nil, count: b.count)
         case .num(let d):
             let storage = fm?.type.storage
-            let isDate = datedKeys && type != "date_range" || storage == .date
+            let isDate = type == "date_histogram" || storage == .date
             let keyValue: Any = (isDate || storage == .integer || storage == .boolean) && d == d.rounded() ? Int64(d) as Any : d as Any
             var ks: String? = isDate || formatOption != nil ? formatKey(d) : nil
             if fm?.type.storage == .boolean { ks = d == 1 ? "true" : "false" }

@@ -1,3 +1,4 @@
+import LogpondEngine
 import Foundation
 
 /// Sorted doc-id lists and the set operations queries combine them with.
@@ -22,8 +23,7 @@ enum DocSets {
                 for v in s {
                     var step = 1, hi = lo
                     while hi < l.count && l[hi] < v { lo = hi + 1; hi += step; step <<= 1 }
-                    hi = min(hi, l.count)
-                    while lo < hi { let m = (lo + hi) >> 1; if l[m] < v { lo = m + 1 } else { hi = m } }
+                    lo = partitionPoint(lo, min(hi, l.count)) { l[$0] >= v }
                     if lo == l.count { break }
                     if l[lo] == v { out.append(v); lo += 1 }
                 }

@@ -1,3 +1,5 @@
+import LogpondEngine
+
 /// Matching docs of one segment (ascending) with their scores, aligned.
 struct Scored {
     var docs: [Int32]
@@ -15,12 +17,8 @@ struct Scored {
 
     /// The docs inside `run` (docs are ascending, so a slice found by binary search).
     func within(_ run: Range<Int>) -> Scored {
-        func first(_ bound: Int) -> Int {
-            var a = 0, b = docs.count
-            while a < b { let m = (a + b) / 2; if Int(docs[m]) < bound { a = m + 1 } else { b = m } }
-            return a
-        }
-        let lo = first(run.lowerBound), hi = first(run.upperBound)
+        let lo = partitionPoint(0, docs.count) { Int(docs[$0]) >= run.lowerBound }
+        let hi = partitionPoint(lo, docs.count) { Int(docs[$0]) >= run.upperBound }
         return Scored(docs: Array(docs[lo..<hi]), scores: Array(scores[lo..<hi]))
     }
 

@@ -225,15 +225,10 @@ struct SegmentQuery {
     }
 
     static func sortedRun(_ col: NumericColumn, _ lo: Int64, _ hi: Int64, docCount: Int) -> Range<Int> {
-        func first(from start: Int, _ pred: (Int) -> Bool) -> Int {
-            var a = start, b = docCount
-            while a < b { let m = (a + b) / 2; if pred(m) { b = m } else { a = m + 1 } }
-            return a
-        }
-        let present = first(from: 0) { col.has($0) }
-        let a = first(from: present) { col.values[$0] >= lo }
-        let b = first(from: a) { col.values[$0] > hi }
-        return a..<max(a, b)
+        let present = partitionPoint(0, docCount) { col.has($0) }
+        let a = partitionPoint(present, docCount) { col.values[$0] >= lo }
+        let b = partitionPoint(a, docCount) { col.values[$0] > hi }
+        return a..<b
     }
 
     func rangeDocs(_ field: String, _ b: RangeBounds) throws -> [Int32] {

@@ -138,15 +138,13 @@ extension SegmentQuery {
     }
 
     static func binaryContains(_ a: UnsafeBufferPointer<Int32>, _ v: Int32) -> Bool {
-        var lo = 0, hi = a.count
-        while lo < hi { let m = (lo + hi) / 2; if a[m] < v { lo = m + 1 } else { hi = m } }
+        let lo = partitionPoint(0, a.count) { a[$0] >= v }
         return lo < a.count && a[lo] == v
     }
 
     static func nearest(_ a: UnsafeBufferPointer<Int32>, _ v: Int32) -> Int32? {
         guard !a.isEmpty else { return nil }
-        var lo = 0, hi = a.count
-        while lo < hi { let m = (lo + hi) / 2; if a[m] < v { lo = m + 1 } else { hi = m } }
+        let lo = partitionPoint(0, a.count) { a[$0] >= v }
         if lo == a.count { return a[lo - 1] }
         if lo == 0 { return a[0] }
         // Ties go to the lower position, as before.

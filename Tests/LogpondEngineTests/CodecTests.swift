@@ -17,6 +17,35 @@ final class CodecTests: XCTestCase {
         }
     }
 
+    /// The raw-buffer varint reader agrees with ByteReader and refuses truncated or overlong input.
+    func testRawVarintAgreesWithByteReaderProperty() throws {
+        var g = SplitMix(seed: 8)
+        var w = ByteWriter()
+        let values = (0..<500).map { _ in g.next() >> (g.next() % 64) }
+        for v in values { w.varint(v) }
+        try w.bytes.withUnsafeBytes { buf in
+            var at = 0
+            var r = ByteReader(buf)
+            for v in values {
+                XCTAssertEqual(ByteReader.varint(buf, &at), v)
+                XCTAssertEqual(try r.varint(), v)
+                XCTAssertEqual(at, r.pos)
+            }
+            XCTAssertNil(ByteReader.varint(buf, &at))
+        }
+        [UInt8](repeating: 0x80, count: 11).withUnsafeBytes { buf in var at = 0; XCTAssertNil(ByteReader.varint(buf, &at)) }
+    }
+
+    /// partitionPoint finds the first index of the true suffix, within any sub-range.
+    func testPartitionPointProperty() {
+        var g = SplitMix(seed: 6)
+        for _ in 0..<300 {
+            let a = (0..<Int(g.next() % 50)).map { _ in Int(g.next() % 20) }.sorted()
+            let v = Int(g.next() % 22), lo = a.isEmpty ? 0 : Int(g.next() % UInt64(a.count + 1))
+            XCTAssertEqual(partitionPoint(lo, a.count) { a[$0] >= v }, a[lo...].firstIndex { $0 >= v } ?? a.count)
+        }
+    }
+
     func testZigZagRoundTripProperty() throws {
         var rng = SystemRandomNumberGenerator()
         var values: [Int64] = [0, -1, 1, Int64.min, Int64.max]

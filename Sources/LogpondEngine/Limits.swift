@@ -35,6 +35,19 @@ public enum Limits {
     /// trains the big one on the final segment.
     public static let backgroundDictionaryBytes = 256 * 1024
     public static let backgroundDictionarySampleBytes = 4 * 1024 * 1024
+    /// Shortest top-level `_source` value replaced by a reference into the segment's value
+    /// table: a reference takes 2–4 bytes and zstd already finds short repeats.
+    public static let sourceValueMinBytes = 16
+    /// Values hashed in the first pass over a segment's sources (8 bytes each): bounds the
+    /// pass's memory at 32 MB; later values of a bigger segment are not tabled.
+    public static let sourceValueScanMaxValues = 4_000_000
+    /// Most entries and bytes of one segment's value table: readers hold the decoded table in
+    /// memory while the segment is open (one day of the benchmark corpus: 30k values, 4.4 MB).
+    public static let maxSourceValues = 1_000_000
+    public static let maxSourceValueTableBytes = 32 * 1024 * 1024
+    /// Keyword fields a segment writer keeps (4 bytes per document each) as keys other keyword
+    /// fields may derive from: the first ones in name order with at least two terms.
+    public static let maxDerivationKeys = 4
     /// Decoded stored blocks kept across searches (all segments together): a page of hits
     /// fetched again, or the next page, decompresses nothing; 128 blocks of 64 KiB.
     public static let storedBlockCacheBytes = 8 * 1024 * 1024

@@ -19,7 +19,7 @@ public final class Segment: @unchecked Sendable {
     public private(set) var path: String?
     let data: SegmentData
     public let docCount: Int
-    /// The file's format version (1 to 4).
+    /// The file's format version (1 to 5).
     public let formatVersion: UInt16
     public let minTimestamp: Int64
     public let maxTimestamp: Int64
@@ -29,6 +29,9 @@ public final class Segment: @unchecked Sendable {
     /// The stored blocks' zstd dictionary (empty: blocks are plain frames).
     let storedDictRange: Range<Int>
     var storedDecompressor: ZstdDecompressor?
+    /// The source value table (version 5; empty: none), decoded on the first fetch.
+    let valueTableRange: Range<Int>
+    var valueTable: SourceValues.Table?
     /// This segment's key in the process-wide cache of decoded stored blocks.
     let cacheKey = StoredBlockCache.newKey()
 
@@ -80,6 +83,11 @@ public final class Segment: @unchecked Sendable {
                 guard dOff + dLen <= dirOff, dLen <= Limits.storedDictionaryBytes else { throw corrupt("stored dictionary out of bounds") }
                 storedDictRange = dOff..<(dOff + dLen)
             } else { storedDictRange = 0..<0 }
+            if version >= SegmentFormat.firstValueTableVersion {
+                let vOff = try d.offset(), vLen = try d.offset()
+                guard vOff + vLen <= dirOff else { throw corrupt("source value table out of bounds") }
+                valueTableRange = vOff..<(vOff + vLen)
+            } else { valueTableRange = 0..<0 }
             var bi = ByteReader(UnsafeRawBufferPointer(rebasing: buf[0..<(iOff + iLen)]), at: iOff)
             let nb = try bi.count()
             guard nb <= dc else { throw corrupt("block count out of range") }
@@ -112,6 +120,11 @@ public final class Segment: @unchecked Sendable {
                 if fi.flags & SegmentFormat.flagOrdinals != 0 {
                     fi.ordOffset = try d.offset(); fi.ordLength = try d.offset()
                     guard fi.ordOffset + fi.ordLength <= dirOff else { throw corrupt("column out of bounds") }
+                }
+                if fi.flags & SegmentFormat.flagDerived != 0 {
+                    let need = SegmentFormat.flagPostings | SegmentFormat.flagOrdinals
+                    guard version >= SegmentFormat.firstValueTableVersion, st == .keyword, fi.flags & need == need,
+                          fi.flags & SegmentFormat.flagPositions == 0 else { throw corrupt("derived field \(name) is not a plain keyword field") }
                 }
                 if fi.flags & SegmentFormat.flagNorms != 0 {
                     guard version >= 2 else { throw corrupt("norms in a version 1 segment") }
@@ -154,11 +167,15 @@ public final class Segment: @unchecked Sendable {
     public var sectionSizes: [(name: String, kind: String, bytes: Int)] {
         var out: [(String, String, Int)] = [("_source (stored blocks)", "_source blocks", blocks.reduce(0) { $0 + $1.compLength })]
         if !storedDictRange.isEmpty { out.append(("_source dictionary", "_source dictionary", storedDictRange.count)) }
+        if !valueTableRange.isEmpty { out.append(("_source value table", "_source value table", valueTableRange.count)) }
         for (name, f) in fields {
             if f.dictLength > 0 { out.append(("\(name) terms (\(f.termCount))", "term dictionaries", f.dictLength)) }
             if f.postLength > 0 { out.append(("\(name) postings", "postings", f.postLength)) }
             if f.numLength > 0 { out.append(("\(name) numeric column", "numeric columns", f.numLength)) }
-            if f.ordLength > 0 { out.append(("\(name) ordinal column", "ordinal columns", f.ordLength)) }
+            if f.ordLength > 0 {
+                let derived = f.flags & SegmentFormat.flagDerived != 0
+                out.append(derived ? ("\(name) derivation", "derivations", f.ordLength) : ("\(name) ordinal column", "ordinal columns", f.ordLength))
+            }
             if f.normLength > 0 { out.append(("\(name) norms", "norms", f.normLength)) }
         }
         return out.sorted { $0.2 > $1.2 }
@@ -198,6 +215,12 @@ public final class Segment: @unchecked Sendable {
     public func dictionary(_ field: String) throws -> TermDictionary? {
         guard let fi = fields[field], fi.flags & SegmentFormat.flagPostings != 0 else { return nil }
         if let d = lock.withLock({ dicts[field] }) { return d }
+        if fi.flags & SegmentFormat.flagDerived != 0 {
+            let d = try TermDictionary.derived(dict: slice(fi.dictOffset, fi.dictLength), termCount: fi.termCount,
+                                               ordOf: try derivedOrdinals(field, fi), label: path ?? "segment \(id)")
+            lock.withLock { dicts[field] = d }
+            return d
+        }
         let d = try TermDictionary(dict: slice(fi.dictOffset, fi.dictLength), termCount: fi.termCount,
                                    postings: slice(fi.postOffset, fi.postLength),
                                    positions: fi.flags & SegmentFormat.flagPositions != 0, docCount: docCount,
@@ -218,9 +241,56 @@ public final class Segment: @unchecked Sendable {
     public func ordinalColumn(_ field: String) throws -> OrdinalColumn? {
         guard let fi = fields[field], fi.flags & SegmentFormat.flagOrdinals != 0 else { return nil }
         if let c = lock.withLock({ ordinalCols[field] }) { return c }
+        if fi.flags & SegmentFormat.flagDerived != 0 {
+            let ordOf = try derivedOrdinals(field, fi)
+            var offsets = [Int32](repeating: 0, count: docCount + 1), ords: [Int32] = []
+            ords.reserveCapacity(docCount)
+            for d in 0..<docCount {
+                if ordOf[d] >= 0 { ords.append(ordOf[d]) }
+                offsets[d + 1] = Int32(ords.count)
+            }
+            let c = OrdinalColumn(offsets: offsets, ords: ords)
+            lock.withLock { ordinalCols[field] = c }
+            return c
+        }
         let c = try OrdinalColumn(slice(fi.ordOffset, fi.ordLength), docCount: docCount, label: path ?? "segment \(id)")
         lock.withLock { ordinalCols[field] = c }
         return c
+    }
+
+    /// A derived field's ordinal per document (-1: none), through its key's ordinal column and
+    /// the stored key-term → term map (docs/format/segment.md "Derived keyword fields").
+    func derivedOrdinals(_ field: String, _ fi: FieldInfo) throws -> [Int32] {
+        let label = path ?? "segment \(id)"
+        func corrupt() -> EngineError { .corruptFile(path: label, reason: "derivation of \(field) is malformed") }
+        var r = ByteReader(slice(fi.ordOffset, fi.ordLength))
+        let key: String, map: [Int32]
+        do {
+            key = try r.string(limit: 64 * 1024)
+            guard key != field, let ki = fields[key], ki.storage == .keyword, ki.flags & SegmentFormat.flagOrdinals != 0,
+                  ki.flags & SegmentFormat.flagDerived == 0 else { throw corrupt() }
+            let n = try r.count()
+            guard n == ki.termCount else { throw corrupt() }
+            var m: [Int32] = []
+            m.reserveCapacity(n)
+            for _ in 0..<n {
+                let v = try r.varint()
+                guard v <= UInt64(fi.termCount) else { throw corrupt() }
+                m.append(Int32(v) - 1)
+            }
+            map = m
+        } catch let e as EngineError { throw e } catch { throw corrupt() }
+        guard let kc = try ordinalColumn(key) else { throw corrupt() }
+        var ordOf = [Int32](repeating: -1, count: docCount)
+        for d in 0..<docCount {
+            let v = kc.values(d)
+            guard v.count <= 1 else { throw corrupt() }
+            if let k = v.first {
+                guard k >= 0, Int(k) < map.count else { throw corrupt() }
+                ordOf[d] = map[Int(k)]
+            }
+        }
+        return ordOf
     }
 
     /// Total tokens of a text field in this segment (BM25's average field length).

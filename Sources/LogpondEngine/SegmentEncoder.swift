@@ -1,4 +1,4 @@
-/// The byte encoding of a segment file (docs/format/segment.md, version 3), shared by the
+/// The byte encoding of a segment file (docs/format/segment.md, version 5), shared by the
 /// writer (from a write buffer) and the merger (from other segments): sections are appended to
 /// `out` in the order the caller produces them and described in the directory.
 struct SegmentEncoder {
@@ -19,7 +19,8 @@ struct SegmentEncoder {
 
     /// Writes the stored-block dictionary, the blocks and their index, then the directory's
     /// head. `doc(n)` gives the n-th document in segment order.
-    mutating func writeStored(dictionary: [UInt8]?, docCount: Int, minTs: Int64, maxTs: Int64, fieldCount: Int,
+    /// Sources go through `values` (`chooseValues` already called): the encoded form is stored.
+    mutating func writeStored(dictionary: [UInt8]?, values: inout SourceValues.Builder, docCount: Int, minTs: Int64, maxTs: Int64, fieldCount: Int,
                               doc: (Int) throws -> (id: String, version: Int64, seq: Int64, source: [UInt8])) rethrows {
         let dictStart = out.count
         if let d = dictionary { out.append(d) }
@@ -52,9 +53,15 @@ struct SegmentEncoder {
         }
         for n in 0..<docCount {
             let d = try doc(n)
-            ids.string(d.id); versions.varint(UInt64(d.version)); seqs.svarint(d.seq &- prevSeq); lengths.varint(UInt64(d.source.count))
+            ids.string(d.id); versions.varint(UInt64(d.version)); seqs.svarint(d.seq &- prevSeq)
             prevSeq = d.seq
-            sources.append(d.source)
+            if let encoded = values.encode(d.source) {
+                lengths.varint(UInt64(encoded.count) << 1 | 1)
+                sources.append(encoded)
+            } else {
+                lengths.varint(UInt64(d.source.count) << 1)
+                sources.append(d.source)
+            }
             if sources.count >= Limits.storedBlockBytes || n + 1 - first >= Limits.storedBlockMaxDocs { flushBlock(upTo: n + 1) }
         }
         flushBlock(upTo: docCount)
@@ -62,10 +69,17 @@ struct SegmentEncoder {
         let indexStart = out.count
         out.varint(UInt64(count))
         out.append(index.bytes)
+        let indexLen = out.count - indexStart
+        let tableStart = out.count
+        if let plainTable = values.tableBytesPlain {
+            let frame = Zstd.compress(plainTable, level: max(tuning.storedLevel, Limits.forceMergeStoredLevel))
+            out.varint(UInt64(values.values.count)); out.varint(UInt64(plainTable.count)); out.varint(UInt64(frame.count)); out.append(frame)
+        }
         dir.varint(UInt64(docCount)); dir.i64(minTs); dir.i64(maxTs)
         dir.u64(UInt64(storedStart)); dir.u64(UInt64(storedLen))
-        dir.u64(UInt64(indexStart)); dir.u64(UInt64(out.count - indexStart))
+        dir.u64(UInt64(indexStart)); dir.u64(UInt64(indexLen))
         dir.u64(UInt64(dictStart)); dir.u64(UInt64(dictLen))
+        dir.u64(UInt64(tableStart)); dir.u64(UInt64(out.count - tableStart))
         dir.varint(UInt64(fieldCount))
     }
 
@@ -100,11 +114,31 @@ struct SegmentEncoder {
         return Zstd.trainDictionary(samples: samples, sizes: sizes, capacity: capacity)
     }
 
-    // MARK: fields (call in bytewise name order, after writeStored)
+    // MARK: fields (after writeStored; keyword fields with the most terms first, so they can be keys)
 
     mutating func beginField(_ name: String, storage: FieldType.Storage, flags: UInt8) {
-        dir.string(name); dir.u8(storage.rawValue); dir.u8(flags)
+        fdir = ByteWriter()
+        fdir.string(name); fdir.u8(storage.rawValue)
+        field = (name, storage, flags, fdir.count)
+        fdir.u8(flags)
         fieldsDeclared += 1
+    }
+
+    /// The current field's directory entry, and the finished ones: fields may be written in any
+    /// order (keys for derivation first), the directory lists them by name.
+    private var fdir = ByteWriter()
+    private var fieldEntries: [(name: [UInt8], entry: [UInt8])] = []
+
+    /// The field being written: its name, storage, flags and where its flags byte sits in the directory.
+    private var field: (name: String, storage: FieldType.Storage, flags: UInt8, flagsAt: Int) = ("", .keyword, 0, 0)
+    /// A keyword field's postings, held until its ordinals tell whether it is derived.
+    private var pending: Postings?
+    private var derivation = SegmentDerivation()
+
+    /// Whether this field's postings wait for its ordinals (keyword fields with both).
+    private var mayDerive: Bool {
+        let both = SegmentFormat.flagPostings | SegmentFormat.flagOrdinals
+        return field.storage == .keyword && field.flags & both == both && field.flags & SegmentFormat.flagPositions == 0
     }
 
     /// One field's terms in bytewise order with their postings.
@@ -150,13 +184,18 @@ struct SegmentEncoder {
 
     /// The dictionary is read whole when a field is first searched: one frame.
     mutating func writePostings(_ p: Postings) {
+        if mayDerive { pending = p; return }
+        writePostingsNow(p)
+    }
+
+    private mutating func writePostingsNow(_ p: Postings, derived: Bool = false) {
         let dictOff = out.count
         let packedDict = plain.compress(p.dict.bytes)
         out.varint(UInt64(p.dict.count)); out.varint(UInt64(packedDict.count)); out.append(packedDict)
         let dictLen = out.count - dictOff
         let postOff = out.count
-        out.append(p.post.bytes)
-        dir.u64(UInt64(dictOff)); dir.u64(UInt64(dictLen)); dir.u64(UInt64(postOff)); dir.u64(UInt64(p.post.count)); dir.varint(UInt64(p.terms))
+        if !derived { out.append(p.post.bytes) }
+        fdir.u64(UInt64(dictOff)); fdir.u64(UInt64(dictLen)); fdir.u64(UInt64(postOff)); fdir.u64(UInt64(out.count - postOff)); fdir.varint(UInt64(p.terms))
     }
 
     /// A single-valued numeric column: presence bitmap and one i64 per document.
@@ -167,11 +206,32 @@ struct SegmentEncoder {
         let comp = plain.compress(raw.bytes)
         let off = out.count
         out.varint(UInt64(present)); out.varint(UInt64(raw.count)); out.varint(UInt64(comp.count)); out.append(comp)
-        dir.u64(UInt64(off)); dir.u64(UInt64(out.count - off))
+        fdir.u64(UInt64(off)); fdir.u64(UInt64(out.count - off))
     }
 
     /// Per document its ordinals ascending, as CSR (`starts` has docCount + 1 entries).
+    /// A keyword field whose values follow from an earlier key field's is written as its terms
+    /// and a map (flag `derived`); otherwise as postings and this column.
     mutating func writeOrdinals(starts: [Int32], ords: [Int32]) {
+        guard let p = pending else { writeOrdinalsNow(starts: starts, ords: ords); return }
+        pending = nil
+        let single = SegmentDerivation.singleValued(starts: starts, ords: ords)
+        if let ordOf = single, let (key, map) = derivation.derivation(of: ordOf) {
+            writePostingsNow(p, derived: true)
+            let off = out.count
+            out.string(key.name)
+            out.varint(UInt64(map.count))
+            for m in map { out.varint(UInt64(m + 1)) }
+            fdir.u64(UInt64(off)); fdir.u64(UInt64(out.count - off))
+            fdir.bytes[field.flagsAt] |= SegmentFormat.flagDerived
+            return
+        }
+        writePostingsNow(p)
+        writeOrdinalsNow(starts: starts, ords: ords)
+        if let ordOf = single { derivation.offer(name: field.name, termCount: p.terms, ordOf: ordOf) }
+    }
+
+    private mutating func writeOrdinalsNow(starts: [Int32], ords: [Int32]) {
         var raw = ByteWriter(capacity: starts.count * 2 + ords.count * 2)
         for d in 0..<(starts.count - 1) {
             let s0 = Int(starts[d]), s1 = Int(starts[d + 1])
@@ -181,7 +241,7 @@ struct SegmentEncoder {
         let comp = plain.compress(raw.bytes)
         let off = out.count
         out.varint(UInt64(raw.count)); out.varint(UInt64(comp.count)); out.append(comp)
-        dir.u64(UInt64(off)); dir.u64(UInt64(out.count - off))
+        fdir.u64(UInt64(off)); fdir.u64(UInt64(out.count - off))
     }
 
     /// One byte per document (Lucene's SmallFloat of the field length) and the total tokens.
@@ -189,13 +249,17 @@ struct SegmentEncoder {
         let comp = plain.compress(norms)
         let off = out.count
         out.varint(UInt64(comp.count)); out.append(comp)
-        dir.u64(UInt64(off)); dir.u64(UInt64(out.count - off)); dir.varint(total)
+        fdir.u64(UInt64(off)); fdir.u64(UInt64(out.count - off)); fdir.varint(total)
     }
 
-    mutating func endField(docsWithField: Int) { dir.varint(UInt64(docsWithField)) }
+    mutating func endField(docsWithField: Int) {
+        fdir.varint(UInt64(docsWithField))
+        fieldEntries.append((Array(field.name.utf8), fdir.bytes))
+    }
 
     /// Directory and footer; the file's bytes.
     mutating func finish() -> [UInt8] {
+        for f in fieldEntries.sorted(by: { $0.name.lexicographicallyPrecedes($1.name) }) { dir.append(f.entry) }
         let dirOff = out.count
         out.append(dir.bytes)
         out.u64(UInt64(dirOff)); out.u64(UInt64(dir.count))

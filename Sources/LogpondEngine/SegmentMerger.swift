@@ -48,14 +48,25 @@ public enum SegmentMerger {
         var enc = SegmentEncoder(capacity: Int(Double(segs.reduce(0) { $0 + $1.byteSize }) * live) + 65536, tuning: tuning)
         var names: [String: (FieldType.Storage, UInt8)] = [:]
         for seg in segs { for (n, fi) in seg.fields { names[n] = (fi.storage, (names[n]?.1 ?? 0) | fi.flags) } }
-        let sortedNames = names.keys.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+        // Merged term counts are not known yet: the largest input's stands in for ordering.
+        let sortedNames = SegmentDerivation.writeOrder(Array(names.keys)) { n in
+            names[n]!.0 == .keyword && n != "_id" && names[n]!.1 & SegmentFormat.flagPostings != 0
+                ? segs.map { $0.fieldInfo(n)?.termCount ?? 0 }.max() : nil
+        }
+        // A first pass over the sources chooses the value table (SourceValues.swift).
+        var values = SourceValues.Builder()
+        var scan = segs.map { SequentialStoredReader($0) }
+        for (k, d) in order { values.observe(try scan[Int(k)].document(Int(d)).source) }
+        scan = []
+        values.chooseValues()
         var sampler = segs.map { SequentialStoredReader($0) }
         let dict = try SegmentEncoder.trainStoredDictionary(docCount: docCount, sourceBytes: sourceBytes, tuning: tuning) { n in
-            try sampler[Int(order[n].seg)].document(Int(order[n].doc)).source
+            let src = try sampler[Int(order[n].seg)].document(Int(order[n].doc)).source
+            return values.encode(src) ?? src
         }
         sampler = []
         var readers = segs.map { SequentialStoredReader($0) }
-        try enc.writeStored(dictionary: dict, docCount: docCount, minTs: minTs, maxTs: maxTs, fieldCount: sortedNames.count) { n in
+        try enc.writeStored(dictionary: dict, values: &values, docCount: docCount, minTs: minTs, maxTs: maxTs, fieldCount: sortedNames.count) { n in
             let (k, d) = order[n]
             let doc = try readers[Int(k)].document(Int(d))
             return (doc.id, doc.version, doc.seq, doc.source)
@@ -67,6 +78,8 @@ public enum SegmentMerger {
         // 3. Fields.
         for name in sortedNames {
             var (storage, flags) = names[name]!
+            // Whether the output derives a field is the encoder's decision, not the inputs'.
+            flags &= ~SegmentFormat.flagDerived
             // As the writer decides them: version 1 inputs lack norms and had `_id` ordinals.
             let postings = flags & SegmentFormat.flagPostings != 0
             if postings && storage == .text { flags |= SegmentFormat.flagNorms }

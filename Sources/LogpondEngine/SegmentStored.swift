@@ -8,10 +8,12 @@ struct DecodedBlock {
     let entries: [Entry]
     var cost: Int { raw.count + entries.count * MemoryLayout<Entry>.stride }
 
-    init(raw: [UInt8], docCount: Int, headersFirst: Bool) throws {
-        self.raw = raw
+    /// `values`: the segment's value table when the block's lengths carry the encoded flag
+    /// (version 5); encoded sources are expanded into a new buffer.
+    init(raw: [UInt8], docCount: Int, headersFirst: Bool, values: SourceValues.Table? = nil, flagged: Bool = false) throws {
         var out: [Entry] = []
         out.reserveCapacity(docCount)
+        var encoded: [Int] = []
         try raw.withUnsafeBytes { buf in
             var r = ByteReader(buf)
             if headersFirst {
@@ -34,7 +36,11 @@ struct DecodedBlock {
                     out.append(Entry(id: ids[k], version: versions[k], seq: seq, source: 0..<0))
                 }
                 for k in 0..<docCount {
-                    let len = try r.count()
+                    var len = try r.count()
+                    if flagged {
+                        if len & 1 == 1 { encoded.append(k) }
+                        len >>= 1
+                    }
                     guard len <= Limits.maxDocumentBytes, sources + len <= buf.count else { throw ByteReader.Truncated() }
                     out[k].source = sources..<(sources + len)
                     sources += len
@@ -55,6 +61,28 @@ struct DecodedBlock {
                 }
             }
         }
+        guard !encoded.isEmpty else { self.raw = raw; entries = out; return }
+        // Headers stay where they are; the sources are rewritten after them, expanded.
+        guard let table = values else { throw ByteReader.Truncated() }
+        let headersEnd = out.first?.source.lowerBound ?? raw.count
+        var expanded = Array(raw[0..<headersEnd])
+        expanded.reserveCapacity(raw.count * 4)
+        var next = 0
+        try raw.withUnsafeBytes { buf in
+            for k in 0..<out.count {
+                let src = out[k].source
+                let start = expanded.count
+                if next < encoded.count && encoded[next] == k {
+                    next += 1
+                    try table.expand(UnsafeRawBufferPointer(rebasing: buf[src]), into: &expanded)
+                    guard expanded.count - start <= Limits.maxDocumentBytes else { throw ByteReader.Truncated() }
+                } else {
+                    expanded.append(contentsOf: buf[src])
+                }
+                out[k].source = start..<expanded.count
+            }
+        }
+        self.raw = expanded
         entries = out
     }
 }
@@ -122,6 +150,18 @@ extension Segment {
         return d
     }
 
+    /// The value table, decoded once (nil when the segment has none).
+    func sourceValueTable() throws -> SourceValues.Table? {
+        guard !valueTableRange.isEmpty else { return nil }
+        if let t = lock.withLock({ valueTable }) { return t }
+        var r = ByteReader(slice(valueTableRange.lowerBound, valueTableRange.count))
+        let count = try r.count(), rawLength = try r.count()
+        guard count <= Limits.maxSourceValues, rawLength <= Limits.maxSourceValueTableBytes + count * 5 else { throw ByteReader.Truncated() }
+        let t = try SourceValues.Table(plain: try Zstd.decompress(try r.lengthPrefixed(limit: valueTableRange.count), expectedSize: rawLength), count: count)
+        lock.withLock { valueTable = t }
+        return t
+    }
+
     /// Block `index` decoded; `shared` goes through the process-wide cache (searches), merges
     /// read each block once and keep their own.
     func decodedBlock(_ index: Int, shared: Bool = true) throws -> DecodedBlock {
@@ -132,7 +172,9 @@ extension Segment {
             let frame = slice(storedOffset + b.offset, b.compLength)
             let raw = storedDictRange.isEmpty ? try Zstd.decompress(frame, expectedSize: b.rawLength)
                 : try storedDictionaryDecoder().decompress(frame, expectedSize: b.rawLength)
-            decoded = try DecodedBlock(raw: raw, docCount: b.docCount, headersFirst: formatVersion >= SegmentFormat.firstGroupedBlockVersion)
+            let flagged = formatVersion >= SegmentFormat.firstValueTableVersion
+            decoded = try DecodedBlock(raw: raw, docCount: b.docCount, headersFirst: formatVersion >= SegmentFormat.firstGroupedBlockVersion,
+                                       values: flagged ? try sourceValueTable() : nil, flagged: flagged)
         } catch { throw EngineError.corruptFile(path: path ?? "segment \(id)", reason: "stored block \(index) is malformed: \(error)") }
         if shared { StoredBlockCache.shared.put(segment: cacheKey, block: index, decoded) }
         return decoded

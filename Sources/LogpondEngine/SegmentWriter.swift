@@ -55,11 +55,20 @@ public enum SegmentWriter {
         var enc = SegmentEncoder(capacity: b.sourceBytes / 8 + 4096, tuning: tuning)
         // 2. Stored blocks, compressed against a dictionary trained on this segment's sources
         //    (log lines repeat across blocks far more than within one).
-        let names = b.fields.keys.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+        let names = SegmentDerivation.writeOrder(Array(b.fields.keys)) { n in
+            let f = b.fields[n]!
+            return f.storage == .keyword && n != "_id" && !f.occurrences.isEmpty ? f.terms.count : nil
+        }
+        var values = SourceValues.Builder()
+        for old in order { values.observe(docs[Int(old)].source) }
+        values.chooseValues()
         let dictionary = b.sourceBytes < tuning.dictionaryMinSourceBytes ? nil
             : tuning.storedDictionary.flatMap { SegmentEncoder.dictionaryFits($0.count, sourceBytes: b.sourceBytes) ? $0 : nil }
-            ?? SegmentEncoder.trainStoredDictionary(docCount: docCount, sourceBytes: b.sourceBytes, tuning: tuning) { docs[Int(order[$0])].source }
-        enc.writeStored(dictionary: dictionary,
+            ?? SegmentEncoder.trainStoredDictionary(docCount: docCount, sourceBytes: b.sourceBytes, tuning: tuning) {
+                let src = docs[Int(order[$0])].source
+                return values.encode(src) ?? src
+            }
+        enc.writeStored(dictionary: dictionary, values: &values,
                         docCount: docCount, minTs: minTs, maxTs: maxTs, fieldCount: names.count) { n in
             let d = docs[Int(order[n])]
             return (d.id, d.version, d.seq, d.source)

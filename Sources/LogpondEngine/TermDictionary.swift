@@ -18,9 +18,45 @@ public final class TermDictionary: @unchecked Sendable {
 
     public var count: Int { docFreq.count }
 
+    /// Postings rebuilt in memory for a derived keyword field (format 5), freed with the dictionary.
+    private let owned: UnsafeMutableRawBufferPointer?
+    deinit { owned?.deallocate() }
+
+    /// A derived keyword field's dictionary (docs/format/segment.md "Derived keyword fields"):
+    /// its terms from its own section, its postings rebuilt from each document's ordinal
+    /// (`ordOf[doc]`, -1 without a value), checked against the stored document frequencies.
+    static func derived(dict: UnsafeRawBufferPointer, termCount: Int, ordOf: [Int32], label: String) throws -> TermDictionary {
+        var start = [Int](repeating: 0, count: termCount + 1)
+        for o in ordOf where o >= 0 {
+            guard Int(o) < termCount else { throw EngineError.corruptFile(path: label, reason: "derived field ordinal out of range") }
+            start[Int(o) + 1] += 1
+        }
+        let counts = (0..<termCount).map { start[$0 + 1] }
+        for t in 0..<termCount { start[t + 1] += start[t] }
+        var fill = start
+        var docs = [Int32](repeating: 0, count: start[termCount])
+        for (d, o) in ordOf.enumerated() where o >= 0 { docs[fill[Int(o)]] = Int32(d); fill[Int(o)] += 1 }
+        var w = ByteWriter(capacity: docs.count * 2 + 1)
+        var ps: [Int] = []
+        ps.reserveCapacity(termCount)
+        for t in 0..<termCount {
+            ps.append(w.count)
+            var last: Int32 = 0
+            for k in start[t]..<start[t + 1] { w.varint(UInt64(docs[k] - last)); last = docs[k] }
+        }
+        w.u8(0)   // every offset must lie inside the buffer, also the last term's
+        let buf = UnsafeMutableRawBufferPointer.allocate(byteCount: w.count, alignment: 8)
+        buf.copyBytes(from: w.bytes)
+        do {
+            return try TermDictionary(dict: dict, termCount: termCount, postings: UnsafeRawBufferPointer(buf), positions: false,
+                                      docCount: ordOf.count, packed: true, label: label, materialized: (ps, counts, buf))
+        } catch { buf.deallocate(); throw error }
+    }
+
     /// `packed` (format 3): the dictionary is one zstd frame and each entry's postings offset
     /// carries a low bit saying whether the term's postings are a zstd frame.
-    convenience init(dict rawDict: UnsafeRawBufferPointer, termCount: Int, postings: UnsafeRawBufferPointer, positions: Bool, docCount: Int, totalTokens: Int64 = 0, packed: Bool, label: String) throws {
+    convenience init(dict rawDict: UnsafeRawBufferPointer, termCount: Int, postings: UnsafeRawBufferPointer, positions: Bool, docCount: Int, totalTokens: Int64 = 0, packed: Bool, label: String,
+                     materialized: Materialized? = nil) throws {
         guard termCount <= Limits.maxSegmentDocs * 4 else { throw EngineError.corruptFile(path: label, reason: "term count out of range") }
         if packed {
             let plain: [UInt8]
@@ -30,13 +66,17 @@ public final class TermDictionary: @unchecked Sendable {
                 guard rawLen <= termCount * (Limits.maxTermBytes + 40) else { throw ByteReader.Truncated() }
                 plain = try Zstd.decompress(try h.lengthPrefixed(limit: rawDict.count), expectedSize: rawLen)
             } catch { throw EngineError.corruptFile(path: label, reason: "term dictionary is malformed") }
-            try self.init(plain: plain, termCount: termCount, postings: postings, positions: positions, docCount: docCount, totalTokens: totalTokens, packed: true, label: label)
+            try self.init(plain: plain, termCount: termCount, postings: postings, positions: positions, docCount: docCount, totalTokens: totalTokens, packed: true, label: label, materialized: materialized)
         } else {
-            try self.init(plain: Array(rawDict), termCount: termCount, postings: postings, positions: positions, docCount: docCount, totalTokens: totalTokens, packed: false, label: label)
+            try self.init(plain: Array(rawDict), termCount: termCount, postings: postings, positions: positions, docCount: docCount, totalTokens: totalTokens, packed: false, label: label, materialized: materialized)
         }
     }
 
-    private init(plain: [UInt8], termCount: Int, postings: UnsafeRawBufferPointer, positions: Bool, docCount: Int, totalTokens: Int64, packed: Bool, label: String) throws {
+    /// Postings built in memory: each term's start, its document count, the buffer they live in.
+    typealias Materialized = (starts: [Int], counts: [Int], buffer: UnsafeMutableRawBufferPointer)
+
+    private init(plain: [UInt8], termCount: Int, postings: UnsafeRawBufferPointer, positions: Bool, docCount: Int, totalTokens: Int64, packed: Bool, label: String,
+                 materialized: Materialized?) throws {
         var bytes: [UInt8] = [], starts: [Int32] = [0], df: [Int32] = [], ps: [Int] = []
         var packedTerms = packed ? Bitset(count: termCount) : nil
         df.reserveCapacity(termCount); ps.reserveCapacity(termCount); starts.reserveCapacity(termCount + 1)
@@ -59,11 +99,18 @@ public final class TermDictionary: @unchecked Sendable {
                 guard f > 0, f <= docCount else { throw ByteReader.Truncated() }
                 df.append(Int32(f))
                 let delta = try r.varint()
+                if let m = materialized {
+                    // A derived field's entries describe postings that were never written.
+                    guard m.counts[df.count - 1] == f else { throw ByteReader.Truncated() }
+                    continue
+                }
                 if packed { off += Int(delta >> 1); if delta & 1 != 0 { packedTerms!.insert(df.count - 1) } } else { off += Int(delta) }
                 guard off < postings.count else { throw ByteReader.Truncated() }
                 ps.append(off)
             }
         } } catch { throw EngineError.corruptFile(path: label, reason: "term dictionary is malformed") }
+        if let m = materialized { ps = m.starts; packedTerms = nil }
+        owned = materialized?.buffer
         termBytes = bytes; self.starts = starts; docFreq = df; postStart = ps; self.packedTerms = packedTerms
         self.postings = postings; hasPositions = positions; self.docCount = docCount; self.totalTokens = totalTokens; self.label = label
     }
@@ -299,6 +346,9 @@ public final class OrdinalColumn: @unchecked Sendable {
             offsets = offs; ords = o
         } catch { throw EngineError.corruptFile(path: label, reason: "ordinal column is malformed") }
     }
+
+    /// A column built in memory (a derived field's, from its key's).
+    init(offsets: [Int32], ords: [Int32]) { self.offsets = offsets; self.ords = ords }
 
     @inline(__always) public func values(_ doc: Int) -> ArraySlice<Int32> { ords[Int(offsets[doc])..<Int(offsets[doc + 1])] }
 }

@@ -37,6 +37,7 @@ struct Inspect: ParsableCommand {
         discussion: "Verifies magic, version and checksum; exits non-zero and says why when the file is damaged."
     )
     @Argument(help: "Segment files (data/indices/<uuid>/seg-*.lps).") var files: [String]
+    @Flag(help: "List every part, not only the 15 largest.") var all = false
 
     func run() throws {
         var failed = false
@@ -49,8 +50,8 @@ struct Inspect: ParsableCommand {
                 for p in parts { byKind[p.kind, default: 0] += p.bytes }
                 print("  by kind:")
                 for (kind, bytes) in byKind.sorted(by: { $0.value > $1.value }) { printPart(bytes, of: seg.byteSize, kind) }
-                print("  largest parts:")
-                for p in parts.prefix(15) { printPart(p.bytes, of: seg.byteSize, p.name) }
+                print(all ? "  every part:" : "  largest parts:")
+                for p in parts.prefix(all ? parts.count : 15) { printPart(p.bytes, of: seg.byteSize, p.name) }
             } catch {
                 failed = true
                 print("\(path): \(error)")

@@ -1,0 +1,218 @@
+import Foundation
+
+/// Repeated top-level values of a segment's `_source`, stored once (format version 5,
+/// docs/format/segment.md "Source value table"). Fluent Bit repeats a pod's whole `kubernetes`
+/// object in every record and services repeat their messages; a reference costs a byte or two
+/// where zstd, even with a dictionary, pays a match per copy inside each 64 KiB block.
+/// Sources are restored byte for byte: only exact member values are replaced.
+enum SourceValues {
+    /// Marks a reference in an encoded source: `0x01 varint(ordinal)`. A valid JSON text never
+    /// holds the byte 0x01 unescaped, and a source that does is stored as it came.
+    static let marker: UInt8 = 0x01
+
+    /// Calls `value(start, end)` for each top-level member value of a JSON object; false when
+    /// the bytes are not one plain object (the source is then stored unencoded).
+    static func members(_ s: UnsafeBufferPointer<UInt8>, _ value: (Int, Int) -> Void) -> Bool {
+        var i = 0
+        let n = s.count
+        @inline(__always) func ws() { while i < n, s[i] == 0x20 || s[i] == 0x0A || s[i] == 0x0D || s[i] == 0x09 { i += 1 } }
+        func string() -> Bool {   // at the opening quote
+            i += 1
+            while i < n {
+                let c = s[i]
+                if c == UInt8(ascii: "\"") { i += 1; return true }
+                i += c == UInt8(ascii: "\\") ? 2 : 1
+            }
+            return false
+        }
+        func skipValue() -> Bool {
+            guard i < n else { return false }
+            switch s[i] {
+            case UInt8(ascii: "\""): return string()
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                var depth = 0
+                while i < n {
+                    switch s[i] {
+                    case UInt8(ascii: "\""): if !string() { return false }; continue
+                    case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
+                    case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                        depth -= 1
+                        if depth == 0 { i += 1; return true }
+                    default: break
+                    }
+                    i += 1
+                }
+                return false
+            default:
+                let start = i
+                while i < n, s[i] != UInt8(ascii: ","), s[i] != UInt8(ascii: "}"), s[i] != 0x20, s[i] != 0x0A, s[i] != 0x0D, s[i] != 0x09 { i += 1 }
+                return i > start
+            }
+        }
+        ws()
+        guard i < n, s[i] == UInt8(ascii: "{") else { return false }
+        i += 1
+        ws()
+        if i < n, s[i] == UInt8(ascii: "}") { i += 1; ws(); return i == n }
+        while true {
+            guard i < n, s[i] == UInt8(ascii: "\""), string() else { return false }
+            ws()
+            guard i < n, s[i] == UInt8(ascii: ":") else { return false }
+            i += 1
+            ws()
+            let start = i
+            guard skipValue() else { return false }
+            value(start, i)
+            ws()
+            guard i < n else { return false }
+            if s[i] == UInt8(ascii: ",") { i += 1; ws(); continue }
+            guard s[i] == UInt8(ascii: "}") else { return false }
+            i += 1
+            ws()
+            return i == n
+        }
+    }
+
+    /// A deterministic 64-bit hash (segment bytes must not depend on the process's seed).
+    static func hash(_ s: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> UInt64 {
+        var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(end - start)
+        let raw = UnsafeRawBufferPointer(s)
+        var i = start
+        while i + 8 <= end {
+            h = (h ^ raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0xFF51_AFD7_ED55_8CCD
+            h ^= h >> 32
+            i += 8
+        }
+        var tail: UInt64 = 0
+        var shift: UInt64 = 0
+        while i < end { tail |= UInt64(s[i]) << shift; shift += 8; i += 1 }
+        h = (h ^ tail) &* 0xC4CE_B9FE_1A85_EC53
+        return h ^ (h >> 29)
+    }
+
+    /// Chooses a segment's table in two passes over its sources: `observe` each source, then
+    /// `encode` each (same order or not) to get what the stored block holds.
+    struct Builder {
+        private var seen: [UInt64] = []
+        private var ordOfHash: [UInt64: Int32] = [:]
+        private(set) var values: [[UInt8]] = []
+        private var filled: [Bool] = []
+
+        init() {}
+
+        /// Pass 1: remembers the hashes of the values long enough to be worth a reference.
+        mutating func observe(_ source: [UInt8]) {
+            guard seen.count < Limits.sourceValueScanMaxValues else { return }
+            source.withUnsafeBufferPointer { s in
+                guard memchr(s.baseAddress!, Int32(marker), s.count) == nil else { return }
+                _ = SourceValues.members(s) { a, b in
+                    if b - a >= Limits.sourceValueMinBytes { seen.append(hash(s, a, b)) }
+                }
+            }
+        }
+
+        /// Ends pass 1: values seen at least twice get ordinals, the most frequent first (one-byte
+        /// references), until the table would pass `Limits.maxSourceValueTableBytes`.
+        mutating func chooseValues() {
+            seen.sort()
+            var repeated: [(hash: UInt64, count: Int)] = []
+            var i = 0
+            while i < seen.count {
+                var j = i + 1
+                while j < seen.count && seen[j] == seen[i] { j += 1 }
+                if j - i >= 2 { repeated.append((seen[i], j - i)) }
+                i = j
+            }
+            seen = []
+            repeated.sort { $0.count != $1.count ? $0.count > $1.count : $0.hash < $1.hash }
+            if repeated.count > Limits.maxSourceValues { repeated.removeLast(repeated.count - Limits.maxSourceValues) }
+            for (k, r) in repeated.enumerated() { ordOfHash[r.hash] = Int32(k) }
+            values = [[UInt8]](repeating: [], count: repeated.count)
+            filled = [Bool](repeating: false, count: repeated.count)
+        }
+
+        private var tableBytes = 0
+
+        /// Pass 2: the source with chosen values replaced by references; nil when nothing was
+        /// replaced (stored as it came).
+        mutating func encode(_ source: [UInt8]) -> [UInt8]? {
+            guard !ordOfHash.isEmpty else { return nil }
+            return source.withUnsafeBufferPointer { s in
+                guard memchr(s.baseAddress!, Int32(marker), s.count) == nil else { return nil }
+                var spans: [(Int, Int, Int32)] = []
+                let ok = SourceValues.members(s) { a, b in
+                    guard b - a >= Limits.sourceValueMinBytes, let ord = ordOfHash[hash(s, a, b)] else { return }
+                    let k = Int(ord)
+                    if !filled[k] {
+                        guard tableBytes + (b - a) <= Limits.maxSourceValueTableBytes else { return }
+                        values[k] = Array(s[a..<b]); filled[k] = true; tableBytes += b - a
+                    } else if !values[k].withUnsafeBufferPointer({ $0.count == b - a && memcmp($0.baseAddress!, s.baseAddress! + a, b - a) == 0 }) {
+                        return   // another value with the same hash: stays inline
+                    }
+                    spans.append((a, b, ord))
+                }
+                guard ok, !spans.isEmpty else { return nil }
+                var w = ByteWriter(capacity: s.count)
+                var at = 0
+                for (a, b, ord) in spans {
+                    w.bytes.append(contentsOf: s[at..<a])
+                    w.u8(marker); w.varint(UInt64(ord))
+                    at = b
+                }
+                w.bytes.append(contentsOf: s[at..<s.count])
+                return w.bytes
+            }
+        }
+
+        /// The table section's plain bytes (`varint length, bytes` per value), or nil when no
+        /// source used it.
+        var tableBytesPlain: [UInt8]? {
+            guard filled.contains(true) else { return nil }
+            var w = ByteWriter(capacity: tableBytes + values.count * 2)
+            for v in values { w.bytesWithLength(v) }
+            return w.bytes
+        }
+    }
+
+    /// A segment's table, decoded: restores encoded sources.
+    struct Table {
+        let bytes: [UInt8]
+        let starts: [Int32]
+
+        /// Parses the plain table; throws on lengths that overrun it.
+        init(plain: [UInt8], count: Int) throws {
+            var st: [Int32] = [], packed: [UInt8] = []
+            st.reserveCapacity(count + 1); packed.reserveCapacity(plain.count)
+            st.append(0)
+            try plain.withUnsafeBytes { buf in
+                var r = ByteReader(buf)
+                for _ in 0..<count {
+                    packed.append(contentsOf: try r.lengthPrefixed(limit: Limits.maxDocumentBytes))
+                    st.append(Int32(packed.count))
+                }
+                guard r.atEnd else { throw ByteReader.Truncated() }
+            }
+            bytes = packed; starts = st
+        }
+
+        var count: Int { starts.count - 1 }
+
+        /// Appends `encoded` to `out` with every reference replaced by its value.
+        func expand(_ encoded: UnsafeRawBufferPointer, into out: inout [UInt8]) throws {
+            guard encoded.count > 0 else { return }
+            var r = ByteReader(encoded)
+            var runStart = 0
+            while let m = memchr(encoded.baseAddress! + r.pos, Int32(marker), encoded.count - r.pos) {
+                let at = encoded.baseAddress!.distance(to: UnsafeRawPointer(m))
+                out.append(contentsOf: encoded[runStart..<at])
+                r.pos = at + 1
+                let ord = try r.varint()
+                guard ord < UInt64(count) else { throw ByteReader.Truncated() }
+                out.append(contentsOf: bytes[Int(starts[Int(ord)])..<Int(starts[Int(ord) + 1])])
+                runStart = r.pos
+                guard r.pos < encoded.count else { break }
+            }
+            out.append(contentsOf: encoded[runStart..<encoded.count])
+        }
+    }
+}

@@ -3,13 +3,15 @@ import Foundation
 /// A stored block decompressed and split into its documents (both block layouts of
 /// docs/format/segment.md: interleaved before version 4, headers first from version 4).
 struct DecodedBlock {
-    struct Entry { var id: Range<Int>; var version: Int64; var seq: Int64; var source: Range<Int> }
+    struct Entry { var id: Range<Int>; var version: Int64; var seq: Int64; var source: Range<Int>; var encoded = false }
     let raw: [UInt8]
     let entries: [Entry]
+    /// The segment's value table when some source of the block is encoded.
+    let values: SourceValues.Table?
     var cost: Int { raw.count + entries.count * MemoryLayout<Entry>.stride }
 
     /// `values`: the segment's value table when the block's lengths carry the encoded flag
-    /// (version 5); encoded sources are expanded into a new buffer.
+    /// (version 5); encoded sources are expanded by `source(_:)`.
     init(raw: [UInt8], docCount: Int, headersFirst: Bool, values: SourceValues.Table? = nil, flagged: Bool = false) throws {
         var out: [Entry] = []
         out.reserveCapacity(docCount)
@@ -61,29 +63,23 @@ struct DecodedBlock {
                 }
             }
         }
-        guard !encoded.isEmpty else { self.raw = raw; entries = out; return }
-        // Headers stay where they are; the sources are rewritten after them, expanded.
-        guard let table = values else { throw ByteReader.Truncated() }
-        let headersEnd = out.first?.source.lowerBound ?? raw.count
-        var expanded = Array(raw[0..<headersEnd])
-        expanded.reserveCapacity(raw.count * 4)
-        var next = 0
-        try raw.withUnsafeBytes { buf in
-            for k in 0..<out.count {
-                let src = out[k].source
-                let start = expanded.count
-                if next < encoded.count && encoded[next] == k {
-                    next += 1
-                    try table.expand(UnsafeRawBufferPointer(rebasing: buf[src]), into: &expanded)
-                    guard expanded.count - start <= Limits.maxDocumentBytes else { throw ByteReader.Truncated() }
-                } else {
-                    expanded.append(contentsOf: buf[src])
-                }
-                out[k].source = start..<expanded.count
-            }
-        }
-        self.raw = expanded
+        for k in encoded { out[k].encoded = true }
+        guard encoded.isEmpty || values != nil else { throw ByteReader.Truncated() }
+        self.raw = raw
+        self.values = values
         entries = out
+    }
+
+    /// Entry `k`'s source as it came, expanded when it is encoded: one document at a time, so
+    /// the cache holds blocks at their stored size and a fetch expands only what it returns.
+    func source(_ k: Int) throws -> [UInt8] {
+        let e = entries[k]
+        guard e.encoded, let table = values else { return Array(raw[e.source]) }
+        var out: [UInt8] = []
+        out.reserveCapacity(e.source.count * 4)
+        try raw.withUnsafeBytes { try table.expand(UnsafeRawBufferPointer(rebasing: $0[e.source]), into: &out) }
+        guard out.count <= Limits.maxDocumentBytes else { throw ByteReader.Truncated() }
+        return out
     }
 }
 
@@ -194,7 +190,9 @@ extension Segment {
         let k = doc - blocks[bi].firstDoc
         guard k >= 0, k < b.entries.count else { throw EngineError.corruptFile(path: path ?? "segment \(id)", reason: "stored block \(bi) is malformed") }
         let e = b.entries[k]
-        return StoredDocument(id: String(decoding: b.raw[e.id], as: UTF8.self), version: e.version, seq: e.seq, source: Array(b.raw[e.source]))
+        do {
+            return StoredDocument(id: String(decoding: b.raw[e.id], as: UTF8.self), version: e.version, seq: e.seq, source: try b.source(k))
+        } catch { throw EngineError.corruptFile(path: path ?? "segment \(id)", reason: "stored block \(bi) is malformed") }
     }
 }
 

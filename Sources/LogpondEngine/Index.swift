@@ -60,9 +60,6 @@ public final class Index: @unchecked Sendable {
     /// One seal at a time per index, so in-memory segments keep their order.
     let refreshLock = NSLock()
     var memSegments: [Segment] = []
-    /// The stored-block dictionary write buffers are compressed with: trained by the first
-    /// buffer big enough, replaced by each merge's (trained on more of this index's documents).
-    var sharedStoredDictionary: [UInt8]?
     var diskSegments: [Segment] = []
     /// Segment files that failed to open, with the reason; served around, reported by _cat.
     public internal(set) var brokenSegments: [String] = []
@@ -291,11 +288,8 @@ public final class Index: @unchecked Sendable {
             var failure: Error? = nil
             var out: (bytes: [UInt8], docCount: Int, minTs: Int64, maxTs: Int64, newID: [Int32])? = nil
             do {
-                var tuning = SegmentWriter.Tuning()
-                tuning.storedDictionary = lock.withLock { sharedStoredDictionary }
-                out = SegmentWriter.write(sb.builder, tuning: tuning)
+                out = SegmentWriter.write(sb.builder)
                 if let o = out { seg = try Segment.inMemory(id: nextSegmentID(), bytes: o.bytes) }
-                if tuning.storedDictionary == nil, let d = seg?.storedDictionaryBytes { lock.withLock { sharedStoredDictionary = d } }
             } catch { failure = error }
             lock.withLock {
                 if let seg, let o = out {

@@ -117,13 +117,7 @@ extension Index {
             }
             let gone = Set(segs.map { $0.id })
             diskSegments.removeAll { gone.contains($0.id) }
-            if let merged {
-                diskSegments.append(merged)
-                // Trained on more documents than a write buffer's; kept when a write buffer may use it.
-                if let d = merged.storedDictionaryBytes, SegmentEncoder.dictionaryFits(d.count, sourceBytes: Limits.flushBufferedBytes) {
-                    sharedStoredDictionary = d
-                }
-            }
+            if let merged { diskSegments.append(merged) }
             diskSegments.sort { $0.minTimestamp < $1.minTimestamp }
             dirtyDeletes.subtract(gone)
             for s in segs { s.markObsolete() }

@@ -11,30 +11,14 @@ public enum Limits {
     public static let defaultMaxContentLength = 100 * 1024 * 1024
     /// Elasticsearch's index.max_result_window: from + size beyond it is an error.
     public static let maxResultWindow = 10_000
-    /// Stored `_source` block size before compression. Blocks are compressed against a
-    /// dictionary trained on the segment (below), which finds the repetition across log lines
-    /// that bigger blocks would; 64 KiB keeps fetching one hit cheap (measured on 100,000
-    /// documents, docs/benchmarks.md: `_source` at 9.2% of raw against 23.3% with 128 KiB blocks
-    /// and no dictionary).
+    /// Stored `_source` block size before compression (of the encoded sources, version 5):
+    /// repetition across blocks is in the value table, and 64 KiB keeps fetching one hit cheap.
     public static let storedBlockBytes = 64 * 1024
-    /// Largest zstd dictionary trained per segment for its stored blocks, and the share of the
-    /// segment's source bytes it may take. Measured on one day (191 MB of source) of the
-    /// benchmark corpus, 64 KiB blocks at level 9: 256 KB → 14.0 MB of blocks, 1 MB → 12.0 MB,
-    /// 2 MB → 11.4 MB (so 1 MB wins once the dictionary's own bytes count); a dictionary above
-    /// 1/32 of the data costs more than it saves, which keeps write-buffer segments (8 MB) at 256 KB.
+    /// Largest stored-block zstd dictionary a reader accepts. Versions 3 and 4 trained one per
+    /// segment (up to 1 MB); version 5 writers use none: with repeated values in the value
+    /// table the blocks came out smaller without (one day of the benchmark: 6.58 MB of blocks
+    /// and no dictionary against 6.53 MB plus a 1 MB dictionary).
     public static let storedDictionaryBytes = 1024 * 1024
-    public static let storedDictionaryShare = 32
-    /// Segments with less source than this get no dictionary (training needs enough samples).
-    public static let storedDictionaryMinSourceBytes = 1024 * 1024
-    /// Source bytes sampled (evenly spaced documents) to train a dictionary: zstd wants ten times
-    /// the dictionary's size or more; 16 MB trains a 1 MB dictionary in about 0.2 s.
-    public static let storedDictionarySampleBytes = 16 * 1024 * 1024
-    /// The dictionary and sample of write buffers and background merges: their segments are
-    /// merged again, and the 16 MB sample plus the trainer's tables ran at the same time as a
-    /// flush at the ingest peak (threads lp-merge and lp-flush both busy); a force-merge
-    /// trains the big one on the final segment.
-    public static let backgroundDictionaryBytes = 256 * 1024
-    public static let backgroundDictionarySampleBytes = 4 * 1024 * 1024
     /// Shortest top-level `_source` value replaced by a reference into the segment's value
     /// table: a reference takes 2–4 bytes and zstd already finds short repeats.
     public static let sourceValueMinBytes = 16

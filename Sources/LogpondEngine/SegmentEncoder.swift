@@ -17,15 +17,14 @@ struct SegmentEncoder {
 
     // MARK: stored blocks
 
-    /// Writes the stored-block dictionary, the blocks and their index, then the directory's
-    /// head. `doc(n)` gives the n-th document in segment order.
-    /// Sources go through `values` (`chooseValues` already called): the encoded form is stored.
-    mutating func writeStored(dictionary: [UInt8]?, values: inout SourceValues.Builder, docCount: Int, minTs: Int64, maxTs: Int64, fieldCount: Int,
+    /// Writes the stored blocks, their index and the value table, then the directory's head.
+    /// `doc(n)` gives the n-th document in segment order; sources go through `values`
+    /// (`chooseValues` already called) and their encoded form is stored.
+    mutating func writeStored(values: inout SourceValues.Builder, docCount: Int, minTs: Int64, maxTs: Int64, fieldCount: Int,
                               doc: (Int) throws -> (id: String, version: Int64, seq: Int64, source: [UInt8])) rethrows {
-        let dictStart = out.count
-        if let d = dictionary { out.append(d) }
-        let dictLen = out.count - dictStart
-        let blocks = ZstdCompressor(dictionary: dictionary, level: tuning.storedLevel)
+        // No stored-block dictionary from version 5 on: with repeated values in the value
+        // table, blocks came out smaller without one (docs/benchmarks.md).
+        let blocks = ZstdCompressor(level: tuning.storedLevel)
         let storedStart = out.count
         var index = ByteWriter()
         // Ids, versions, seq deltas, lengths and sources are gathered apart and laid out one
@@ -78,40 +77,9 @@ struct SegmentEncoder {
         dir.varint(UInt64(docCount)); dir.i64(minTs); dir.i64(maxTs)
         dir.u64(UInt64(storedStart)); dir.u64(UInt64(storedLen))
         dir.u64(UInt64(indexStart)); dir.u64(UInt64(indexLen))
-        dir.u64(UInt64(dictStart)); dir.u64(UInt64(dictLen))
+        dir.u64(0); dir.u64(0)
         dir.u64(UInt64(tableStart)); dir.u64(UInt64(out.count - tableStart))
         dir.varint(UInt64(fieldCount))
-    }
-
-    /// Whether a dictionary of `dictBytes` may be reused for a segment of `sourceBytes`: up to
-    /// twice the share a trained one would get, so similar-sized write buffers share one while
-    /// a big merged segment's dictionary is not copied into every small one.
-    static func dictionaryFits(_ dictBytes: Int, sourceBytes: Int) -> Bool {
-        dictBytes <= sourceBytes / (Limits.storedDictionaryShare / 2)
-    }
-
-    /// A dictionary for the stored blocks, trained on runs of consecutive documents spread
-    /// evenly over the segment (`source(n)`: the n-th document's source in segment order); nil
-    /// below `minBytes` of source, where it would cost more than it saves.
-    static func trainStoredDictionary(docCount: Int, sourceBytes: Int, tuning: SegmentWriter.Tuning, source: (Int) throws -> [UInt8]) rethrows -> [UInt8]? {
-        guard sourceBytes >= tuning.dictionaryMinSourceBytes, docCount > 0 else { return nil }
-        // Runs, so a merge decompresses each sampled stored block once.
-        let run = 32
-        let wanted = min(sourceBytes, tuning.dictionarySampleBytes)
-        let wantedDocs = max(1, wanted / max(1, sourceBytes / docCount))
-        let step = max(run, docCount * run / wantedDocs)
-        var samples: [UInt8] = [], sizes: [Int] = []
-        samples.reserveCapacity(wanted + 64 * 1024)
-        var n = 0
-        while n < docCount && samples.count < wanted {
-            for k in n..<min(docCount, n + run) {
-                let src = try source(k)
-                samples.append(contentsOf: src); sizes.append(src.count)
-            }
-            n += step
-        }
-        let capacity = min(tuning.dictionaryMaxBytes, sourceBytes / Limits.storedDictionaryShare)
-        return Zstd.trainDictionary(samples: samples, sizes: sizes, capacity: capacity)
     }
 
     // MARK: fields (after writeStored; keyword fields with the most terms first, so they can be keys)

@@ -40,11 +40,8 @@ public enum SegmentMerger {
         }
         ts = []
 
-        // 2. Stored blocks, with a dictionary trained on sampled documents of the inputs.
-        // Sizes scale with the share of documents still live; the output is about the inputs'
-        // size less what deletions remove.
+        // 2. Stored blocks. The output is about the inputs' size less what deletions remove.
         let live = Double(docCount) / Double(max(1, segs.reduce(0) { $0 + $1.docCount }))
-        let sourceBytes = Int(Double(segs.reduce(0) { $0 + $1.storedRawBytes }) * live)
         var enc = SegmentEncoder(capacity: Int(Double(segs.reduce(0) { $0 + $1.byteSize }) * live) + 65536, tuning: tuning)
         var names: [String: (FieldType.Storage, UInt8)] = [:]
         for seg in segs { for (n, fi) in seg.fields { names[n] = (fi.storage, (names[n]?.1 ?? 0) | fi.flags) } }
@@ -59,14 +56,8 @@ public enum SegmentMerger {
         for (k, d) in order { values.observe(try scan[Int(k)].document(Int(d)).source) }
         scan = []
         values.chooseValues()
-        var sampler = segs.map { SequentialStoredReader($0) }
-        let dict = try SegmentEncoder.trainStoredDictionary(docCount: docCount, sourceBytes: sourceBytes, tuning: tuning) { n in
-            let src = try sampler[Int(order[n].seg)].document(Int(order[n].doc)).source
-            return values.encode(src) ?? src
-        }
-        sampler = []
         var readers = segs.map { SequentialStoredReader($0) }
-        try enc.writeStored(dictionary: dict, values: &values, docCount: docCount, minTs: minTs, maxTs: maxTs, fieldCount: sortedNames.count) { n in
+        try enc.writeStored(values: &values, docCount: docCount, minTs: minTs, maxTs: maxTs, fieldCount: sortedNames.count) { n in
             let (k, d) = order[n]
             let doc = try readers[Int(k)].document(Int(d))
             return (doc.id, doc.version, doc.seq, doc.source)

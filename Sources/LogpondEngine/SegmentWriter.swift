@@ -1,28 +1,18 @@
 /// Serialises a SegmentBuilder into segment bytes (docs/format/segment.md): documents sorted
 /// by timestamp, stored blocks compressed, postings and doc values remapped to the new order.
 public enum SegmentWriter {
-    /// Size thresholds of the writer's compression choices; tests lower them so small fixtures
+    /// The writer's compression choices; tests lower the thresholds so small fixtures
     /// exercise every path.
     public struct Tuning: Sendable {
-        public var dictionaryMinSourceBytes = Limits.storedDictionaryMinSourceBytes
         public var postingsPackMinBytes = Limits.postingsCompressMinBytes
-        /// A dictionary to compress the stored blocks with instead of training one: the index
-        /// reuses its latest for write buffers, since training costs more than the compression.
-        public var storedDictionary: [UInt8]? = nil
         /// zstd level of the stored blocks (force-merges spend more, Limits.forceMergeStoredLevel).
         public var storedLevel: Int32 = Limits.zstdLevel
-        /// Largest stored-block dictionary to train and the source sampled for it; force-merges
-        /// use the big ones (`Tuning.forceMerge`).
-        public var dictionaryMaxBytes = Limits.backgroundDictionaryBytes
-        public var dictionarySampleBytes = Limits.backgroundDictionarySampleBytes
         public init() {}
 
         /// What a force-merge writes: the final form of an index, compressed for good.
         public static var forceMerge: Tuning {
             var t = Tuning()
             t.storedLevel = Limits.forceMergeStoredLevel
-            t.dictionaryMaxBytes = Limits.storedDictionaryBytes
-            t.dictionarySampleBytes = Limits.storedDictionarySampleBytes
             return t
         }
     }
@@ -53,8 +43,7 @@ public enum SegmentWriter {
             if ts != SegmentFormat.noTimestamp { minTs = min(minTs, ts); maxTs = max(maxTs, ts) }
         }
         var enc = SegmentEncoder(capacity: b.sourceBytes / 8 + 4096, tuning: tuning)
-        // 2. Stored blocks, compressed against a dictionary trained on this segment's sources
-        //    (log lines repeat across blocks far more than within one).
+        // 2. Stored blocks, repeated source values in the segment's value table.
         let names = SegmentDerivation.writeOrder(Array(b.fields.keys)) { n in
             let f = b.fields[n]!
             return f.storage == .keyword && n != "_id" && !f.occurrences.isEmpty ? f.terms.count : nil
@@ -62,13 +51,7 @@ public enum SegmentWriter {
         var values = SourceValues.Builder()
         for old in order { values.observe(docs[Int(old)].source) }
         values.chooseValues()
-        let dictionary = b.sourceBytes < tuning.dictionaryMinSourceBytes ? nil
-            : tuning.storedDictionary.flatMap { SegmentEncoder.dictionaryFits($0.count, sourceBytes: b.sourceBytes) ? $0 : nil }
-            ?? SegmentEncoder.trainStoredDictionary(docCount: docCount, sourceBytes: b.sourceBytes, tuning: tuning) {
-                let src = docs[Int(order[$0])].source
-                return values.encode(src) ?? src
-            }
-        enc.writeStored(dictionary: dictionary, values: &values,
+        enc.writeStored(values: &values,
                         docCount: docCount, minTs: minTs, maxTs: maxTs, fieldCount: names.count) { n in
             let d = docs[Int(order[n])]
             return (d.id, d.version, d.seq, d.source)

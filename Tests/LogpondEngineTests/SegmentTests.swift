@@ -63,11 +63,9 @@ final class SegmentTests: XCTestCase {
         }
     }
 
-    /// Thresholds low enough that small segments take every format-3 path: a stored-block
-    /// dictionary and zstd-packed postings.
+    /// Thresholds low enough that small segments take every packed path (zstd-packed postings).
     static var packEverything: SegmentWriter.Tuning {
         var t = SegmentWriter.Tuning()
-        t.dictionaryMinSourceBytes = 16 * 1024
         t.postingsPackMinBytes = 16
         return t
     }
@@ -147,11 +145,9 @@ final class SegmentTests: XCTestCase {
 
     func testPackedPathsAreTaken() throws {
         let (seg, _) = try build(randomDocs(2000, seed: 11), tuning: Self.packEverything)
-        XCTAssertGreaterThan(seg.storedDictRange.count, 0, "no stored dictionary")
         let dict = try XCTUnwrap(try seg.dictionary("log"))
         XCTAssertGreaterThan(dict.packedTerms?.cardinality ?? 0, 0, "no packed postings")
         let (plain, _) = try build(randomDocs(2000, seed: 11))
-        XCTAssertEqual(plain.storedDictRange.count, 0)
         XCTAssertEqual(try plain.dictionary("_id")?.packedTerms?.cardinality, 0, "one-document lists are never worth a frame")
         for i in stride(from: 0, to: 2000, by: 37) { XCTAssertEqual(try seg.document(i).source, try plain.document(i).source) }
     }
@@ -248,8 +244,10 @@ final class SegmentTests: XCTestCase {
     func testEveryFlippedByteIsDetectedOrHarmless() throws {
         let (small, _) = try build(randomDocs(20, seed: 3))
         let (packed, _) = try build(randomDocs(600, seed: 3), tuning: Self.packEverything)
-        XCTAssertGreaterThan(packed.storedDictRange.count, 0)
-        for seg in [small, packed] {
+        // Version 5's value table and derived fields.
+        let k8s = try SegmentV5Tests.build(SegmentV5Tests.k8sSources(300, seed: 3))
+        XCTAssertGreaterThan(k8s.valueTableRange.count, 0)
+        for seg in [small, packed, k8s] {
         let bytes = Array(seg.data.buffer)
         for i in 0..<bytes.count {
             var b = bytes

@@ -177,7 +177,7 @@ final class SegmentV5Tests: XCTestCase {
         }
         let seg = try Segment.open(id: 1, path: url.path)
         XCTAssertEqual(seg.formatVersion, 5)
-        XCTAssertEqual(seg.byteSize, 23254)
+        XCTAssertEqual(seg.byteSize, 19872)
         XCTAssertGreaterThan(seg.valueTableRange.count, 0)
         XCTAssertTrue(derived(seg).contains("kubernetes.namespace_name"))
         try checkContent(seg, sources)

@@ -178,24 +178,22 @@ final class StoreTests: XCTestCase {
         one.shutdown(); many.shutdown()
     }
 
-    /// Write buffers after the first big one reuse its stored-block dictionary (no training per
-    /// flush); a merge gives the index a new one, trained on the merged documents.
-    func testWriteBuffersShareTheIndexDictionaryAndMergesReplaceIt() async throws {
+    /// Version 5 segments, from write buffers and from merges, carry no stored-block
+    /// dictionary: their repeated values are in the value table.
+    func testSegmentsStoreRepeatedValuesInATableNotADictionary() async throws {
         let store = try Store(options: StoreOptions(dataPath: tempDir()))
-        // About 1.3 MB of source per batch: above the dictionary threshold.
         _ = try await store.write(docs(12_000), refresh: true)
         _ = try await store.write(docs(12_000), refresh: true)
         let idx = try XCTUnwrap(store.index(named: "logs"))
         let segs = idx.snapshot().segments.map { $0.segment }
         XCTAssertEqual(segs.count, 2)
-        let first = try XCTUnwrap(segs[0].storedDictionaryBytes)
-        XCTAssertEqual(segs[1].storedDictionaryBytes, first)
         try await store.forceMerge([idx], maxSegments: 1)
         let merged = try XCTUnwrap(idx.snapshot().segments.first?.segment)
         XCTAssertEqual(idx.snapshot().segments.count, 1)
-        let trained = try XCTUnwrap(merged.storedDictionaryBytes)
-        XCTAssertNotEqual(trained, first)
-        XCTAssertEqual(idx.lock.withLock { idx.sharedStoredDictionary }, trained)
+        for seg in segs + [merged] {
+            XCTAssertNil(seg.storedDictionaryBytes)
+            XCTAssertEqual(seg.formatVersion, 5)
+        }
         XCTAssertEqual(try counts(store)[0], 24_000)
     }
 

@@ -64,18 +64,12 @@ extension Index {
         return String(decoding: d, as: UTF8.self)
     }
 
-    /// Segments the tiered policy would merge now: the smallest tier once it holds mergeFactor segments.
+    /// Segments the tiered policy (MergePolicy) would merge now; with `force`, all of them when
+    /// there are more than that many.
     func mergeCandidates(force maxSegments: Int? = nil) -> [Segment] {
         lock.withLock {
-            let segs = diskSegments.sorted { $0.byteSize < $1.byteSize }
-            if let m = maxSegments { return segs.count > m ? segs : [] }
-            let small = segs.filter { Int64($0.byteSize) < Limits.maxMergedSegmentBytes / Int64(Limits.mergeFactor) }
-            guard small.count >= Limits.mergeFactor else { return [] }
-            // Same tier: within a factor of mergeFactor of the smallest.
-            let base = max(small[0].byteSize, 1 << 20)
-            let tier = Array(small.filter { $0.byteSize <= base * Limits.mergeFactor }.prefix(Limits.mergeFactor))
-            let total = tier.reduce(Int64(0)) { $0 + Int64($1.byteSize) }
-            return tier.count >= Limits.mergeFactor && total <= Limits.maxMergedSegmentBytes ? tier : []
+            if let m = maxSegments { return diskSegments.count > m ? diskSegments.sorted { $0.byteSize < $1.byteSize } : [] }
+            return MergePolicy.tier(diskSegments.map { $0.byteSize }).map { diskSegments[$0] }
         }
     }
 

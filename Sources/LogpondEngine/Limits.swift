@@ -65,6 +65,13 @@ public enum Limits {
     public static let maxMemorySegmentsPerIndex = 8
     /// Tiered merge policy: segments per size tier before the tier is merged into one.
     public static let mergeFactor = 10
+    /// A tier's segments lie within this factor of its smallest: write-buffer segments vary
+    /// by about 2×, a merged one is mergeFactor× bigger. With the old spread of mergeFactor a
+    /// merged segment of v5's smaller files was rewritten with the next nine small ones.
+    public static let mergeTierSpread = 3
+    /// Segments smaller than this count as this size for tiers (time-triggered flushes of a
+    /// quiet index write tiny ones that should merge with the rest).
+    public static let mergeFloorBytes = 256 * 1024
     /// Segments above this size are never merged by the background policy (force-merge still
     /// can). A merge builds its output in memory, so this also bounds a merge's memory.
     public static let maxMergedSegmentBytes: Int64 = 256 * 1024 * 1024

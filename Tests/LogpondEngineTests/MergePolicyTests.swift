@@ -1,0 +1,31 @@
+import XCTest
+@testable import LogpondEngine
+
+/// The tiered merge policy on segment sizes alone.
+final class MergePolicyTests: XCTestCase {
+    let mb = 1 << 20
+
+    func testTenSimilarSegmentsMergeAndAMergedOneWaitsForItsTier() {
+        XCTAssertEqual(MergePolicy.tier(Array(repeating: mb, count: 9)), [])
+        // Nine write-buffer segments of 1–1.9 MB and one merged segment of 12 MB: not a tier.
+        var sizes = (0..<9).map { mb + $0 * mb / 10 } + [12 * mb]
+        XCTAssertEqual(MergePolicy.tier(sizes), [])
+        sizes.append(mb + mb / 2)
+        XCTAssertEqual(Set(MergePolicy.tier(sizes)), Set([0, 1, 2, 3, 4, 5, 6, 7, 8, 10]))
+        // Ten merged segments form the next tier.
+        XCTAssertEqual(MergePolicy.tier(Array(repeating: 12 * mb, count: 10) + [mb]).count, 10)
+    }
+
+    func testTinySegmentsCountAsTheFloorAndOutliersDoNotBlockATier() {
+        // Time-triggered flushes: tiny segments merge with ones up to three floors.
+        XCTAssertEqual(MergePolicy.tier([1000, 2000, 700_000, 600_000, 5000, 9000, 300_000, 10, 400_000, 100_000]).count, 10)
+        // One tiny segment and ten of 2 MB: the ten merge, the tiny one waits.
+        let sizes = [1000] + Array(repeating: 2 * mb, count: 10)
+        XCTAssertEqual(Set(MergePolicy.tier(sizes)), Set(1...10))
+    }
+
+    func testSegmentsAtTheMergedSizeLimitAreLeftAlone() {
+        let big = Int(Limits.maxMergedSegmentBytes) / Limits.mergeFactor
+        XCTAssertEqual(MergePolicy.tier(Array(repeating: big, count: 12)), [])
+    }
+}

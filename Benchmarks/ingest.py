@@ -34,6 +34,14 @@ def rss_kb(pid, key):
     return 0
 
 
+def cpu_seconds(pid):
+    """User + system CPU time of a process so far (/proc/<pid>/stat): steadier than docs/s on
+    a noisy machine when comparing two builds."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def du(path):
     total = 0
     for root, _, files in os.walk(path):
@@ -111,6 +119,7 @@ def main():
     for t in threads: t.start()
     for t in threads: t.join()
     elapsed = time.perf_counter() - t0
+    ingest_cpu = cpu_seconds(proc.pid)
     ingest_peak = peak[0]
     ingest_parts = dict(parts_peak)
     requests.post(url + "/_refresh"); requests.post(url + "/_flush")
@@ -132,6 +141,7 @@ def main():
         "raw_ndjson_bytes": raw_bytes, "disk_bytes": disk, "disk_ratio": round(disk / raw_bytes, 4),
         "peak_rss_ingest_mb": round(ingest_peak / 1024, 1),
         "peak_anon_ingest_mb": round(ingest_parts["RssAnon"] / 1024, 1), "peak_file_ingest_mb": round(ingest_parts["RssFile"] / 1024, 1), "peak_rss_with_merge_mb": round(peak[0] / 1024, 1), "vmhwm_mb": round(hwm / 1024, 1), "idle_rss_mb": round(idle_rss / 1024, 1),
+        "server_cpu_s_ingest": round(ingest_cpu, 2), "server_cpu_us_per_doc": round(ingest_cpu * 1e6 / args.docs, 2),
         "forcemerge_s": round(merge_s, 1), "count": count, "errors": len(errors),
     }
     os.makedirs(os.path.dirname(args.out), exist_ok=True)

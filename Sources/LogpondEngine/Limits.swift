@@ -59,6 +59,9 @@ public enum Limits {
     /// Measured on 1M documents (docs/benchmarks.md): 32 MB → 273 MB peak RSS, 16 MB → 213 MB,
     /// 8 MB → 186 MB, at the same ingest rate (merges no longer re-index, so more segments are cheap).
     public static let flushBufferedBytes = 8 * 1024 * 1024
+    /// Free heap pages go back to the system once no flush has run for this long (writes
+    /// paused), not after each flush of a sustained ingest.
+    public static let trimAfterIdleNanos: UInt64 = 1_000_000_000
     /// Flush at least this often so the translog does not grow without bound on quiet servers.
     public static let flushIntervalMillis = 30_000
     /// In-memory (refreshed, unflushed) segments per index before they are merged in memory.

@@ -16,12 +16,16 @@ enum SourceValues {
         var i = 0
         let n = s.count
         @inline(__always) func ws() { while i < n, s[i] == 0x20 || s[i] == 0x0A || s[i] == 0x0D || s[i] == 0x09 { i += 1 } }
-        func string() -> Bool {   // at the opening quote
+        let base = s.baseAddress!
+        func string() -> Bool {   // at the opening quote; memchr to each quote, then count the backslashes before it
             i += 1
             while i < n {
-                let c = s[i]
-                if c == UInt8(ascii: "\"") { i += 1; return true }
-                i += c == UInt8(ascii: "\\") ? 2 : 1
+                guard let q = memchr(base + i, Int32(UInt8(ascii: "\"")), n - i) else { return false }
+                let at = UnsafePointer<UInt8>(q.assumingMemoryBound(to: UInt8.self)) - base
+                var k = at - 1, slashes = 0
+                while k >= i && s[k] == UInt8(ascii: "\\") { slashes += 1; k -= 1 }
+                i = at + 1
+                if slashes & 1 == 0 { return true }
             }
             return false
         }

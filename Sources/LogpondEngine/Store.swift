@@ -41,6 +41,9 @@ public final class Store: @unchecked Sendable {
     let stopLock = NSLock()
     var stoppingFlag = false
     var isStopping: Bool { stopLock.withLock { stoppingFlag } }
+    /// Set after a flush or merge freed large buffers; the background loop hands the free pages
+    /// back to the system once writes pause (StoreBackground.swift).
+    var trimPending = false
     public private(set) var recoveryReport = TranslogReader.Report()
     /// Log lines for the operator (recovery problems, deletions); the CLI prints them.
     public var log: @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }

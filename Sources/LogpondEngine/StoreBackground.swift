@@ -36,6 +36,12 @@ extension Store {
             if buffered >= options.flushBufferedBytes || now - lastFlush >= UInt64(options.flushIntervalMillis) * 1_000_000 {
                 lastFlush = now
                 do { try flushAllBlocking() } catch { log("[logpond] flush failed: \(error)") }
+            } else if buffered == 0 && now - lastFlush >= Limits.trimAfterIdleNanos && stopLock.withLock({ trimPending }) {
+                // Trimming after every flush of a sustained ingest gave the pages back only to
+                // fault them in again: 1M documents took 22.8 s of server CPU with a trim per
+                // flush, 18.9–19.9 s with this (Benchmarks/ingest.py, server_cpu_s_ingest).
+                stopLock.withLock { trimPending = false }
+                lp_release_free_memory()
             }
         }
     }
@@ -49,7 +55,7 @@ extension Store {
                 if c.count > 1 {
                     do { try idx.merge(c, catalog: catalog, nextSegmentID: nextSegmentID) }
                     catch { log("[logpond] merge of index [\(idx.name)] failed: \(error)") }
-                    lp_release_free_memory()
+                    stopLock.withLock { trimPending = true }
                 }
             }
         }
@@ -69,8 +75,8 @@ extension Store {
             }
             translog.trim(below: gen)
         }
-        // Flushed buffers are large and short-lived: hand the pages back to the system.
-        lp_release_free_memory()
+        // Flushed buffers are large and short-lived: their pages go back once writes pause.
+        stopLock.withLock { trimPending = true }
     }
 
     /// Flush from async code, on a background thread.

@@ -197,6 +197,8 @@ final class SourceValuesTests: XCTestCase {
         XCTAssertEqual(spans(#"{"a":1,"b":"x\"}y","c":{"d":[1,{"e":"]"}]},"f":null}"#), ["1", #""x\"}y""#, #"{"d":[1,{"e":"]"}]}"#, "null"])
         XCTAssertEqual(spans(" { \"a\" : [ 1 , 2 ] ,\n\"b\":true } "), ["[ 1 , 2 ]", "true"])
         XCTAssertEqual(spans("{}"), [])
+        // Escaped backslashes before a closing quote, an escaped quote after escaped backslashes.
+        XCTAssertEqual(spans(#"{"a":"\\","b":"x\\\"y","c":""}"#), [#""\\""#, #""x\\\"y""#, #""""#])
         for bad in ["", "[1]", "{\"a\":1", "{\"a\" 1}", "{\"a\":1}x", "{\"a\":\"open}", "{\"a\":{\"b\":1}", "{\"a\":}", "{a:1}"] {
             XCTAssertNil(spans(bad), bad)
         }

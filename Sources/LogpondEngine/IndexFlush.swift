@@ -81,12 +81,13 @@ extension Index {
         let newID = nextSegmentID()
         var merged: Segment? = nil
         var record: [SegmentRecord] = []
-        if let out = try SegmentMerger.merge(segs, deletes: startDeletes, tuning: tuning) {
-            let path = try out.bytes.withUnsafeBytes { try SegmentFiles.writeDurably($0, dir: dir, id: newID) }
+        let spill = try SegmentSpill(dir: dir, id: newID)
+        if let out = try SegmentMerger.merge(segs, deletes: startDeletes, tuning: tuning, spill: spill) {
+            let path = try spill.publish()
             merged = try Segment.open(id: newID, path: path)
             record = [SegmentRecord(id: newID, indexUUID: uuid, file: FileNames.segment(id: newID), docCount: out.docCount,
-                                    minTs: out.minTs, maxTs: out.maxTs, size: Int64(out.bytes.count), deletes: nil)]
-        }
+                                    minTs: out.minTs, maxTs: out.maxTs, size: Int64(out.length), deletes: nil)]
+        } else { spill.discard() }
         try lock.withLock {
             let present = Set(diskSegments.map { $0.id })
             guard segs.allSatisfy({ present.contains($0.id) }) else { return }

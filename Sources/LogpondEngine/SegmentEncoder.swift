@@ -2,15 +2,23 @@
 /// writer (from a write buffer) and the merger (from other segments): sections are appended to
 /// `out` in the order the caller produces them and described in the directory.
 struct SegmentEncoder {
+    /// The bytes not yet handed to `spill` (all of them when there is none).
     private(set) var out: ByteWriter
+    /// Where the file goes while it is written (merges); nil: kept in memory (write buffers).
+    let spill: SegmentSpill?
+    /// The file offset of `out`'s first byte.
+    private var base = 0
+    /// Where the next byte lands in the file.
+    var pos: Int { base + out.count }
     private var dir = ByteWriter()
     private var fieldsDeclared = 0
     let tuning: SegmentWriter.Tuning
     /// Columns, dictionaries and postings share one context (no dictionary).
     let plain = ZstdCompressor()
 
-    init(capacity: Int, tuning: SegmentWriter.Tuning) {
-        out = ByteWriter(capacity: capacity)
+    init(capacity: Int, tuning: SegmentWriter.Tuning, spill: SegmentSpill? = nil) {
+        out = ByteWriter(capacity: spill.map { $0.pieceBytes + 256 * 1024 } ?? capacity)
+        self.spill = spill
         self.tuning = tuning
         out.u32(SegmentFormat.magic); out.u16(SegmentFormat.version); out.u16(0); out.u64(0)
     }
@@ -25,7 +33,7 @@ struct SegmentEncoder {
         // No stored-block dictionary from version 5 on: with repeated values in the value
         // table, blocks came out smaller without one (docs/benchmarks.md).
         let blocks = ZstdCompressor(level: tuning.storedLevel)
-        let storedStart = out.count
+        let storedStart = pos
         var index = ByteWriter()
         // Ids, versions, seq deltas, lengths and sources are gathered apart and laid out one
         // after the other: ids next to ids and JSON next to JSON compress better than interleaved.
@@ -40,8 +48,9 @@ struct SegmentEncoder {
             for part in [ids, versions, seqs, lengths, sources] { raw.append(part.bytes) }
             let comp = blocks.compress(raw.bytes)
             index.varint(UInt64(first)); index.varint(UInt64(next - first))
-            index.u64(UInt64(out.count - storedStart)); index.varint(UInt64(comp.count)); index.varint(UInt64(raw.count))
+            index.u64(UInt64(pos - storedStart)); index.varint(UInt64(comp.count)); index.varint(UInt64(raw.count))
             out.append(comp)
+            spillIfFull()
             raw.bytes.removeAll(keepingCapacity: true)
             ids.bytes.removeAll(keepingCapacity: true); versions.bytes.removeAll(keepingCapacity: true)
             seqs.bytes.removeAll(keepingCapacity: true); lengths.bytes.removeAll(keepingCapacity: true)
@@ -64,12 +73,12 @@ struct SegmentEncoder {
             if sources.count >= Limits.storedBlockBytes || n + 1 - first >= Limits.storedBlockMaxDocs { flushBlock(upTo: n + 1) }
         }
         flushBlock(upTo: docCount)
-        let storedLen = out.count - storedStart
-        let indexStart = out.count
+        let storedLen = pos - storedStart
+        let indexStart = pos
         out.varint(UInt64(count))
         out.append(index.bytes)
-        let indexLen = out.count - indexStart
-        let tableStart = out.count
+        let indexLen = pos - indexStart
+        let tableStart = pos
         if let plainTable = values.tableBytesPlain {
             let frame = Zstd.compress(plainTable, level: max(tuning.storedLevel, Limits.forceMergeStoredLevel))
             out.varint(UInt64(values.values.count)); out.varint(UInt64(plainTable.count)); out.varint(UInt64(frame.count)); out.append(frame)
@@ -78,7 +87,7 @@ struct SegmentEncoder {
         dir.u64(UInt64(storedStart)); dir.u64(UInt64(storedLen))
         dir.u64(UInt64(indexStart)); dir.u64(UInt64(indexLen))
         dir.u64(0); dir.u64(0)
-        dir.u64(UInt64(tableStart)); dir.u64(UInt64(out.count - tableStart))
+        dir.u64(UInt64(tableStart)); dir.u64(UInt64(pos - tableStart))
         dir.varint(UInt64(fieldCount))
     }
 
@@ -157,13 +166,13 @@ struct SegmentEncoder {
     }
 
     private mutating func writePostingsNow(_ p: Postings, derived: Bool = false) {
-        let dictOff = out.count
+        let dictOff = pos
         let packedDict = plain.compress(p.dict.bytes)
         out.varint(UInt64(p.dict.count)); out.varint(UInt64(packedDict.count)); out.append(packedDict)
-        let dictLen = out.count - dictOff
-        let postOff = out.count
-        if !derived { out.append(p.post.bytes) }
-        fdir.u64(UInt64(dictOff)); fdir.u64(UInt64(dictLen)); fdir.u64(UInt64(postOff)); fdir.u64(UInt64(out.count - postOff)); fdir.varint(UInt64(p.terms))
+        let dictLen = pos - dictOff
+        let postOff = pos
+        if !derived { appendLarge(p.post.bytes) }
+        fdir.u64(UInt64(dictOff)); fdir.u64(UInt64(dictLen)); fdir.u64(UInt64(postOff)); fdir.u64(UInt64(pos - postOff)); fdir.varint(UInt64(p.terms))
     }
 
     /// A single-valued numeric column: presence bitmap and one i64 per document.
@@ -172,9 +181,9 @@ struct SegmentEncoder {
         raw.append(bitmap)
         for v in values { raw.i64(v) }
         let comp = plain.compress(raw.bytes)
-        let off = out.count
+        let off = pos
         out.varint(UInt64(present)); out.varint(UInt64(raw.count)); out.varint(UInt64(comp.count)); out.append(comp)
-        fdir.u64(UInt64(off)); fdir.u64(UInt64(out.count - off))
+        fdir.u64(UInt64(off)); fdir.u64(UInt64(pos - off))
     }
 
     /// Per document its ordinals ascending, as CSR (`starts` has docCount + 1 entries).
@@ -186,11 +195,11 @@ struct SegmentEncoder {
         let single = SegmentDerivation.singleValued(starts: starts, ords: ords)
         if let ordOf = single, let (key, map) = derivation.derivation(of: ordOf) {
             writePostingsNow(p, derived: true)
-            let off = out.count
+            let off = pos
             out.string(key.name)
             out.varint(UInt64(map.count))
             for m in map { out.varint(UInt64(m + 1)) }
-            fdir.u64(UInt64(off)); fdir.u64(UInt64(out.count - off))
+            fdir.u64(UInt64(off)); fdir.u64(UInt64(pos - off))
             fdir.bytes[field.flagsAt] |= SegmentFormat.flagDerived
             return
         }
@@ -207,32 +216,62 @@ struct SegmentEncoder {
             for k in s0..<s1 { raw.varint(UInt64(ords[k])) }
         }
         let comp = plain.compress(raw.bytes)
-        let off = out.count
+        let off = pos
         out.varint(UInt64(raw.count)); out.varint(UInt64(comp.count)); out.append(comp)
-        fdir.u64(UInt64(off)); fdir.u64(UInt64(out.count - off))
+        fdir.u64(UInt64(off)); fdir.u64(UInt64(pos - off))
     }
 
     /// One byte per document (Lucene's SmallFloat of the field length) and the total tokens.
     mutating func writeNorms(_ norms: [UInt8], total: UInt64) {
         let comp = plain.compress(norms)
-        let off = out.count
+        let off = pos
         out.varint(UInt64(comp.count)); out.append(comp)
-        fdir.u64(UInt64(off)); fdir.u64(UInt64(out.count - off)); fdir.varint(total)
+        fdir.u64(UInt64(off)); fdir.u64(UInt64(pos - off)); fdir.varint(total)
     }
 
     mutating func endField(docsWithField: Int) {
+        spillIfFull()
         fdir.varint(UInt64(docsWithField))
         fieldEntries.append((Array(field.name.utf8), fdir.bytes))
     }
 
     /// Directory and footer; the file's bytes.
+    /// Directory and footer; the file's bytes (in memory) or what is left of them after the
+    /// spill took the rest (`spill.publish()` then makes the file durable).
     mutating func finish() -> [UInt8] {
         for f in fieldEntries.sorted(by: { $0.name.lexicographicallyPrecedes($1.name) }) { dir.append(f.entry) }
-        let dirOff = out.count
+        let dirOff = pos
         out.append(dir.bytes)
         out.u64(UInt64(dirOff)); out.u64(UInt64(dir.count))
-        let crc = Checksum.crc32(out.bytes)
+        let crc = Checksum.crc32(out.bytes, seed: spill?.crc ?? 0)
         out.u32(crc); out.u16(SegmentFormat.version); out.u16(0); out.u32(SegmentFormat.magic)
+        if let spill {
+            let footer = Array(out.bytes.suffix(12))
+            spill.write(Array(out.bytes.dropLast(12)))
+            spill.write(footer, checksummed: false)
+            base += out.count
+            out.bytes.removeAll()
+        }
         return out.bytes
     }
+
+    /// Hands the buffered bytes to the spill file once there are enough of them.
+    mutating func spillIfFull() {
+        guard let spill, out.count >= spill.pieceBytes else { return }
+        spill.write(out.bytes)
+        base += out.count
+        out.bytes.removeAll(keepingCapacity: true)
+    }
+
+    /// Appends a big section without copying it into `out` first when spilling.
+    private mutating func appendLarge(_ bytes: [UInt8]) {
+        guard let spill else { out.append(bytes); return }
+        spill.write(out.bytes)
+        spill.write(bytes)
+        base += out.count + bytes.count
+        out.bytes.removeAll(keepingCapacity: true)
+    }
+
+    /// The file's total length (after `finish`).
+    var length: Int { pos }
 }

@@ -4,10 +4,12 @@
 /// dictionaries, not the documents re-analysed (docs/format/segment.md describes the result).
 public enum SegmentMerger {
     /// The merged file and, per input segment, each old doc's new doc id (-1: left out).
-    public struct Output { public var bytes: [UInt8]; public var docCount: Int; public var minTs: Int64; public var maxTs: Int64; public var newID: [[Int32]] }
+    /// `bytes` is the whole file, or empty when it went to a spill file; `length` is its size.
+    public struct Output { public var bytes: [UInt8]; public var length: Int; public var docCount: Int; public var minTs: Int64; public var maxTs: Int64; public var newID: [[Int32]] }
 
     /// Merges the live documents of `segs` (`deletes[k]` are left out); nil when none is live.
-    public static func merge(_ segs: [Segment], deletes: [Bitset?], tuning: SegmentWriter.Tuning = SegmentWriter.Tuning()) throws -> Output? {
+    /// With `spill` the file is written there as it is produced (`spill.publish()` is the caller's).
+    static func merge(_ segs: [Segment], deletes: [Bitset?], tuning: SegmentWriter.Tuning = SegmentWriter.Tuning(), spill: SegmentSpill? = nil) throws -> Output? {
         // 1. Order: live docs of all inputs by (timestamp, input, doc); inputs are time-sorted.
         var ts: [[Int64]] = []
         for seg in segs {
@@ -42,7 +44,7 @@ public enum SegmentMerger {
 
         // 2. Stored blocks. The output is about the inputs' size less what deletions remove.
         let live = Double(docCount) / Double(max(1, segs.reduce(0) { $0 + $1.docCount }))
-        var enc = SegmentEncoder(capacity: Int(Double(segs.reduce(0) { $0 + $1.byteSize }) * live) + 65536, tuning: tuning)
+        var enc = SegmentEncoder(capacity: Int(Double(segs.reduce(0) { $0 + $1.byteSize }) * live) + 65536, tuning: tuning, spill: spill)
         var names: [String: (FieldType.Storage, UInt8)] = [:]
         for seg in segs { for (n, fi) in seg.fields { names[n] = (fi.storage, (names[n]?.1 ?? 0) | fi.flags) } }
         // Merged term counts are not known yet: the largest input's stands in for ordering.
@@ -106,7 +108,8 @@ public enum SegmentMerger {
             enc.endField(docsWithField: present.cardinality)
             for seg in segs { seg.dropCaches(field: name); seg.data.releaseResidentPages() }
         }
-        return Output(bytes: enc.finish(), docCount: docCount, minTs: minTs, maxTs: maxTs, newID: newID)
+        let bytes = enc.finish()
+        return Output(bytes: bytes, length: enc.length, docCount: docCount, minTs: minTs, maxTs: maxTs, newID: newID)
     }
 
     /// Writes one field's merged dictionary and postings (and its ordinal column when asked);

@@ -124,6 +124,26 @@ final class SegmentV5Tests: XCTestCase {
         try checkContent(again, sources)
     }
 
+    /// A merge written to a file piece by piece is the same file as one built in memory
+    /// (offsets, checksum and all); pieces of 4 KB so the output is handed over many times.
+    func testSpilledMergeEqualsMergeInMemory() throws {
+        let sources = Self.k8sSources(4000, seed: 13)
+        let segs = try stride(from: 0, to: 4000, by: 1000).map { try Self.build(Array(sources[$0..<($0 + 1000)])) }
+        let memory = try XCTUnwrap(try SegmentMerger.merge(segs, deletes: segs.map { _ in nil }))
+        let dir = NSTemporaryDirectory() + "/lp-spill-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let spill = try SegmentSpill(dir: dir, id: 7, pieceBytes: 4096)
+        let out = try XCTUnwrap(try SegmentMerger.merge(segs, deletes: segs.map { _ in nil }, spill: spill))
+        XCTAssertTrue(out.bytes.isEmpty)
+        let path = try spill.publish()
+        XCTAssertFalse(FileManager.default.fileExists(atPath: spill.tmp))
+        let file = try XCTUnwrap(FileManager.default.contents(atPath: path))
+        XCTAssertEqual(out.length, file.count)
+        XCTAssertGreaterThan(file.count, 20 * 4096)
+        XCTAssertEqual(Array(file), memory.bytes)
+        try checkContent(try Segment.open(id: 8, path: path), sources)
+    }
+
     func testFieldMissingWhereKeyIsPresentIsNotDerivedFromIt() throws {
         var e = SegmentDerivation()
         e.offer(name: "key", termCount: 3, ordOf: [0, 1, 2, 0, -1])

@@ -205,7 +205,13 @@ struct SequentialStoredReader {
 
     mutating func document(_ doc: Int) throws -> Segment.StoredDocument {
         let bi = segment.blockIndex(of: doc)
-        if current?.index != bi { current = (bi, try segment.decodedBlock(bi, shared: false)) }
+        if current?.index != bi {
+            if let done = current?.index {
+                let b = segment.blocks[done]
+                segment.data.releaseResidentPages((segment.storedOffset + b.offset)..<(segment.storedOffset + b.offset + b.compLength))
+            }
+            current = (bi, try segment.decodedBlock(bi, shared: false))
+        }
         return try segment.document(doc, in: current!.block, block: bi)
     }
 }

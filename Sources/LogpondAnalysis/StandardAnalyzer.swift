@@ -15,7 +15,16 @@ public struct StandardAnalyzer: Analyzer {
         var position: Int32 = 0
         var buf = [UInt8]()
         buf.reserveCapacity(64)
+        // ASCII tokens (nearly all of a log line) are lowercased into a fixed scratch buffer:
+        // appending byte by byte to an array checked capacity and uniqueness per byte.
+        let scratch = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: tokenizer.maxTokenLength)
+        defer { scratch.deallocate() }
         tokenizer.tokenize(text) { r, _ in
+            if stopwords.isEmpty, r.count <= scratch.count, let out = asciiLowercase(text, r, into: scratch) {
+                emit(UnsafeBufferPointer(out), position, Int32(r.lowerBound), Int32(r.upperBound))
+                position += 1
+                return
+            }
             buf.removeAll(keepingCapacity: true)
             lowercase(text, r, into: &buf)
             if stopwords.isEmpty || !stopwords.contains(buf) {
@@ -24,6 +33,18 @@ public struct StandardAnalyzer: Analyzer {
             position += 1
         }
     }
+}
+
+/// text[r] lowercased into the front of `scratch` when it is all ASCII; nil otherwise.
+@inline(__always) func asciiLowercase(_ text: UnsafeBufferPointer<UInt8>, _ r: Range<Int>, into scratch: UnsafeMutableBufferPointer<UInt8>) -> UnsafeMutableBufferPointer<UInt8>? {
+    var k = 0
+    for i in r {
+        let b = text[i]
+        guard b < 0x80 else { return nil }
+        scratch[k] = b &- 65 < 26 ? b &+ 32 : b
+        k += 1
+    }
+    return UnsafeMutableBufferPointer(rebasing: scratch[0..<k])
 }
 
 /// Appends the lowercase form of text[r] to `out` (ASCII fast path, Unicode otherwise).

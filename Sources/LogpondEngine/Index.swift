@@ -289,7 +289,7 @@ public final class Index: @unchecked Sendable {
             var out: (bytes: [UInt8], docCount: Int, minTs: Int64, maxTs: Int64, newID: [Int32])? = nil
             do {
                 out = SegmentWriter.write(sb.builder)
-                if let o = out { seg = try Segment.inMemory(id: nextSegmentID(), bytes: o.bytes) }
+                if let o = out { seg = try Segment.inMemory(id: nextSegmentID(), bytes: o.bytes, verify: false) }
             } catch { failure = error }
             lock.withLock {
                 if let seg, let o = out {

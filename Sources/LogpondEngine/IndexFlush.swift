@@ -42,7 +42,8 @@ extension Index {
             if lock.withLock({ state == "deleted" }) { return }
             throw error
         }
-        let opened = try zip(toWrite, paths).map { (mem, p) in try Segment.open(id: mem.id, path: p) }
+        // The bytes were checked when they became an in-memory segment: no second checksum pass.
+        let opened = try zip(toWrite, paths).map { (mem, p) in try Segment.open(id: mem.id, path: p, verify: false) }
         lock.withLock {
             for (i, mem) in toWrite.enumerated() {
                 let disk = opened[i]
@@ -84,7 +85,7 @@ extension Index {
         let spill = try SegmentSpill(dir: dir, id: newID)
         if let out = try SegmentMerger.merge(segs, deletes: startDeletes, tuning: tuning, spill: spill) {
             let path = try spill.publish()
-            merged = try Segment.open(id: newID, path: path)
+            merged = try Segment.open(id: newID, path: path, verify: false)   // its checksum was just computed
             record = [SegmentRecord(id: newID, indexUUID: uuid, file: FileNames.segment(id: newID), docCount: out.docCount,
                                     minTs: out.minTs, maxTs: out.maxTs, size: Int64(out.length), deletes: nil)]
         } else { spill.discard() }

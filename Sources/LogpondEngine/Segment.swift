@@ -47,7 +47,9 @@ public final class Segment: @unchecked Sendable {
     public var fieldNames: [String] { Array(fields.keys) }
 
     /// Opens segment bytes; throws `corruptFile` naming `label` when anything does not check out.
-    init(id: Int64, data: SegmentData, label: String, path: String?) throws {
+    /// `verify: false` skips the checksum pass for bytes this process just produced (a write
+    /// buffer's segment, a flushed or merged file): it had just computed the same checksum.
+    init(id: Int64, data: SegmentData, label: String, path: String?, verify: Bool = true) throws {
         self.id = id
         self.data = data
         self.path = path
@@ -64,8 +66,10 @@ public final class Segment: @unchecked Sendable {
         guard reserved == 0 else { throw corrupt("bad footer") }
         guard SegmentFormat.readable.contains(version) else { throw corrupt("unsupported format version \(version); this logpond reads versions \(SegmentFormat.readable)") }
         formatVersion = version
-        let actual = Checksum.crc32(UnsafeRawBufferPointer(rebasing: buf[0..<(buf.count - 12)]))
-        guard actual == crc else { throw corrupt("checksum mismatch") }
+        if verify {
+            let actual = Checksum.crc32(UnsafeRawBufferPointer(rebasing: buf[0..<(buf.count - 12)]))
+            guard actual == crc else { throw corrupt("checksum mismatch") }
+        }
         var h = ByteReader(buf)
         guard try h.u32() == SegmentFormat.magic, try h.u16() == version else { throw corrupt("bad header") }
         guard dirOff >= SegmentFormat.headerSize, dirLen >= 0, dirOff + dirLen <= buf.count - SegmentFormat.footerSize else { throw corrupt("bad directory offset") }
@@ -139,14 +143,14 @@ public final class Segment: @unchecked Sendable {
     }
 
     /// Opens a segment file from disk.
-    public static func open(id: Int64, path: String) throws -> Segment {
-        let seg = try Segment(id: id, data: try SegmentData(path: path), label: path, path: path)
+    public static func open(id: Int64, path: String, verify: Bool = true) throws -> Segment {
+        let seg = try Segment(id: id, data: try SegmentData(path: path), label: path, path: path, verify: verify)
         seg.data.releaseResidentPages()
         return seg
     }
     /// Wraps freshly written bytes (a refreshed, not yet flushed segment).
-    public static func inMemory(id: Int64, bytes: [UInt8]) throws -> Segment {
-        try Segment(id: id, data: SegmentData(bytes: bytes), label: "in-memory segment \(id)", path: nil)
+    public static func inMemory(id: Int64, bytes: [UInt8], verify: Bool = true) throws -> Segment {
+        try Segment(id: id, data: SegmentData(bytes: bytes), label: "in-memory segment \(id)", path: nil, verify: verify)
     }
 
     func markFlushed(path: String) { lock.withLock { self.path = path } }

@@ -18,9 +18,9 @@ public final class SegmentBuilder {
         let storage: FieldType.Storage
         var terms = TermHash()
         /// `termID << 32 | doc` per occurrence, in document order.
-        var occurrences: [UInt64] = []
+        var occurrences = ChunkedArray<UInt64>()
         /// Positions parallel to `occurrences` (text fields only).
-        var positions: [Int32] = []
+        var positions = ChunkedArray<Int32>()
         var numerics: [(doc: Int32, value: Int64)] = []
         var docsWithField = 0
         var lastDoc: Int32 = -1

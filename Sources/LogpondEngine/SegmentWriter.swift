@@ -161,12 +161,12 @@ struct GroupedOccurrences {
         let n = f.terms.count
         hasPositions = f.hasPositions
         var start = [Int](repeating: 0, count: n + 1)
-        for o in f.occurrences { start[Int(o >> 32) + 1] += 1 }
+        f.occurrences.forEach { _, o in start[Int(o >> 32) + 1] += 1 }
         for t in 0..<n { start[t + 1] += start[t] }
         var fill = start
         docs = [Int32](repeating: 0, count: f.occurrences.count)
         if hasPositions { positions = [Int32](repeating: 0, count: f.occurrences.count) }
-        for (i, o) in f.occurrences.enumerated() {
+        f.occurrences.forEach { i, o in
             let t = Int(o >> 32)
             let slot = fill[t]
             fill[t] += 1

@@ -29,3 +29,22 @@ final class MergePolicyTests: XCTestCase {
         XCTAssertEqual(MergePolicy.tier(Array(repeating: big, count: 12)), [])
     }
 }
+
+/// The write buffers' chunked arrays against plain arrays, across chunk boundaries.
+final class ChunkedArrayTests: XCTestCase {
+    func testAppendSubscriptAndOrderMatchAnArray() {
+        var g = SplitMix(seed: 5)
+        for n in [0, 1, ChunkedArray<UInt64>.chunkSize - 1, ChunkedArray<UInt64>.chunkSize, 3 * ChunkedArray<UInt64>.chunkSize + 17] {
+            var c = ChunkedArray<UInt64>()
+            var a: [UInt64] = []
+            for _ in 0..<n { let v = g.next(); c.append(v); a.append(v) }
+            XCTAssertEqual(c.count, a.count)
+            XCTAssertEqual(c.isEmpty, a.isEmpty)
+            var seen: [UInt64] = []
+            c.forEach { i, v in XCTAssertEqual(i, seen.count); seen.append(v) }
+            XCTAssertEqual(seen, a)
+            for i in stride(from: 0, to: n, by: 997) { XCTAssertEqual(c[i], a[i]) }
+            XCTAssertEqual(c.chunks.count, (n + ChunkedArray<UInt64>.chunkSize - 1) / ChunkedArray<UInt64>.chunkSize)
+        }
+    }
+}

@@ -254,12 +254,22 @@ struct DocumentIndexer {
             let base = fb.nextPositionDoc == doc ? fb.nextPosition : 0
             var last: Int32 = base - 1
             let analyzer = f.analyzer.flatMap { analysis.analyzer($0) } ?? Analyzers.standard
-            let emit: (UnsafeBufferPointer<UInt8>, Int32, Int32, Int32) -> Void = { tok, pos, _, _ in
-                fb.addTerm(tok, doc: doc, position: base + pos)
-                last = base + pos
+            // The closure goes straight to `analyze` (not through a variable): a stored closure
+            // escapes, and its captured state was boxed on the heap for every value.
+            if kind == .string {
+                analyzer.analyze(e.string(arena)) { tok, pos, _, _ in
+                    fb.addTerm(tok, doc: doc, position: base + pos)
+                    last = base + pos
+                }
+            } else {
+                let s = Array(scalarString(e, arena).utf8)
+                s.withUnsafeBufferPointer {
+                    analyzer.analyze($0) { tok, pos, _, _ in
+                        fb.addTerm(tok, doc: doc, position: base + pos)
+                        last = base + pos
+                    }
+                }
             }
-            if kind == .string { analyzer.analyze(e.string(arena), emit: emit) }
-            else { let s = Array(scalarString(e, arena).utf8); s.withUnsafeBufferPointer { analyzer.analyze($0, emit: emit) } }
             fb.nextPositionDoc = doc
             fb.nextPosition = last + 1 + positionIncrementGap
         case .keyword:

@@ -58,10 +58,10 @@ public enum Limits {
     /// source are buffered in memory for all indices together: bounds memory and replay time.
     /// Measured on 1M documents (docs/benchmarks.md): 32 MB → 273 MB peak RSS, 16 MB → 213 MB,
     /// 8 MB → 186 MB, at the same ingest rate (merges no longer re-index, so more segments are cheap).
-    /// With format 5 (three runs each, peak RSS / docs/s): 8 MB 187–220 MB / 97–110k, 6 MB
-    /// 177–217 MB / 99–105k, 4 MB 183–249 MB / 92–100k. Smaller buffers also make smaller
-    /// background merges (ten flushed segments), the other half of the ingest peak.
-    public static let flushBufferedBytes = 6 * 1024 * 1024
+    /// With format 5 and the faster indexer (three runs each, peak RSS / docs/s): 6 MB 208–246 MB
+    /// / 107–114k, 4 MB 187–202 MB / 99–108k: the peak grows with ingest speed, and smaller
+    /// buffers also make smaller background merges (ten flushed segments), its other half.
+    public static let flushBufferedBytes = 4 * 1024 * 1024
     /// Free heap pages go back to the system once no flush has run for this long (writes
     /// paused), not after each flush of a sustained ingest.
     public static let trimAfterIdleNanos: UInt64 = 1_000_000_000

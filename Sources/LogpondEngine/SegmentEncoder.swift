@@ -28,11 +28,15 @@ struct SegmentEncoder {
     /// Writes the stored blocks, their index and the value table, then the directory's head.
     /// `doc(n)` gives the n-th document in segment order; sources go through `values`
     /// (`chooseValues` already called) and their encoded form is stored.
-    mutating func writeStored(values: inout SourceValues.Builder, docCount: Int, minTs: Int64, maxTs: Int64, fieldCount: Int,
+    mutating func writeStored(dictionary: [UInt8]? = nil, values: inout SourceValues.Builder, docCount: Int, minTs: Int64, maxTs: Int64, fieldCount: Int,
                               doc: (Int) throws -> (id: String, version: Int64, seq: Int64, source: [UInt8])) rethrows {
-        // No stored-block dictionary from version 5 on: with repeated values in the value
-        // table, blocks came out smaller without one (docs/benchmarks.md).
-        let blocks = ZstdCompressor(level: tuning.storedLevel)
+        // Background segments have no stored-block dictionary: with repeated values in the value
+        // table, blocks came out smaller without one (docs/benchmarks.md); a force-merge trains
+        // one when the table leaves most of the source (unique messages).
+        let dictStart = pos
+        if let d = dictionary { out.append(d) }
+        let dictLen = pos - dictStart
+        let blocks = ZstdCompressor(dictionary: dictionary, level: tuning.storedLevel)
         let storedStart = pos
         var index = ByteWriter()
         // Ids, versions, seq deltas, lengths and sources are gathered apart and laid out one
@@ -88,9 +92,33 @@ struct SegmentEncoder {
         dir.varint(UInt64(docCount)); dir.i64(minTs); dir.i64(maxTs)
         dir.u64(UInt64(storedStart)); dir.u64(UInt64(storedLen))
         dir.u64(UInt64(indexStart)); dir.u64(UInt64(indexLen))
-        dir.u64(0); dir.u64(0)
+        dir.u64(UInt64(dictStart)); dir.u64(UInt64(dictLen))
         dir.u64(UInt64(tableStart)); dir.u64(UInt64(pos - tableStart))
         dir.varint(UInt64(fieldCount))
+    }
+
+    /// A stored-block dictionary for a force-merge whose encoded sources are still more than
+    /// `Limits.storedDictionaryEncodedShare` of the raw ones (the value table found little to
+    /// share): trained on runs of consecutive encoded documents spread over the segment.
+    /// `encoded(n)` gives the n-th document's raw and encoded sizes and encoded bytes.
+    static func trainStoredDictionary(docCount: Int, tuning: SegmentWriter.Tuning, encoded: (Int) throws -> (raw: Int, bytes: [UInt8])) rethrows -> [UInt8]? {
+        guard tuning.mayTrainDictionary, docCount >= 1024 else { return nil }
+        let run = 32
+        let step = max(run, docCount * run / max(1, Limits.storedDictionarySampleDocs))
+        var samples: [UInt8] = [], sizes: [Int] = []
+        var raw = 0
+        var n = 0
+        while n < docCount && samples.count < Limits.storedDictionarySampleBytes {
+            for k in n..<min(docCount, n + run) {
+                let d = try encoded(k)
+                raw += d.raw
+                samples.append(contentsOf: d.bytes); sizes.append(d.bytes.count)
+            }
+            n += step
+        }
+        guard samples.count * 100 > raw * Limits.storedDictionaryEncodedShare else { return nil }
+        let sourceEstimate = samples.count * docCount / max(1, sizes.count)
+        return Zstd.trainDictionary(samples: samples, sizes: sizes, capacity: min(Limits.storedDictionaryBytes, sourceEstimate / 32))
     }
 
     // MARK: fields (after writeStored; keyword fields with the most terms first, so they can be keys)

@@ -58,8 +58,14 @@ public enum SegmentMerger {
         for (k, d) in order { values.observe(try scan[Int(k)].document(Int(d)).source) }
         scan = []
         values.chooseValues()
+        var sampler = segs.map { SequentialStoredReader($0) }
+        let dict = try SegmentEncoder.trainStoredDictionary(docCount: docCount, tuning: tuning) { n in
+            let src = try sampler[Int(order[n].seg)].document(Int(order[n].doc)).source
+            return (src.count, values.encode(src) ?? src)
+        }
+        sampler = []
         var readers = segs.map { SequentialStoredReader($0) }
-        try enc.writeStored(values: &values, docCount: docCount, minTs: minTs, maxTs: maxTs, fieldCount: sortedNames.count) { n in
+        try enc.writeStored(dictionary: dict, values: &values, docCount: docCount, minTs: minTs, maxTs: maxTs, fieldCount: sortedNames.count) { n in
             let (k, d) = order[n]
             let doc = try readers[Int(k)].document(Int(d))
             return (doc.id, doc.version, doc.seq, doc.source)

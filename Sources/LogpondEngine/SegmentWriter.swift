@@ -7,12 +7,16 @@ public enum SegmentWriter {
         public var postingsPackMinBytes = Limits.postingsCompressMinBytes
         /// zstd level of the stored blocks (force-merges spend more, Limits.forceMergeStoredLevel).
         public var storedLevel: Int32 = Limits.zstdLevel
+        /// Whether a stored-block dictionary may be trained (force-merges only, and only when
+        /// the value table leaves most of the source: `Limits.storedDictionaryEncodedShare`).
+        public var mayTrainDictionary = false
         public init() {}
 
         /// What a force-merge writes: the final form of an index, compressed for good.
         public static var forceMerge: Tuning {
             var t = Tuning()
             t.storedLevel = Limits.forceMergeStoredLevel
+            t.mayTrainDictionary = true
             return t
         }
     }

@@ -51,3 +51,27 @@ final class ZstdDecompressor: @unchecked Sendable {
     }
 }
 
+
+extension Zstd {
+    /// Trains a dictionary of at most `capacity` bytes from samples laid back to back; nil when
+    /// zstd finds too little in common (tiny or random inputs), in which case blocks go without.
+    static func trainDictionary(samples: [UInt8], sizes: [Int], capacity: Int) -> [UInt8]? {
+        guard sizes.count >= 8 else { return nil }
+        var dict = [UInt8](repeating: 0, count: capacity)
+        let n = dict.withUnsafeMutableBytes { d in
+            samples.withUnsafeBytes { s in
+                sizes.withUnsafeBufferPointer { z in
+                    // Fixed fastCover parameters instead of zstd's default search over several:
+                    // measured on log sources, half the training time and a better dictionary.
+                    var p = ZDICT_fastCover_params_t()
+                    p.k = 1024; p.d = 8; p.f = 20; p.accel = 2
+                    p.zParams.compressionLevel = Limits.zstdLevel
+                    return ZDICT_trainFromBuffer_fastCover(d.baseAddress, capacity, s.baseAddress, z.baseAddress, UInt32(z.count), p)
+                }
+            }
+        }
+        if ZDICT_isError(n) != 0 || n == 0 { return nil }
+        dict.removeSubrange(n...)
+        return dict
+    }
+}

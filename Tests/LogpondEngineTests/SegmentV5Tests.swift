@@ -144,6 +144,34 @@ final class SegmentV5Tests: XCTestCase {
         try checkContent(try Segment.open(id: 8, path: path), sources)
     }
 
+    /// A force-merge trains a stored-block dictionary only when the value table leaves most
+    /// of the source: unique messages yes, repeated ones no; both read back byte for byte.
+    func testForceMergeTrainsADictionaryOnlyForUniqueMessages() throws {
+        let base = Self.k8sSources(3000, seed: 21)
+        var g = SplitMix(seed: 22)
+        // Long messages: four of them repeated, or each one of a kind.
+        func withMessage(_ make: () -> String) -> [(id: String, source: [UInt8])] {
+            base.map { d in
+                // The generated message sits between `"log":"` and the `\n"` that ends it.
+                let s = String(decoding: d.source, as: UTF8.self)
+                let start = s.range(of: #""log":""#)!.upperBound
+                let end = s.range(of: #"\n""#, range: start..<s.endIndex)!.lowerBound
+                return (d.id, Array((s[..<start] + make() + s[end...]).utf8))
+            }
+        }
+        let repeated = withMessage { "request served by upstream \(g.next() % 4) after retrying the connection pool twice; cache miss on key family sessions" }
+        let unique = withMessage { (0..<12).map { _ in String(g.next() % 1_000_000, radix: 36) }.joined(separator: " ") }
+        for (sources, wantsDictionary) in [(repeated, false), (unique, true)] {
+            let segs = try stride(from: 0, to: 3000, by: 1000).map { try Self.build(Array(sources[$0..<($0 + 1000)])) }
+            XCTAssertTrue(segs.allSatisfy { $0.storedDictRange.isEmpty })
+            let merged = try Segment.inMemory(id: 4, bytes: try XCTUnwrap(try SegmentMerger.merge(segs, deletes: segs.map { _ in nil }, tuning: .forceMerge)).bytes)
+            XCTAssertEqual(!merged.storedDictRange.isEmpty, wantsDictionary)
+            let background = try Segment.inMemory(id: 5, bytes: try XCTUnwrap(try SegmentMerger.merge(segs, deletes: segs.map { _ in nil })).bytes)
+            XCTAssertTrue(background.storedDictRange.isEmpty)
+            try checkContent(merged, sources)
+        }
+    }
+
     func testFieldMissingWhereKeyIsPresentIsNotDerivedFromIt() throws {
         var e = SegmentDerivation()
         e.offer(name: "key", termCount: 3, ordOf: [0, 1, 2, 0, -1])

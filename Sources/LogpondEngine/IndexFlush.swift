@@ -76,14 +76,17 @@ extension Index {
 
     /// Rewrites `segs` as one segment (SegmentMerger: no re-indexing) and swaps it in atomically;
     /// `tuning` says how its stored blocks are compressed.
-    func merge(_ segs: [Segment], catalog: Catalog, nextSegmentID: () -> Int64, tuning: SegmentWriter.Tuning = SegmentWriter.Tuning()) throws {
+    /// `betweenFields` runs before each field is merged (background merges wait there for a
+    /// running flush).
+    func merge(_ segs: [Segment], catalog: Catalog, nextSegmentID: () -> Int64, tuning: SegmentWriter.Tuning = SegmentWriter.Tuning(),
+               betweenFields: () -> Void = {}) throws {
         guard segs.count > 1 else { return }
         let startDeletes = lock.withLock { segs.map { $0.deletes } }
         let newID = nextSegmentID()
         var merged: Segment? = nil
         var record: [SegmentRecord] = []
         let spill = try SegmentSpill(dir: dir, id: newID)
-        if let out = try SegmentMerger.merge(segs, deletes: startDeletes, tuning: tuning, spill: spill) {
+        if let out = try SegmentMerger.merge(segs, deletes: startDeletes, tuning: tuning, spill: spill, betweenFields: betweenFields) {
             let path = try spill.publish()
             merged = try Segment.open(id: newID, path: path, verify: false)   // its checksum was just computed
             record = [SegmentRecord(id: newID, indexUUID: uuid, file: FileNames.segment(id: newID), docCount: out.docCount,

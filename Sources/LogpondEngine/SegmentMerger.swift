@@ -9,7 +9,8 @@ public enum SegmentMerger {
 
     /// Merges the live documents of `segs` (`deletes[k]` are left out); nil when none is live.
     /// With `spill` the file is written there as it is produced (`spill.publish()` is the caller's).
-    static func merge(_ segs: [Segment], deletes: [Bitset?], tuning: SegmentWriter.Tuning = SegmentWriter.Tuning(), spill: SegmentSpill? = nil) throws -> Output? {
+    static func merge(_ segs: [Segment], deletes: [Bitset?], tuning: SegmentWriter.Tuning = SegmentWriter.Tuning(), spill: SegmentSpill? = nil,
+                      betweenFields: () -> Void = {}) throws -> Output? {
         // 1. Order: live docs of all inputs by (timestamp, input, doc); inputs are time-sorted.
         var ts: [[Int64]] = []
         for seg in segs {
@@ -76,6 +77,7 @@ public enum SegmentMerger {
 
         // 3. Fields.
         for name in sortedNames {
+            betweenFields()
             var (storage, flags) = names[name]!
             // Whether the output derives a field is the encoder's decision, not the inputs'.
             flags &= ~SegmentFormat.flagDerived
@@ -127,7 +129,10 @@ public enum SegmentMerger {
         var cursor = [Int](repeating: 0, count: segs.count)
         // Each input's current term, decoded once per step.
         var heads: [[UInt8]?] = dicts.map { d in d.flatMap { $0.count > 0 ? $0.term(0) : nil } }
-        var postings = SegmentEncoder.Postings(positions: positions)
+        // Room for about the inputs' postings up front: doubling from empty left the biggest
+        // field's buffer (the `log` postings of a merge) copied while both copies lived.
+        let inputBytes = segs.reduce(0) { $0 + ($1.fieldInfo(field)?.postLength ?? 0) }
+        var postings = SegmentEncoder.Postings(positions: positions, capacity: inputBytes + inputBytes / 8)
         // Ordinal column as (doc, ord) pairs gathered term by term, turned into CSR at the end.
         var ordCounts = ordinals ? [Int32](repeating: 0, count: docCount + 1) : []
         var ordPairs: [(doc: Int32, ord: Int32)] = []

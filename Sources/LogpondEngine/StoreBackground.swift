@@ -53,7 +53,9 @@ extension Store {
             for idx in allIndices {
                 let c = idx.mergeCandidates()
                 if c.count > 1 {
-                    do { try idx.merge(c, catalog: catalog, nextSegmentID: nextSegmentID) }
+                    // A field's merge does not start while a flush runs: the two threads' working
+                    // sets took turns instead of adding up at the ingest peak.
+                    do { try idx.merge(c, catalog: catalog, nextSegmentID: nextSegmentID, betweenFields: { self.flushLock.withLock {} }) }
                     catch { log("[logpond] merge of index [\(idx.name)] failed: \(error)") }
                     stopLock.withLock { trimPending = true }
                 }

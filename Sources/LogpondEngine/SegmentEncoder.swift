@@ -102,7 +102,7 @@ struct SegmentEncoder {
     /// share): trained on runs of consecutive encoded documents spread over the segment.
     /// `encoded(n)` gives the n-th document's raw and encoded sizes and encoded bytes.
     static func trainStoredDictionary(docCount: Int, tuning: SegmentWriter.Tuning, encoded: (Int) throws -> (raw: Int, bytes: [UInt8])) rethrows -> [UInt8]? {
-        guard tuning.mayTrainDictionary, docCount >= 1024 else { return nil }
+        guard tuning.mayTrainDictionary, docCount >= Limits.storedDictionaryMinDocs else { return nil }
         let run = 32
         let step = max(run, docCount * run / max(1, Limits.storedDictionarySampleDocs))
         var samples: [UInt8] = [], sizes: [Int] = []
@@ -118,7 +118,7 @@ struct SegmentEncoder {
         }
         guard samples.count * 100 > raw * Limits.storedDictionaryEncodedShare else { return nil }
         let sourceEstimate = samples.count * docCount / max(1, sizes.count)
-        return Zstd.trainDictionary(samples: samples, sizes: sizes, capacity: min(Limits.storedDictionaryBytes, sourceEstimate / 32))
+        return Zstd.trainDictionary(samples: samples, sizes: sizes, capacity: min(Limits.storedDictionaryBytes, sourceEstimate / Limits.storedDictionaryShare))
     }
 
     // MARK: fields (after writeStored; keyword fields with the most terms first, so they can be keys)

@@ -74,9 +74,16 @@ public enum Limits {
     /// Measured on 1M documents (docs/benchmarks.md): 32 MB → 273 MB peak RSS, 16 MB → 213 MB,
     /// 8 MB → 186 MB, at the same ingest rate (merges no longer re-index, so more segments are cheap).
     /// With format 5 and the faster indexer (three runs each, peak RSS / docs/s): 6 MB 208–246 MB
-    /// / 107–114k, 4 MB 187–202 MB / 99–108k: the peak grows with ingest speed, and smaller
-    /// buffers also make smaller background merges (ten flushed segments), its other half.
-    public static let flushBufferedBytes = 4 * 1024 * 1024
+    /// / 107–114k, 4 MB 187–202 MB / 99–108k: the peak grows with ingest speed. Indexing
+    /// pressure (below) now bounds what piles up, so the larger buffer is kept for speed.
+    public static let flushBufferedBytes = 6 * 1024 * 1024
+    /// Write requests wait for the background flush while the write buffers of all indices
+    /// hold more source than this (Elasticsearch's indexing pressure, which answers 429
+    /// instead), at most for this many flushes in a row. With 6 MB flushes, 1M documents
+    /// (docs/s / peak RSS): 12 MB 96–100k / 162–173 MB, 14 MB 99–105k / 176–177 MB, 16 MB
+    /// 106–109k / 186–209 MB; without it 107–114k / 208–246 MB.
+    public static let indexingPressureBytes = 14 * 1024 * 1024
+    public static let indexingPressureMaxWaits = 20
     /// Free heap pages go back to the system once no flush has run for this long (writes
     /// paused), not after each flush of a sustained ingest.
     public static let trimAfterIdleNanos: UInt64 = 1_000_000_000

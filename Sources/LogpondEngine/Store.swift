@@ -44,6 +44,8 @@ public final class Store: @unchecked Sendable {
     /// Set after a flush or merge freed large buffers; the background loop hands the free pages
     /// back to the system once writes pause (StoreBackground.swift).
     var trimPending = false
+    /// Write requests wait here while the write buffers are too full (StorePressure.swift).
+    let pressure = IndexingPressure()
     public private(set) var recoveryReport = TranslogReader.Report()
     /// Log lines for the operator (recovery problems, deletions); the CLI prints them.
     public var log: @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }

@@ -19,6 +19,8 @@ extension Store {
 
     private func refreshFlushLoop() {
         OSThread.name("lp-flush")
+        pressure.active = true
+        defer { pressure.active = false; pressure.flushed() }
         var lastFlush = DispatchTime.now().uptimeNanoseconds
         var lastRefresh = lastFlush
         while !isStopping {
@@ -36,6 +38,7 @@ extension Store {
             if buffered >= options.flushBufferedBytes || now - lastFlush >= UInt64(options.flushIntervalMillis) * 1_000_000 {
                 lastFlush = now
                 do { try flushAllBlocking() } catch { log("[logpond] flush failed: \(error)") }
+                pressure.flushed()
             } else if buffered == 0 && now - lastFlush >= Limits.trimAfterIdleNanos && stopLock.withLock({ trimPending }) {
                 // Trimming after every flush of a sustained ingest gave the pages back only to
                 // fault them in again: 1M documents took 22.8 s of server CPU with a trim per

@@ -6,6 +6,7 @@ extension Store {
     /// Applies `ops` in order; each item succeeds or fails alone. Returns once every successful
     /// item is durable. Throws only when the translog cannot be written (nothing is acknowledged).
     public func write(_ ops: [WriteOp], refresh: Bool = false) async throws -> [Result<WriteResult, EngineError>] {
+        await admitWrite()
         var results: [Result<WriteResult, EngineError>] = []
         results.reserveCapacity(ops.count)
         var framed = ByteWriter(capacity: ops.reduce(0) { $0 + $1.source.count + 64 })

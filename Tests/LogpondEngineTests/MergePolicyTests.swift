@@ -48,3 +48,30 @@ final class ChunkedArrayTests: XCTestCase {
         }
     }
 }
+
+/// Indexing pressure: a waiter wakes at the next flush, never misses one that already ran.
+final class IndexingPressureTests: XCTestCase {
+    func testWaiterWakesOnTheNextFlushAndNeverMissesOne() async {
+        let p = IndexingPressure()
+        let seen = p.flushCount
+        p.flushed()
+        await p.waitForFlush(after: seen)          // a flush since `seen`: returns at once
+        let now = p.flushCount
+        XCTAssertEqual(now, seen + 1)
+        let woke = expectation(description: "woken by the next flush")
+        Task { await p.waitForFlush(after: now); woke.fulfill() }
+        try? await Task.sleep(nanoseconds: 50_000_000)
+        p.flushed()
+        await fulfillment(of: [woke], timeout: 5)
+    }
+
+    /// Without a running background flush, writes are never held (nothing would wake them).
+    func testWritesPassWhenNoFlushRuns() async throws {
+        let store = try Store(options: StoreOptions(dataPath: NSTemporaryDirectory() + "/lp-pressure-\(UUID().uuidString)"))
+        XCTAssertFalse(store.pressure.active)
+        let src = Array(#"{"@timestamp":"2024-01-15T10:00:00Z","log":"x"}"#.utf8)
+        let ops = (0..<3).map { _ in WriteOp(action: .index, index: "logs", id: nil, source: src) }
+        let results = try await store.write(ops)
+        XCTAssertEqual(results.count, 3)
+    }
+}

@@ -158,8 +158,6 @@ public final class Segment: @unchecked Sendable {
     /// The stored blocks' dictionary, copied out (nil when the blocks have none).
     var storedDictionaryBytes: [UInt8]? { storedDictRange.isEmpty ? nil : Array(slice(storedDictRange.lowerBound, storedDictRange.count)) }
 
-    /// Uncompressed bytes of the stored blocks (ids, versions and sources).
-    var storedRawBytes: Int { blocks.reduce(0) { $0 + $1.rawLength } }
 
     /// Forgets the decoded structures of one field (a merge reads each field once).
     func dropCaches(field: String) {

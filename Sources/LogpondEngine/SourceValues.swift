@@ -100,7 +100,6 @@ enum SourceValues {
         private var seen: [UInt64] = []
         private var ordOfHash: [UInt64: Int32] = [:]
         private(set) var values: [[UInt8]] = []
-        private var filled: [Bool] = []
 
         init() {}
 
@@ -132,7 +131,6 @@ enum SourceValues {
             if repeated.count > Limits.maxSourceValues { repeated.removeLast(repeated.count - Limits.maxSourceValues) }
             for (k, r) in repeated.enumerated() { ordOfHash[r.hash] = Int32(k) }
             values = [[UInt8]](repeating: [], count: repeated.count)
-            filled = [Bool](repeating: false, count: repeated.count)
         }
 
         private var tableBytes = 0
@@ -147,9 +145,10 @@ enum SourceValues {
                 let ok = SourceValues.members(s) { a, b in
                     guard b - a >= Limits.sourceValueMinBytes, let ord = ordOfHash[hash(s, a, b)] else { return }
                     let k = Int(ord)
-                    if !filled[k] {
+                    // Values are at least `sourceValueMinBytes` long: an empty slot is unfilled.
+                    if values[k].isEmpty {
                         guard tableBytes + (b - a) <= Limits.maxSourceValueTableBytes else { return }
-                        values[k] = Array(s[a..<b]); filled[k] = true; tableBytes += b - a
+                        values[k] = Array(s[a..<b]); tableBytes += b - a
                     } else if !values[k].withUnsafeBufferPointer({ $0.count == b - a && memcmp($0.baseAddress!, s.baseAddress! + a, b - a) == 0 }) {
                         return   // another value with the same hash: stays inline
                     }
@@ -171,7 +170,7 @@ enum SourceValues {
         /// The table section's plain bytes (`varint length, bytes` per value), or nil when no
         /// source used it.
         var tableBytesPlain: [UInt8]? {
-            guard filled.contains(true) else { return nil }
+            guard tableBytes > 0 else { return nil }
             var w = ByteWriter(capacity: tableBytes + values.count * 2)
             for v in values { w.bytesWithLength(v) }
             return w.bytes

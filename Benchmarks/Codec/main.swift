@@ -70,3 +70,29 @@ t = median(5) { for o in 0..<dict.count { postings += (try? dict.docs(o).count) 
 report("postings decode (log, all terms)", bytes: postings / 5 * 4, seconds: t, extra: "\(postings / 5) doc ids per run")
 t = median(3) { for d in stride(from: 0, to: seg.docCount, by: 1) { _ = try? seg.document(d) } }
 report("stored documents, sequential", bytes: totalBytes, seconds: t)
+
+// The ingest path on fluent-bit records, in-process: `logpond-bench --fluent FILE` with FILE one
+// `_source` per line (Benchmarks/corpus.py writes them). Documents are cut into 6 MB write
+// buffers as the server flushes them; indexing and segment writing are timed apart, so a
+// change to either shows without HTTP, translog and merges around it (steadier than ingest.py).
+if let at = CommandLine.arguments.firstIndex(of: "--fluent"), at + 1 < CommandLine.arguments.count {
+    let text = try! Data(contentsOf: URL(fileURLWithPath: CommandLine.arguments[at + 1]))
+    let sources = text.split(separator: UInt8(ascii: "\n")).map { [UInt8]($0) }
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    let template = try! JSONSerialization.jsonObject(with: Data(contentsOf: root.appendingPathComponent("mappings/fluent-logging.json"))) as! [String: Any]
+    let mapping = try! MappingJSON.parse(template["mappings"]!)
+    var buffers: [[[UInt8]]] = [[]]
+    var filled = 0
+    for s in sources {
+        if filled >= 6 << 20 { buffers.append([]); filled = 0 }
+        buffers[buffers.count - 1].append(s); filled += s.count
+    }
+    let bytes = sources.reduce(0) { $0 + $1.count }
+    print("fluent corpus: \(sources.count) documents, \(bytes) bytes, \(buffers.count) write buffers")
+    var built: [SegmentBuilder] = []
+    let ti = median(3) { built = buffers.map { SegmentBuild.index($0, mapping: mapping) } }
+    report("fluent: index (plan + add)", bytes: bytes, seconds: ti, extra: String(format: "%.2f us/doc", ti * 1e6 / Double(sources.count)))
+    var written = 0
+    let tw = median(3) { written = built.reduce(0) { $0 + (SegmentBuild.write($1)?.count ?? 0) } }
+    report("fluent: write segments", bytes: bytes, seconds: tw, extra: String(format: "%.2f us/doc, %d bytes", tw * 1e6 / Double(sources.count), written))
+}

@@ -3,8 +3,13 @@
 public enum SegmentBuild {
     /// The segment bytes for `sources` (ids are their positions); documents that fail to index are skipped.
     public static func build(_ sources: [[UInt8]]) -> [UInt8]? {
+        SegmentWriter.write(index(sources, mapping: Mapping()))?.bytes
+    }
+
+    /// A write buffer holding `sources` indexed under `mapping` (dynamic fields added as they come).
+    public static func index(_ sources: [[UInt8]], mapping: Mapping) -> SegmentBuilder {
         let b = SegmentBuilder()
-        var m = Mapping()
+        var m = mapping
         let cache = PathCache()
         let fl = JSONFlattener()
         for (i, d) in sources.enumerated() {
@@ -18,6 +23,9 @@ public enum SegmentBuild {
                 }
             }
         }
-        return SegmentWriter.write(b)?.bytes
+        return b
     }
+
+    /// The segment bytes of a write buffer, as a flush writes them.
+    public static func write(_ b: SegmentBuilder) -> [UInt8]? { SegmentWriter.write(b)?.bytes }
 }

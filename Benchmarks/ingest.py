@@ -18,6 +18,7 @@ import tempfile
 import threading
 import time
 
+import resource
 import requests
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -115,10 +116,13 @@ def main():
     w = threading.Thread(target=watch); w.start()
     parts = [bodies[i::args.senders] for i in range(args.senders)]
     t0 = time.perf_counter()
+    c0 = resource.getrusage(resource.RUSAGE_SELF)
     threads = [threading.Thread(target=send, args=(p,)) for p in parts]
     for t in threads: t.start()
     for t in threads: t.join()
     elapsed = time.perf_counter() - t0
+    c1 = resource.getrusage(resource.RUSAGE_SELF)
+    client_cpu = (c1.ru_utime - c0.ru_utime) + (c1.ru_stime - c0.ru_stime)
     ingest_cpu = cpu_seconds(proc.pid)
     ingest_peak = peak[0]
     ingest_parts = dict(parts_peak)
@@ -142,6 +146,7 @@ def main():
         "peak_rss_ingest_mb": round(ingest_peak / 1024, 1),
         "peak_anon_ingest_mb": round(ingest_parts["RssAnon"] / 1024, 1), "peak_file_ingest_mb": round(ingest_parts["RssFile"] / 1024, 1), "peak_rss_with_merge_mb": round(peak[0] / 1024, 1), "vmhwm_mb": round(hwm / 1024, 1), "idle_rss_mb": round(idle_rss / 1024, 1),
         "server_cpu_s_ingest": round(ingest_cpu, 2), "server_cpu_us_per_doc": round(ingest_cpu * 1e6 / args.docs, 2),
+        "client_cpu_s_ingest": round(client_cpu, 2),
         "forcemerge_s": round(merge_s, 1), "count": count, "errors": len(errors),
     }
     os.makedirs(os.path.dirname(args.out), exist_ok=True)

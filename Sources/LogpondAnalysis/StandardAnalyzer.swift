@@ -13,24 +13,23 @@ public struct StandardAnalyzer: Analyzer {
 
     public func analyze(_ text: UnsafeBufferPointer<UInt8>, emit: (UnsafeBufferPointer<UInt8>, Int32, Int32, Int32) -> Void) {
         var position: Int32 = 0
-        var buf = [UInt8]()
-        buf.reserveCapacity(64)
-        // ASCII tokens (nearly all of a log line) are lowercased into a fixed scratch buffer:
-        // appending byte by byte to an array checked capacity and uniqueness per byte.
-        let scratch = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: tokenizer.maxTokenLength)
-        defer { scratch.deallocate() }
-        tokenizer.tokenize(text) { r, _ in
-            if stopwords.isEmpty, r.count <= scratch.count, let out = asciiLowercase(text, r, into: scratch) {
-                emit(UnsafeBufferPointer(out), position, Int32(r.lowerBound), Int32(r.upperBound))
+        var buf = [UInt8]()   // non-ASCII tokens only; allocates on first use
+        // ASCII tokens (nearly all of a log line) are lowercased into a fixed scratch buffer on
+        // the stack: appending byte by byte to an array checked capacity and uniqueness per byte.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: tokenizer.maxTokenLength) { scratch in
+            tokenizer.tokenize(text) { r, _ in
+                if stopwords.isEmpty, r.count <= scratch.count, let out = asciiLowercase(text, r, into: scratch) {
+                    emit(UnsafeBufferPointer(out), position, Int32(r.lowerBound), Int32(r.upperBound))
+                    position += 1
+                    return
+                }
+                buf.removeAll(keepingCapacity: true)
+                lowercase(text, r, into: &buf)
+                if stopwords.isEmpty || !stopwords.contains(buf) {
+                    buf.withUnsafeBufferPointer { emit($0, position, Int32(r.lowerBound), Int32(r.upperBound)) }
+                }
                 position += 1
-                return
             }
-            buf.removeAll(keepingCapacity: true)
-            lowercase(text, r, into: &buf)
-            if stopwords.isEmpty || !stopwords.contains(buf) {
-                buf.withUnsafeBufferPointer { emit($0, position, Int32(r.lowerBound), Int32(r.upperBound)) }
-            }
-            position += 1
         }
     }
 }

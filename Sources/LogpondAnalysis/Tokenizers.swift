@@ -19,24 +19,29 @@ public struct StandardTokenizer: Tokenizer {
     public var maxTokenLength: Int
     public init(maxTokenLength: Int = 255) { self.maxTokenLength = maxTokenLength }
 
-    enum Cls { case letter, digit, ideo, hira, kata, hangul, midLetter, midNum, midNumLet, extend, other }
+    enum Cls: UInt8 { case letter, digit, ideo, hira, kata, hangul, midLetter, midNum, midNumLet, extend, other }
 
-    /// ASCII classes by byte, so the common case is one table load.
-    static let ascii: [Cls] = (0..<128).map { b -> Cls in
-        switch UInt8(b) {
-        case 0x30...0x39: return .digit
-        case 0x41...0x5A, 0x61...0x7A: return .letter
-        case 0x5F: return .extend                   // ExtendNumLet joins on both sides
-        case 0x27, 0x2E: return .midNumLet          // ' .
-        case 0x3A: return .midLetter                // :
-        case 0x2C, 0x3B: return .midNum             // , ;
-        default: return .other
+    /// ASCII classes by byte, so the common case is one load. A raw pointer made once: reading
+    /// a static array per byte went through its lazy initialiser's check and a retain each time.
+    static let ascii: UnsafePointer<Cls> = {
+        let p = UnsafeMutablePointer<Cls>.allocate(capacity: 128)
+        for b in 0..<128 {
+            switch UInt8(b) {
+            case 0x30...0x39: p[b] = .digit
+            case 0x41...0x5A, 0x61...0x7A: p[b] = .letter
+            case 0x5F: p[b] = .extend                   // ExtendNumLet joins on both sides
+            case 0x27, 0x2E: p[b] = .midNumLet          // ' .
+            case 0x3A: p[b] = .midLetter                // :
+            case 0x2C, 0x3B: p[b] = .midNum             // , ;
+            default: p[b] = .other
+            }
         }
-    }
+        return UnsafePointer(p)
+    }()
 
-    @inline(__always) static func classify(_ t: UnsafeBufferPointer<UInt8>, _ i: Int) -> (Cls, Int) {
+    @inline(__always) static func classify(_ t: UnsafeBufferPointer<UInt8>, _ i: Int, _ table: UnsafePointer<Cls>) -> (Cls, Int) {
         let b = t[i]
-        if b < 0x80 { return (ascii.withUnsafeBufferPointer { $0[Int(b)] }, 1) }
+        if b < 0x80 { return (table[Int(b)], 1) }
         return classifyScalar(t, i)
     }
 
@@ -58,6 +63,7 @@ public struct StandardTokenizer: Tokenizer {
 
     public func tokenize(_ t: UnsafeBufferPointer<UInt8>, _ emit: (Range<Int>, TokenType) -> Void) {
         let n = t.count
+        let table = Self.ascii
         var i = 0
         func out(_ s: Int, _ e: Int, _ type: TokenType) {
             var a = s
@@ -69,17 +75,17 @@ public struct StandardTokenizer: Tokenizer {
             }
         }
         while i < n {
-            let (c, len) = Self.classify(t, i)
+            let (c, len) = Self.classify(t, i, table)
             switch c {
             case .ideo: out(i, i + len, .ideographic); i += len; continue
             case .hira: out(i, i + len, .hiragana); i += len; continue
             case .kata:
                 var j = i + len
-                while j < n, case (.kata, let l) = Self.classify(t, j) { j += l }
+                while j < n, case (.kata, let l) = Self.classify(t, j, table) { j += l }
                 out(i, j, .katakana); i = j; continue
             case .hangul:
                 var j = i + len
-                while j < n, case (.hangul, let l) = Self.classify(t, j) { j += l }
+                while j < n, case (.hangul, let l) = Self.classify(t, j, table) { j += l }
                 out(i, j, .hangul); i = j; continue
             case .letter, .digit, .extend: break
             default: i += len; continue
@@ -90,14 +96,14 @@ public struct StandardTokenizer: Tokenizer {
             var last: Cls = c == .extend ? .letter : c
             var j = i
             word: while j < n {
-                let (cj, lj) = Self.classify(t, j)
+                let (cj, lj) = Self.classify(t, j, table)
                 switch cj {
                 case .letter: hasLetter = true; last = .letter; j += lj
                 case .digit: last = .digit; j += lj
                 case .extend: j += lj
                 case .midLetter, .midNum, .midNumLet:
                     guard j + lj < n else { break word }
-                    let next = Self.classify(t, j + lj).0
+                    let next = Self.classify(t, j + lj, table).0
                     let joins: Bool
                     switch cj {
                     case .midLetter: joins = last == .letter && next == .letter

@@ -31,24 +31,28 @@ struct DocumentIndexer {
             if kind == .array { continue }
             let entry = cache.resolve(i, e, arena, mapping)
             if entry.disabled { continue }
-            let path = entry.path
             if let d = skipPrefix {
-                if path.hasPrefix(d) { continue }
+                if entry.path.hasPrefix(d) { continue }
                 skipPrefix = nil
             }
             if Int(e.depth) > Limits.mappingDepthLimit {
                 throw EngineError.illegalArgument("The depth of the field has exceeded the allowed limit of [\(Limits.mappingDepthLimit)].")
             }
-            if kind == .null && (entry.mapping != nil || added[path] != nil) { continue }
-            if let f = entry.mapping ?? added[path] {
-                if (kind == .object) != (f.type == .object) {
-                    if kind == .object {
-                        throw EngineError.mapperParsing("failed to parse field [\(path)] of type [\(f.type.rawValue)] in document with id '\(EngineError.clip(docID, max: 64))'. Preview of field's value: '{...}'")
-                    }
-                    throw EngineError.mapperParsing("object mapping for [\(path)] tried to parse field [\(path)] as object, but found a concrete value")
-                }
+            // Mapped fields (nearly every event) are checked from the entry's precomputed flags;
+            // copying the FieldMapping out cost a retain per string in it.
+            if entry.mapping != nil {
+                if kind == .null { continue }
+                if (kind == .object) != entry.isObject { try shapeMismatch(kind, entry.mapping!, path: entry.path, docID: docID) }
+                if kind == .object { if entry.objectDisabled { skipPrefix = entry.path + "." } }
+                else if entry.validates { try validate(e, arena, entry.targets[0], docID: docID) }
+                continue
+            }
+            let path = entry.path
+            if let f = added[path] {
+                if kind == .null { continue }
+                if (kind == .object) != (f.type == .object) { try shapeMismatch(kind, f, path: path, docID: docID) }
                 if kind == .object && !f.enabled { skipPrefix = path + "." }
-                if kind != .object { try validate(e, arena, f, path: path, docID: docID) }
+                if kind != .object { try validate(e, arena, f, formats: f.format.flatMap { DateFormats.compile($0) } ?? .standard, path: path, docID: docID) }
                 continue
             }
             if kind == .null { continue }   // a null never adds a mapping
@@ -126,11 +130,23 @@ struct DocumentIndexer {
         return b.withUnsafeBufferPointer { DateParser.parseISO($0) }
     }
 
-    static func validate(_ e: lp_event, _ arena: UnsafePointer<UInt8>, _ f: FieldMapping, path: String, docID: String) throws {
+    /// The error for an object where the mapping has a value, or a value where it has an object.
+    static func shapeMismatch(_ kind: FlatEvent.Kind, _ f: FieldMapping, path: String, docID: String) throws -> Never {
+        if kind == .object {
+            throw EngineError.mapperParsing("failed to parse field [\(path)] of type [\(f.type.rawValue)] in document with id '\(EngineError.clip(docID, max: 64))'. Preview of field's value: '{...}'")
+        }
+        throw EngineError.mapperParsing("object mapping for [\(path)] tried to parse field [\(path)] as object, but found a concrete value")
+    }
+
+    static func validate(_ e: lp_event, _ arena: UnsafePointer<UInt8>, _ target: PathCache.Target, docID: String) throws {
+        try validate(e, arena, target.mapping, formats: target.formats, path: target.path, docID: docID)
+    }
+
+    static func validate(_ e: lp_event, _ arena: UnsafePointer<UInt8>, _ f: FieldMapping, formats: DateFormats, path: String, docID: String) throws {
         let kind = FlatEvent.Kind(rawValue: e.kind)!
         let bad: Bool
         switch f.type.storage {
-        case .integer, .floating, .date, .boolean: bad = convert(e, arena, f) == nil
+        case .integer, .floating, .date, .boolean: bad = convert(e, arena, f, formats: formats) == nil
         case .keyword where f.type == .ip: bad = kind != .string || IPAddress.term(String(decoding: e.string(arena), as: UTF8.self)) == nil
         default: bad = false
         }
@@ -143,7 +159,7 @@ struct DocumentIndexer {
 
     /// The doc value of a leaf for numeric, date and boolean fields (dates in the field's unit:
     /// millis for `date`, nanos for `date_nanos`).
-    static func convert(_ e: lp_event, _ arena: UnsafePointer<UInt8>, _ f: FieldMapping) -> Int64? {
+    static func convert(_ e: lp_event, _ arena: UnsafePointer<UInt8>, _ f: FieldMapping, formats: DateFormats) -> Int64? {
         let kind = FlatEvent.Kind(rawValue: e.kind)!
         switch f.type.storage {
         case .integer:
@@ -170,7 +186,6 @@ struct DocumentIndexer {
             guard d.isFinite else { return nil }
             return Int64(bitPattern: d.bitPattern)
         case .date:
-            let formats = f.format.flatMap { DateFormats.compile($0) } ?? .standard
             let parsed: (seconds: Int64, nanos: Int64)?
             switch kind {
             case .int, .uint, .double: parsed = formats.parse(number: e.d)
@@ -199,39 +214,31 @@ struct DocumentIndexer {
     /// Adds a validated document's fields to the builder.
     static func add(_ events: UnsafeBufferPointer<lp_event>, _ arena: UnsafePointer<UInt8>, mapping: Mapping, builder: SegmentBuilder, doc: Int32,
                     cache: PathCache, analysis: AnalysisRegistry = .builtIn) {
-        for (i, e) in events.enumerated() {
+        for i in events.indices {
+            let e = events[i]
             guard e.path_len > 0 else { continue }
             let kind = FlatEvent.Kind(rawValue: e.kind)!
             if kind == .array || kind == .object { continue }
             let entry = cache.resolve(i, e, arena, mapping)
             if entry.disabled { continue }
-            for t in entry.targets.indices {
-                let target = entry.targets[t]
+            for target in entry.targets {
+                guard let storage = target.storage else { continue }
                 if kind == .null {
-                    guard let nv = target.mapping.nullValue else { continue }
-                    var copy = nv
-                    copy.withUTF8 { buf in
+                    guard var nv = target.mapping.nullValue else { continue }
+                    nv.withUTF8 { buf in
                         var ne = e
                         ne.kind = FlatEvent.Kind.string.rawValue
-                        addNull(ne, buf, target.mapping, path: target.path, i: i, t: t, cache: cache, builder: builder, doc: doc, analysis: analysis)
+                        ne.str_off = 0
+                        ne.str_len = UInt32(buf.count)
+                        if let base = buf.baseAddress {
+                            addValue(ne, base, target, field: cache.field(target, builder, storage), builder: builder, doc: doc, analysis: analysis)
+                        }
                     }
                     continue
                 }
-                guard let storage = fieldStorage(target.mapping) else { continue }
-                let fb = cache.field(i, t, builder, storage)
-                addValue(e, arena, target.mapping, path: target.path, field: fb, builder: builder, doc: doc, analysis: analysis)
+                addValue(e, arena, target, field: cache.field(target, builder, storage), builder: builder, doc: doc, analysis: analysis)
             }
         }
-    }
-
-    /// Indexes a field's `null_value` in place of a JSON null.
-    static func addNull(_ e: lp_event, _ value: UnsafeBufferPointer<UInt8>, _ f: FieldMapping, path: String, i: Int, t: Int, cache: PathCache,
-                        builder: SegmentBuilder, doc: Int32, analysis: AnalysisRegistry) {
-        guard let storage = fieldStorage(f), let base = value.baseAddress else { return }
-        var ne = e
-        ne.str_off = 0
-        ne.str_len = UInt32(value.count)
-        addValue(ne, base, f, path: path, field: cache.field(i, t, builder, storage), builder: builder, doc: doc, analysis: analysis)
     }
 
     /// The builder storage a value goes to, or nil when the value is not indexed at all.
@@ -243,17 +250,21 @@ struct DocumentIndexer {
         }
     }
 
-    static func addValue(_ e: lp_event, _ arena: UnsafePointer<UInt8>, _ f: FieldMapping, path: String, field fb: SegmentBuilder.FieldBuilder,
+    static func addValue(_ e: lp_event, _ arena: UnsafePointer<UInt8>, _ target: PathCache.Target, field fb: SegmentBuilder.FieldBuilder,
                          builder: SegmentBuilder, doc: Int32, analysis: AnalysisRegistry) {
         let kind = FlatEvent.Kind(rawValue: e.kind)!
-        switch f.type.storage {
-        case .text:
-            guard f.index, kind == .string || kind == .int || kind == .double || kind == .uint || kind == .true || kind == .false else { return }
+        switch target.storage {
+        case .text?:
+            guard kind == .string || kind == .int || kind == .double || kind == .uint || kind == .true || kind == .false else { return }
             // A second value of the same field in one document (array, repeated key) continues
             // after position_increment_gap.
             let base = fb.nextPositionDoc == doc ? fb.nextPosition : 0
             var last: Int32 = base - 1
-            let analyzer = f.analyzer.flatMap { analysis.analyzer($0) } ?? Analyzers.standard
+            let analyzer: Analyzer
+            if let a = target.analyzer { analyzer = a } else {
+                analyzer = target.mapping.analyzer.flatMap { analysis.analyzer($0) } ?? Analyzers.standard
+                target.analyzer = analyzer
+            }
             // The closure goes straight to `analyze` (not through a variable): a stored closure
             // escapes, and its captured state was boxed on the heap for every value.
             if kind == .string {
@@ -272,8 +283,8 @@ struct DocumentIndexer {
             }
             fb.nextPositionDoc = doc
             fb.nextPosition = last + 1 + positionIncrementGap
-        case .keyword:
-            if f.type == .ip {
+        case .keyword?:
+            if target.mapping.type == .ip {
                 guard kind == .string, let term = IPAddress.term(String(decoding: e.string(arena), as: UTF8.self)) else { return }
                 fb.addTerm(term, doc: doc, position: 0)
                 return
@@ -281,26 +292,26 @@ struct DocumentIndexer {
             switch kind {
             case .string:
                 let b = e.string(arena)
-                if let ia = f.ignoreAbove, b.count > ia, characterCount(b) > ia { return }
-                if let n = f.normalizer {
+                if b.count > target.ignoreAbove, characterCount(b) > target.ignoreAbove { return }
+                if let n = target.mapping.normalizer {
                     fb.addTerm(analysis.normalize(String(decoding: b, as: UTF8.self), with: n), doc: doc, position: 0)
                 } else {
                     fb.addTerm(b, doc: doc, position: 0)
                 }
             case .int, .uint, .double, .true, .false:
                 let s = scalarString(e, arena)
-                if let ia = f.ignoreAbove, s.count > ia { return }
+                if s.count > target.ignoreAbove { return }
                 fb.addTerm(s, doc: doc, position: 0)
             default: return
             }
-        case .integer, .floating, .date, .boolean:
-            guard let v = convert(e, arena, f) else { return }
+        case .integer?, .floating?, .date?, .boolean?:
+            guard let v = convert(e, arena, target.mapping, formats: target.formats) else { return }
             fb.addNumeric(v, doc: doc)
-            if f.type.storage == .boolean { fb.addTerm(v == 1 ? "true" : "false", doc: doc, position: 0) }
-            if path == SegmentFormat.timestampField && f.type.storage == .date {
-                builder.setTimestamp(doc, f.type == .dateNanos ? DateFormats.floorDiv(v, 1_000_000) : v)
+            if target.storage == .boolean { fb.addTerm(v == 1 ? "true" : "false", doc: doc, position: 0) }
+            if target.isTimestamp {
+                builder.setTimestamp(doc, target.mapping.type == .dateNanos ? DateFormats.floorDiv(v, 1_000_000) : v)
             }
-        case .object: return
+        case .object?, nil: return
         }
     }
 

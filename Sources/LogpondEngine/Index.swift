@@ -156,7 +156,7 @@ public final class Index: @unchecked Sendable {
     }
 
     /// Indexes one document into `slot` (whose lock the caller holds).
-    func indexInto(_ slot: WriterSlot, id: String, trackID: Bool, version: Int64, source: [UInt8], seq: () -> Int64) throws -> Int64 {
+    func indexInto(_ slot: WriterSlot, id: String, version: Int64, source: [UInt8], seq: () -> Int64) throws -> Int64 {
         var (m, ver) = currentMapping
         if slot.mappingVersion != ver { slot.cache.reset(); slot.mappingVersion = ver }
         var assigned: Int64 = 0
@@ -169,7 +169,7 @@ public final class Index: @unchecked Sendable {
                     slot.cache.reset(); slot.mappingVersion = ver
                 }
                 assigned = seq()
-                let doc = slot.builder.beginDoc(id: id, version: version, seq: assigned, source: source, timestamp: SegmentFormat.noTimestamp, trackID: true)
+                let doc = slot.builder.beginDoc(id: id, version: version, seq: assigned, source: source, timestamp: SegmentFormat.noTimestamp)
                 DocumentIndexer.add(events, arena, mapping: m, builder: slot.builder, doc: doc, cache: slot.cache, analysis: analysis)
             }
         }
@@ -188,7 +188,7 @@ public final class Index: @unchecked Sendable {
             return slots[slotCursor]
         }
         return try slot.lock.withLock {
-            let assigned = try indexInto(slot, id: id, trackID: true, version: 1, source: source, seq: seq)
+            let assigned = try indexInto(slot, id: id, version: 1, source: source, seq: seq)
             return WriteResult(index: name, id: id, version: 1, seq: assigned, outcome: .created)
         }
     }
@@ -206,7 +206,7 @@ public final class Index: @unchecked Sendable {
             }
         }
         let version = (existing?.version ?? 0) + 1
-        _ = try indexInto(slots[0], id: id, trackID: true, version: version, source: source, seq: { seq })
+        _ = try indexInto(slots[0], id: id, version: version, source: source, seq: { seq })
         if let e = existing { remove(e.loc) }
         maxSeq = max(maxSeq, seq)
         return WriteResult(index: name, id: id, version: version, seq: seq, outcome: existing == nil ? .created : .updated)

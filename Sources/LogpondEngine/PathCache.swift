@@ -1,4 +1,5 @@
 import CSimdJSON
+import LogpondAnalysis
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -7,11 +8,30 @@ import Glibc
 /// Log documents of one source share their shape, so most events match the cached path by a
 /// byte comparison and skip building a String and looking the mapping up.
 final class PathCache {
+    /// One field a value goes to (the field or one of its multi-fields), with what indexing
+    /// needs from its mapping worked out once: reading the mapping struct per value copied it,
+    /// retaining its eight strings and dictionary each time.
     final class Target {
         let mapping: FieldMapping
         let path: String
+        /// The builder storage values go to; nil when the field is not indexed.
+        let storage: FieldType.Storage?
+        /// `ignore_above`, or Int.max.
+        let ignoreAbove: Int
+        /// Date fields: the compiled `format`.
+        let formats: DateFormats
+        /// `@timestamp` as a date: its millis also sort the segment.
+        let isTimestamp: Bool
+        /// Text fields: the analyzer, resolved on first use (the registry is per index).
+        var analyzer: Analyzer?
         var field: SegmentBuilder.FieldBuilder?
-        init(mapping: FieldMapping, path: String, field: SegmentBuilder.FieldBuilder?) { self.mapping = mapping; self.path = path; self.field = field }
+        init(mapping: FieldMapping, path: String) {
+            self.mapping = mapping; self.path = path
+            storage = DocumentIndexer.fieldStorage(mapping)
+            ignoreAbove = mapping.ignoreAbove ?? Int.max
+            formats = mapping.format.flatMap { DateFormats.compile($0) } ?? .standard
+            isTimestamp = path == SegmentFormat.timestampField && mapping.type.storage == .date
+        }
     }
     /// A class, so handing an entry out costs one retain, not one per field inside (copying
     /// the struct it was made ingest spend 5% of its time retaining and releasing).
@@ -23,8 +43,20 @@ final class PathCache {
         let disabled: Bool
         /// The field itself and its multi-fields, with their builder fields once resolved.
         let targets: [Target]
+        /// Mapped as an object (a concrete value here is a mapping error).
+        let isObject: Bool
+        /// An object mapped with `enabled: false`.
+        let objectDisabled: Bool
+        /// Values must convert (numbers, dates, booleans, IPs) before the document is accepted.
+        let validates: Bool
         init(bytes: [UInt8], path: String, mapping: FieldMapping?, disabled: Bool, targets: [Target]) {
             self.bytes = bytes; self.path = path; self.mapping = mapping; self.disabled = disabled; self.targets = targets
+            isObject = mapping?.type == .object
+            objectDisabled = mapping.map { $0.type == .object && !$0.enabled } ?? false
+            switch mapping?.type.storage {
+            case .integer?, .floating?, .date?, .boolean?: validates = true
+            default: validates = mapping?.type == .ip
+            }
         }
     }
 
@@ -49,8 +81,8 @@ final class PathCache {
         let m = mapping[path]
         var targets: [Target] = []
         if let m, m.type != .object {
-            targets.append(Target(mapping: m, path: path, field: nil))
-            for (sub, sm) in m.subFields.sorted(by: { $0.key < $1.key }) { targets.append(Target(mapping: sm, path: path + "." + sub, field: nil)) }
+            targets.append(Target(mapping: m, path: path))
+            for (sub, sm) in m.subFields.sorted(by: { $0.key < $1.key }) { targets.append(Target(mapping: sm, path: path + "." + sub)) }
         }
         let entry = Entry(bytes: Array(p), path: path, mapping: m, disabled: mapping.isDisabled(path), targets: targets)
         if i < entries.count { entries[i] = entry } else {
@@ -60,15 +92,15 @@ final class PathCache {
         return entry
     }
 
-    /// The builder field for target `t` of entry `i`, cached until the builder is replaced.
-    @inline(__always) func field(_ i: Int, _ t: Int, _ builder: SegmentBuilder, _ storage: FieldType.Storage) -> SegmentBuilder.FieldBuilder {
+    /// The builder field for `target`, cached until the builder is replaced.
+    @inline(__always) func field(_ target: Target, _ builder: SegmentBuilder, _ storage: FieldType.Storage) -> SegmentBuilder.FieldBuilder {
         if builderSerial != builder.serial {
             builderSerial = builder.serial
             for k in entries.indices { for j in entries[k].targets.indices { entries[k].targets[j].field = nil } }
         }
-        if let f = entries[i].targets[t].field { return f }
-        let f = builder.field(entries[i].targets[t].path, storage)
-        entries[i].targets[t].field = f
+        if let f = target.field { return f }
+        let f = builder.field(target.path, storage)
+        target.field = f
         return f
     }
 }

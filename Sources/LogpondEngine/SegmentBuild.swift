@@ -18,7 +18,7 @@ public enum SegmentBuild {
                     guard let a else { return }
                     let added = try DocumentIndexer.plan(e, a, mapping: m, docID: String(i), cache: cache)
                     if !added.isEmpty { for (p, f) in added { m.add(p, f) }; cache.reset() }
-                    let doc = b.beginDoc(id: String(i), version: 1, seq: Int64(i + 1), source: d, timestamp: SegmentFormat.noTimestamp, trackID: false)
+                    let doc = b.beginDoc(id: String(i), version: 1, seq: Int64(i + 1), source: d, timestamp: SegmentFormat.noTimestamp)
                     DocumentIndexer.add(e, a, mapping: m, builder: b, doc: doc, cache: cache)
                 }
             }

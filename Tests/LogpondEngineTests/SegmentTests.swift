@@ -36,7 +36,7 @@ final class SegmentTests: XCTestCase {
                 try fl.flatten(buf) { events, arena in
                     let added = try DocumentIndexer.plan(events, arena!, mapping: mapping, docID: d.id, cache: cache)
                     XCTAssertTrue(added.isEmpty)
-                    let doc = b.beginDoc(id: d.id, version: 1, seq: Int64(i + 1), source: src, timestamp: SegmentFormat.noTimestamp, trackID: true)
+                    let doc = b.beginDoc(id: d.id, version: 1, seq: Int64(i + 1), source: src, timestamp: SegmentFormat.noTimestamp)
                     DocumentIndexer.add(events, arena!, mapping: mapping, builder: b, doc: doc, cache: cache)
                 }
             }

@@ -49,7 +49,7 @@ final class SegmentV5Tests: XCTestCase {
             try d.source.withUnsafeBytes { buf in
                 try fl.flatten(buf) { events, arena in
                     _ = try DocumentIndexer.plan(events, arena!, mapping: mapping, docID: d.id, cache: cache)
-                    let doc = b.beginDoc(id: d.id, version: 1, seq: Int64(i + 1), source: d.source, timestamp: SegmentFormat.noTimestamp, trackID: true)
+                    let doc = b.beginDoc(id: d.id, version: 1, seq: Int64(i + 1), source: d.source, timestamp: SegmentFormat.noTimestamp)
                     DocumentIndexer.add(events, arena!, mapping: mapping, builder: b, doc: doc, cache: cache)
                 }
             }

@@ -219,6 +219,28 @@ final class StoreTests: XCTestCase {
         }
     }
 
+    /// The write buffer indexes ids on the first lookup, not per document: documents with
+    /// generated ids are still found by id while buffered (get, overwrite, delete), and an
+    /// overwrite leaves one live version.
+    func testBufferedGeneratedIDsAreFoundByLaterLookups() async throws {
+        let store = try Store(options: StoreOptions(dataPath: tempDir()))
+        let first = try await store.write((0..<300).map { WriteOp(action: .index, index: "ids", id: nil, source: Array(#"{"n":\#($0)}"#.utf8)) })
+        let ids = first.map { try! $0.get().id }
+        let idx = try XCTUnwrap(store.index(named: "ids"))
+        XCTAssertEqual(try idx.get(id: ids[7])?.source, Array(#"{"n":7}"#.utf8))
+        // More generated ids after that first lookup, then lookups reaching them.
+        let second = try await store.write((300..<400).map { WriteOp(action: .index, index: "ids", id: nil, source: Array(#"{"n":\#($0)}"#.utf8)) })
+        let late = try second[50].get().id
+        let over = try await store.write([WriteOp(action: .index, index: "ids", id: late, source: Array(#"{"n":-1}"#.utf8)),
+                                          WriteOp(action: .delete, index: "ids", id: ids[299], source: [])])
+        XCTAssertEqual(try over[0].get().version, 2)
+        XCTAssertEqual(try over[1].get().outcome, .deleted)
+        XCTAssertEqual(try idx.get(id: late)?.source, Array(#"{"n":-1}"#.utf8))
+        XCTAssertNil(try idx.get(id: ids[299]))
+        try store.refresh(idx)
+        XCTAssertEqual(try Searcher().count(.matchAll(boost: 1), [store.searchSnapshot(idx)]), 399)
+    }
+
     /// Generated ids: unique, 20 URL-safe characters, and the same node part (last 8
     /// characters) for one process, so sorted ids share long prefixes.
     func testGeneratedIDsAreUniqueWithOneNodePart() {

@@ -24,7 +24,7 @@ extension Store {
         var lastFlush = DispatchTime.now().uptimeNanoseconds
         var lastRefresh = lastFlush
         while !isStopping {
-            Thread.sleep(forTimeInterval: 0.05)
+            _ = pressure.wake.wait(timeout: .now() + .milliseconds(50))
             let now = DispatchTime.now().uptimeNanoseconds
             if now - lastRefresh >= UInt64(options.refreshIntervalMillis) * 1_000_000 {
                 lastRefresh = now
@@ -34,7 +34,7 @@ extension Store {
                     if active { try? refresh(idx) }
                 }
             }
-            let buffered = allIndices.reduce(0) { $0 + $1.bufferedBytes }
+            let buffered = totalBufferedBytes
             if buffered >= options.flushBufferedBytes || now - lastFlush >= UInt64(options.flushIntervalMillis) * 1_000_000 {
                 lastFlush = now
                 do { try flushAllBlocking() } catch { log("[logpond] flush failed: \(error)") }

@@ -9,6 +9,9 @@ final class IndexingPressure: @unchecked Sendable {
     private let lock = NSLock()
     private var flushes: UInt64 = 0
     private var waiters: [CheckedContinuation<Void, Never>] = []
+    /// Wakes the flush loop as soon as a write fills the buffers, instead of at its next 50 ms
+    /// poll: buffers filled at 60+ MB/s reached 9 MB between polls and held writers at the limit.
+    let wake = DispatchSemaphore(value: 0)
     /// Set while the background flush runs: without it nobody would wake a waiter.
     private var running = false
     var active: Bool {
@@ -42,6 +45,13 @@ final class IndexingPressure: @unchecked Sendable {
 }
 
 extension Store {
+    var totalBufferedBytes: Int { allIndices.reduce(0) { $0 + $1.bufferedBytes } }
+
+    /// After a write: wakes the flush loop when the buffers are due for a flush.
+    func wakeFlushIfDue() {
+        if pressure.active && totalBufferedBytes >= options.flushBufferedBytes { pressure.wake.signal() }
+    }
+
     /// Holds a write request while the write buffers are over the pressure limit (at most
     /// `Limits.indexingPressureMaxWaits` flushes, so a stuck flush never stops writes).
     func admitWrite() async {
@@ -49,7 +59,7 @@ extension Store {
         var waits = 0
         while waits < Limits.indexingPressureMaxWaits {
             let seen = pressure.flushCount
-            guard allIndices.reduce(0, { $0 + $1.bufferedBytes }) > Limits.indexingPressureBytes else { return }
+            guard totalBufferedBytes > Limits.indexingPressureBytes else { return }
             await pressure.waitForFlush(after: seen)
             waits += 1
         }

@@ -56,6 +56,7 @@ extension Store {
             }
             if let mj { try catalog.updateMapping(uuid: idx.uuid, mapping: mj) }
         }
+        wakeFlushIfDue()
         if framed.count > 0 { try await translog.append(framed.bytes) }
         if refresh { for idx in touched.values { try? self.refresh(idx) } }
         return results

@@ -55,6 +55,10 @@ public final class Index: @unchecked Sendable {
     let slots: [WriterSlot] = (0..<Limits.writerSlots).map { _ in WriterSlot() }
     private let nextSlot = NSLock()
     private var slotCursor = 0
+    /// Held from choosing segments to merge until the merge is swapped in, by background merges
+    /// and force-merge alike: two merges of overlapping segments made the later one drop its
+    /// work, and a force-merge then left several segments behind. Taken before `lock`.
+    let mergeLock = NSLock()
     /// Buffers being written into segments right now (outside the lock); still found by id.
     var sealing: [SealingBuffer] = []
     /// One seal at a time per index, so in-memory segments keep their order.

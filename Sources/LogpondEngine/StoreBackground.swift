@@ -54,8 +54,9 @@ extension Store {
         while !isStopping {
             Thread.sleep(forTimeInterval: 0.5)
             for idx in allIndices {
-                let c = idx.mergeCandidates()
-                if c.count > 1 {
+                idx.mergeLock.withLock {
+                    let c = idx.mergeCandidates()
+                    guard c.count > 1 else { return }
                     // A field's merge does not start while a flush runs: the two threads' working
                     // sets took turns instead of adding up at the ingest peak.
                     do { try idx.merge(c, catalog: catalog, nextSegmentID: nextSegmentID, betweenFields: { self.flushLock.withLock {} }) }
@@ -100,9 +101,11 @@ extension Store {
             DispatchQueue.global().async {
                 do {
                     for idx in indices {
-                        let segs = idx.mergeCandidates(force: maxSegments)
-                        if segs.count > 1 {
-                            try idx.merge(segs, catalog: self.catalog, nextSegmentID: self.nextSegmentID, tuning: .forceMerge)
+                        try idx.mergeLock.withLock {
+                            let segs = idx.mergeCandidates(force: maxSegments)
+                            if segs.count > 1 {
+                                try idx.merge(segs, catalog: self.catalog, nextSegmentID: self.nextSegmentID, tuning: .forceMerge)
+                            }
                         }
                         lp_release_free_memory()
                     }

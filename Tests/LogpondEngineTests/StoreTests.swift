@@ -241,6 +241,28 @@ final class StoreTests: XCTestCase {
         XCTAssertEqual(try Searcher().count(.matchAll(boost: 1), [store.searchSnapshot(idx)]), 399)
     }
 
+    /// A force-merge to one segment leaves one segment also while background merges run on
+    /// the same index (they once raced: the merge that finished second dropped its work).
+    func testForceMergeWhileBackgroundMergesRunLeavesOneSegment() async throws {
+        var opts = StoreOptions(dataPath: tempDir())
+        opts.flushBufferedBytes = 48 * 1024
+        let store = try Store(options: opts)
+        store.startBackground()
+        defer { store.shutdown() }
+        for round in 0..<3 {
+            let name = "fm-\(round)"
+            for _ in 0..<30 {
+                _ = try await store.write(docs(500).map { WriteOp(action: .index, index: name, id: nil, source: $0.source) })
+                try await Task.sleep(nanoseconds: 15_000_000)   // let the flush loop cut a segment
+            }
+            let idx = try XCTUnwrap(store.index(named: name))
+            XCTAssertGreaterThan(idx.lock.withLock { idx.diskSegments.count }, 10, "round \(round): enough segments for background merges")
+            try await store.forceMerge([idx], maxSegments: 1)
+            XCTAssertEqual(idx.lock.withLock { idx.diskSegments.count }, 1, "round \(round)")
+            XCTAssertEqual(try Searcher().count(.matchAll(boost: 1), [store.searchSnapshot(idx)]), 15_000)
+        }
+    }
+
     /// Generated ids: unique, 20 URL-safe characters, and the same node part (last 8
     /// characters) for one process, so sorted ids share long prefixes.
     func testGeneratedIDsAreUniqueWithOneNodePart() {

@@ -94,6 +94,9 @@ public enum Limits {
     /// A merge writes its output to the file in pieces of this size instead of holding it
     /// whole (a merge of 190k documents held 15–20 MB at the ingest peak).
     public static let segmentSpillBytes = 1024 * 1024
+    /// Translog operations that fail on replay are each logged up to this many, then counted:
+    /// one line per failure is what an operator needs, a million identical lines is not.
+    public static let replayFailuresLogged = 20
     /// Tiered merge policy: segments per size tier before the tier is merged into one.
     public static let mergeFactor = 10
     /// A tier's segments lie within this factor of its smallest: write-buffer segments vary

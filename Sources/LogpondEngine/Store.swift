@@ -96,16 +96,29 @@ public final class Store: @unchecked Sendable {
         }
         removeOrphans(known: Set(byUUID.keys))
         // Replay what the catalog does not cover yet.
+        var skipped = 0
         recoveryReport = try TranslogReader.replay(dir: translogDir) { op in
             guard let idx = byUUID[op.indexUUID], op.seq > idx.flushedSeq else { return }
             nextSeqValue = max(nextSeqValue, op.seq + 1)
-            try idx.exclusive {
-                switch op.kind {
-                case .index: _ = try? idx.index(id: op.id, autoID: op.autoID, create: false, source: op.source, seq: op.seq)
-                case .delete: _ = try idx.delete(id: op.id, seq: op.seq)
+            do {
+                try idx.exclusive {
+                    switch op.kind {
+                    case .index: _ = try idx.index(id: op.id, autoID: op.autoID, create: false, source: op.source, seq: op.seq)
+                    case .delete: _ = try idx.delete(id: op.id, seq: op.seq)
+                    }
+                }
+            } catch {
+                // An acknowledged operation was accepted once under the mapping the catalog
+                // holds, so this is a bug or a damaged catalog: say so, keep the rest.
+                skipped += 1
+                if skipped <= Limits.replayFailuresLogged {
+                    let why = (error as? EngineError)?.description ?? "\(error)"
+                    log("[logpond] translog: operation \(op.seq) on index [\(idx.name)] (document [\(EngineError.clip(op.id, max: 64))]) could not be replayed and was skipped: \(EngineError.clip(why, max: 300))")
                 }
             }
         }
+        recoveryReport.skipped = skipped
+        if skipped > Limits.replayFailuresLogged { log("[logpond] translog: \(skipped) operations in all could not be replayed") }
         for t in recoveryReport.truncated { log("[logpond] translog: \(t)") }
         translog = try Translog(dir: translogDir, lastGeneration: TranslogReader.lastGeneration(dir: translogDir))
         // Persist any mapping changes replay made before serving.

@@ -6,7 +6,13 @@ import Glibc
 /// Reads translog generations back on startup. A torn or corrupt tail is detected by length
 /// and checksum, reported, and cut off so it is never misread.
 public enum TranslogReader {
-    public struct Report: Sendable { public var generations: [Int64] = []; public var ops = 0; public var truncated: [String] = [] }
+    public struct Report: Sendable {
+        public var generations: [Int64] = []
+        public var ops = 0
+        public var truncated: [String] = []
+        /// Intact operations the index refused on replay (the store logs the first few).
+        public var skipped = 0
+    }
 
     /// Calls `body` for every intact operation in generation order, returning what was seen.
     public static func replay(dir: String, _ body: (TranslogOp) throws -> Void) throws -> Report {

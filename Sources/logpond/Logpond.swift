@@ -100,7 +100,8 @@ struct Serve: AsyncParsableCommand {
         let store = try Store(options: opts)
         let r = store.recoveryReport
         if r.ops > 0 || !r.truncated.isEmpty {
-            FileHandle.standardError.write(Data("[logpond] recovered \(r.ops) operations from the translog\n".utf8))
+            let skipped = r.skipped > 0 ? " (\(r.skipped) could not be replayed: see the lines above)" : ""
+            FileHandle.standardError.write(Data("[logpond] recovered \(r.ops) operations from the translog\(skipped)\n".utf8))
         }
         store.startBackground()
         store.startRetention(try file.retention())

@@ -212,7 +212,7 @@ final class StoreTests: XCTestCase {
             DispatchQueue.global().async { try? store.flushAllBlocking(); flushed.signal() }
             // Land the search inside the flush, after it took the buffer (sealing 20,000
             // documents takes far longer than this in any build).
-            Thread.sleep(forTimeInterval: 0.002 * Double(round % 6))
+            usleep(UInt32(2_000 * (round % 6)))
             let n = try Searcher().count(.matchAll(boost: 1), [store.searchSnapshot(idx)])
             flushed.wait()
             XCTAssertEqual(n, 20_000, "round \(round)")
@@ -288,6 +288,30 @@ final class StoreTests: XCTestCase {
         s.shutdown()
     }
 
+    /// A translog operation the index refuses on replay is logged and counted, and the other
+    /// operations still come back (it used to vanish without a word).
+    func testReplayLogsAnOperationItCannotApply() async throws {
+        let dir = tempDir()
+        do {
+            let s = try Store(options: StoreOptions(dataPath: dir))
+            _ = try await s.write(docs(3))
+            let uuid = try XCTUnwrap(s.index(named: "logs")).uuid
+            var framed = ByteWriter(capacity: 256)
+            Translog.appendFramed(TranslogOp(kind: .index, seq: 100, indexUUID: uuid, id: "broken-1", version: 1, autoID: false,
+                                             source: Array("not json".utf8)), to: &framed)
+            try await s.translog.append(framed.bytes)
+            _ = try await s.write(docs(2))
+            s.translog.close()
+        }
+        let lines = LockedLines()
+        let s = try Store(options: StoreOptions(dataPath: dir), log: { lines.append($0) })
+        XCTAssertEqual(s.recoveryReport.ops, 6)
+        XCTAssertEqual(s.recoveryReport.skipped, 1)
+        XCTAssertEqual(s.index(named: "logs")?.stats.docs, 5)
+        XCTAssertTrue(lines.all.contains { $0.contains("operation 100") && $0.contains("broken-1") && $0.contains("could not be replayed") }, "\(lines.all)")
+        s.shutdown()
+    }
+
     /// A search holding a snapshot finishes on the deleted index's files; new searches cannot
     /// find the index; the files go when the last holder lets go.
     func testDeleteWhileSearchedKeepsFilesUntilReleased() async throws {
@@ -350,4 +374,12 @@ final class StoreTests: XCTestCase {
         // header 20 + two index records (8 + 24) + one delete record (8 + 17)
         XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: fixture.path)[.size] as? Int, 109)
     }
+}
+
+/// Log lines collected from the store's threads.
+final class LockedLines: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [String] = []
+    func append(_ l: String) { lock.withLock { lines.append(l) } }
+    var all: [String] { lock.withLock { lines } }
 }

@@ -50,6 +50,12 @@ public enum Limits {
     /// Decoded stored blocks kept across searches (all segments together): a page of hits
     /// fetched again, or the next page, decompresses nothing; 128 blocks of 64 KiB.
     public static let storedBlockCacheBytes = 8 * 1024 * 1024
+    /// Decoded postings of common terms kept across searches (all segments together), with
+    /// their doc ids and where each document's positions start: a phrase with a common word
+    /// spent half its time decompressing and walking that word's list on every run.
+    public static let postingsCacheBytes = 8 * 1024 * 1024
+    /// Lists with fewer documents than this are decoded per search (cheap) and not cached.
+    public static let postingsCacheMinDocs: Int32 = 4096
     /// Longest `_id` read back from a stored block (Elasticsearch refuses ids over 512 bytes).
     public static let maxStoredIDBytes = 4096
     /// A term's postings are zstd-compressed when at least this long and when that saves an

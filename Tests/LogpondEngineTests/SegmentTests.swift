@@ -86,33 +86,58 @@ final class SegmentTests: XCTestCase {
     }
 
     /// Positions read for chosen documents only (phrases) equal the full decode's, on plain and
-    /// on zstd-packed lists, for random candidate sets including documents without the term.
+    /// on zstd-packed lists, for random candidate sets including documents without the term;
+    /// on the larger segment common terms go through `PostingsCache` (read twice: the first
+    /// read records where each document's positions start, the second jumps there).
     func testPositionsOfCandidatesMatchFullDecodeProperty() throws {
-        for tuning in [SegmentWriter.Tuning(), Self.packEverything] {
-            let (seg, _) = try build(randomDocs(1500, seed: 17), tuning: tuning)
+        var packNothing = SegmentWriter.Tuning()
+        packNothing.postingsPackMinBytes = Int.max
+        for (docCount, tuning) in [(1500, SegmentWriter.Tuning()), (1500, Self.packEverything), (20_000, Self.packEverything), (20_000, packNothing)] {
+            let (seg, _) = try build(randomDocs(docCount, seed: 17), tuning: tuning)
             let dict = try XCTUnwrap(try seg.dictionary("log"))
             var rng = SplitMix(seed: 5)
-            var checked = 0
+            var checked = 0, cached = 0
             for ord in 0..<dict.count where dict.docFreq[ord] > 3 {
                 let full = try dict.docsAndPositions(ord)
-                let p = try dict.postings(ord)
-                XCTAssertEqual(p.docs, full.docs)
                 let cands = (0..<seg.docCount).filter { _ in Int.random(in: 0..<4, using: &rng) == 0 }.map(Int32.init)
-                let (starts, flat) = try dict.positions(p, of: cands)
-                let got = cands.indices.map { Array(flat[Int(starts[$0])..<Int(starts[$0 + 1])]) }
+                let candIndex = Dictionary(uniqueKeysWithValues: cands.enumerated().map { ($1, $0) })
                 var expected = [[Int32]](repeating: [], count: cands.count)
                 var at = 0
                 for (k, d) in full.docs.enumerated() {
                     let f = Int(full.freqs[k])
-                    if let c = cands.firstIndex(of: d) { expected[c] = Array(full.positions[at..<(at + f)]) }
+                    if let c = candIndex[d] { expected[c] = Array(full.positions[at..<(at + f)]) }
                     at += f
                 }
-                XCTAssertEqual(got, expected, dict.termString(ord))
+                for round in 0..<2 {
+                    let p = try dict.postings(ord)
+                    XCTAssertEqual(p.docs, full.docs)
+                    let (starts, flat) = try dict.positions(p, of: cands)
+                    let got = cands.indices.map { Array(flat[Int(starts[$0])..<Int(starts[$0 + 1])]) }
+                    XCTAssertEqual(got, expected, "\(dict.termString(ord)) round \(round)")
+                }
+                if dict.docFreq[ord] >= Limits.postingsCacheMinDocs { cached += 1 }
                 checked += 1
             }
             XCTAssertGreaterThan(checked, 10)
+            if docCount > 10_000 { XCTAssertGreaterThan(cached, 3, "no list long enough for the cache") }
             if tuning.postingsPackMinBytes < Limits.postingsCompressMinBytes { XCTAssertGreaterThan(dict.packedTerms?.cardinality ?? 0, 0) }
+            if tuning.postingsPackMinBytes == Int.max { XCTAssertEqual(dict.packedTerms?.cardinality ?? 0, 0) }
         }
+    }
+
+    /// The postings cache stays within its capacity and forgets a dictionary's lists with it.
+    func testPostingsCacheStaysWithinCapacity() {
+        let cache = PostingsCache(capacity: 100_000)
+        for k in 0..<200 { cache.put(dict: 1, ord: k, .init(plain: [UInt8](repeating: 1, count: 2_000), docs: [1, 2, 3], positionsAt: 0, docStarts: nil)) }
+        XCTAssertLessThanOrEqual(cache.bytesUsed, 100_000)
+        XCTAssertNotNil(cache.get(dict: 1, ord: 199))
+        XCTAssertNil(cache.get(dict: 1, ord: 0))
+        cache.put(dict: 2, ord: 0, .init(plain: nil, docs: [1], positionsAt: 0, docStarts: [0, 1]))
+        cache.drop(dict: 1)
+        XCTAssertNil(cache.get(dict: 1, ord: 199))
+        XCTAssertNotNil(cache.get(dict: 2, ord: 0))
+        cache.put(dict: 3, ord: 0, .init(plain: [UInt8](repeating: 0, count: 40_000), docs: nil, positionsAt: 0, docStarts: nil))
+        XCTAssertNil(cache.get(dict: 3, ord: 0), "an entry over a quarter of the capacity is not kept")
     }
 
     /// A version-4 block decodes to its documents; one byte too many or too few is malformed.

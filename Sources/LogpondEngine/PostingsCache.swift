@@ -6,9 +6,7 @@ import Foundation
 /// 26% walking positions, 11% decoding doc ids). Small lists are cheap to decode and not kept.
 final class PostingsCache: @unchecked Sendable {
     static let shared = PostingsCache(capacity: Limits.postingsCacheBytes)
-    private static let keyLock = NSLock()
-    nonisolated(unsafe) private static var lastKey: UInt64 = 0
-    static func newKey() -> UInt64 { keyLock.withLock { lastKey += 1; return lastKey } }
+    static func newKey() -> UInt64 { CacheKeys.next() }
 
     /// One term's list as far as it has been decoded; immutable, replaced when more is known.
     final class Entry: @unchecked Sendable {
@@ -26,44 +24,13 @@ final class PostingsCache: @unchecked Sendable {
     }
 
     private struct Key: Hashable { var dict: UInt64; var ord: Int }
-    private let lock = NSLock()
-    private var items: [Key: (entry: Entry, tick: UInt64)] = [:]
-    private var tick: UInt64 = 0
-    private var bytes = 0
-    let capacity: Int
-    init(capacity: Int) { self.capacity = capacity }
+    private let lru: ByteBoundedCache<Key, Entry>
+    init(capacity: Int) { lru = ByteBoundedCache(capacity: capacity) }
 
-    func get(dict: UInt64, ord: Int) -> Entry? {
-        lock.withLock {
-            let k = Key(dict: dict, ord: ord)
-            guard let hit = items[k] else { return nil }
-            tick += 1
-            items[k] = (hit.entry, tick)
-            return hit.entry
-        }
-    }
-
-    func put(dict: UInt64, ord: Int, _ e: Entry) {
-        guard e.cost <= capacity / 4 else { return }
-        lock.withLock {
-            tick += 1
-            let k = Key(dict: dict, ord: ord)
-            if let old = items[k] { bytes -= old.entry.cost }
-            items[k] = (e, tick)
-            bytes += e.cost
-            guard bytes > capacity else { return }
-            // Evict the older half by age: amortises the scan over many insertions.
-            let ticks = items.values.map { $0.tick }.sorted()
-            let cut = ticks[ticks.count / 2]
-            for (key, v) in items where v.tick <= cut && key != k { bytes -= v.entry.cost; items[key] = nil }
-        }
-    }
-
+    func get(dict: UInt64, ord: Int) -> Entry? { lru.get(Key(dict: dict, ord: ord)) }
+    func put(dict: UInt64, ord: Int, _ e: Entry) { lru.put(Key(dict: dict, ord: ord), e, cost: e.cost) }
     /// Bytes held now.
-    var bytesUsed: Int { lock.withLock { bytes } }
-
+    var bytesUsed: Int { lru.bytesUsed }
     /// Forgets a dictionary's lists (its segment was closed).
-    func drop(dict: UInt64) {
-        lock.withLock { for (k, v) in items where k.dict == dict { bytes -= v.entry.cost; items[k] = nil } }
-    }
+    func drop(dict: UInt64) { lru.removeAll { $0.dict == dict } }
 }

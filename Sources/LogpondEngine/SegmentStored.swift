@@ -88,51 +88,19 @@ struct DecodedBlock {
 /// dashboards refreshing) decompresses nothing.
 final class StoredBlockCache: @unchecked Sendable {
     static let shared = StoredBlockCache(capacity: Limits.storedBlockCacheBytes)
-    private static let keyLock = NSLock()
-    nonisolated(unsafe) private static var lastKey: UInt64 = 0
-    static func newKey() -> UInt64 { keyLock.withLock { lastKey += 1; return lastKey } }
+    static func newKey() -> UInt64 { CacheKeys.next() }
 
     private struct Key: Hashable { var segment: UInt64; var block: Int }
-    private let lock = NSLock()
-    private var items: [Key: (block: DecodedBlock, tick: UInt64)] = [:]
-    private var tick: UInt64 = 0
-    private var bytes = 0
-    let capacity: Int
-    init(capacity: Int) { self.capacity = capacity }
+    private let lru: ByteBoundedCache<Key, DecodedBlock>
+    var capacity: Int { lru.capacity }
+    init(capacity: Int) { lru = ByteBoundedCache(capacity: capacity) }
 
-    func get(segment: UInt64, block: Int) -> DecodedBlock? {
-        lock.withLock {
-            let k = Key(segment: segment, block: block)
-            guard let hit = items[k] else { return nil }
-            tick += 1
-            items[k] = (hit.block, tick)
-            return hit.block
-        }
-    }
-
-    func put(segment: UInt64, block: Int, _ b: DecodedBlock) {
-        guard b.cost <= capacity / 4 else { return }
-        lock.withLock {
-            tick += 1
-            let k = Key(segment: segment, block: block)
-            if let old = items[k] { bytes -= old.block.cost }
-            items[k] = (b, tick)
-            bytes += b.cost
-            guard bytes > capacity else { return }
-            // Evict the older half by age: amortises the scan over many insertions.
-            let ticks = items.values.map { $0.tick }.sorted()
-            let cut = ticks[ticks.count / 2]
-            for (key, v) in items where v.tick <= cut && key != k { bytes -= v.block.cost; items[key] = nil }
-        }
-    }
-
+    func get(segment: UInt64, block: Int) -> DecodedBlock? { lru.get(Key(segment: segment, block: block)) }
+    func put(segment: UInt64, block: Int, _ b: DecodedBlock) { lru.put(Key(segment: segment, block: block), b, cost: b.cost) }
     /// Bytes of decoded blocks held now.
-    var bytesUsed: Int { lock.withLock { bytes } }
-
+    var bytesUsed: Int { lru.bytesUsed }
     /// Forgets a segment's blocks (it was closed).
-    func drop(segment: UInt64) {
-        lock.withLock { for (k, v) in items where k.segment == segment { bytes -= v.block.cost; items[k] = nil } }
-    }
+    func drop(segment: UInt64) { lru.removeAll { $0.segment == segment } }
 }
 
 extension Segment {

@@ -1,0 +1,53 @@
+import Foundation
+
+/// A thread-safe least-recently-used map bounded by the bytes its values cost, behind the
+/// process-wide caches (decoded stored blocks, decoded postings). A value over a quarter of
+/// the capacity is not kept: it would push out most of what is there for one use.
+final class ByteBoundedCache<Key: Hashable, Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [Key: (value: Value, cost: Int, tick: UInt64)] = [:]
+    private var tick: UInt64 = 0
+    private var bytes = 0
+    let capacity: Int
+    init(capacity: Int) { self.capacity = capacity }
+
+    func get(_ k: Key) -> Value? {
+        lock.withLock {
+            guard let hit = items[k] else { return nil }
+            tick += 1
+            items[k] = (hit.value, hit.cost, tick)
+            return hit.value
+        }
+    }
+
+    func put(_ k: Key, _ v: Value, cost: Int) {
+        guard cost <= capacity / 4 else { return }
+        lock.withLock {
+            tick += 1
+            if let old = items[k] { bytes -= old.cost }
+            items[k] = (v, cost, tick)
+            bytes += cost
+            guard bytes > capacity else { return }
+            // Evict the older half by age: amortises the scan over many insertions.
+            let ticks = items.values.map { $0.tick }.sorted()
+            let cut = ticks[ticks.count / 2]
+            for (key, e) in items where e.tick <= cut && key != k { bytes -= e.cost; items[key] = nil }
+        }
+    }
+
+    /// Bytes held now.
+    var bytesUsed: Int { lock.withLock { bytes } }
+
+    /// Forgets the entries whose key matches (their segment was closed).
+    func removeAll(where match: (Key) -> Bool) {
+        lock.withLock { for (k, e) in items where match(k) { bytes -= e.cost; items[k] = nil } }
+    }
+}
+
+/// Process-wide keys for cache owners (segments, term dictionaries): never reused, so a
+/// closed owner's leftovers can never be mistaken for a new one's.
+enum CacheKeys {
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var last: UInt64 = 0
+    static func next() -> UInt64 { lock.withLock { last += 1; return last } }
+}

@@ -115,6 +115,14 @@ public enum DateParser {
 
     /// Formats epoch millis as `yyyy-MM-dd'T'HH:mm:ss.SSS'Z'` (Elasticsearch's default output).
     public static func format(millis: Int64) -> String {
+        var out = [UInt8]()
+        out.reserveCapacity(24)
+        write(millis: millis, into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// `format(millis:)` appended to `out` (responses write it without a String in between).
+    public static func write(millis: Int64, into out: inout [UInt8]) {
         var days = millis >= 0 ? millis / 86_400_000 : (millis - 86_399_999) / 86_400_000
         let msOfDay = millis - days * 86_400_000
         days += 719468
@@ -130,8 +138,6 @@ public enum DateParser {
         let h = msOfDay / 3_600_000, mi = (msOfDay / 60_000) % 60, s = (msOfDay / 1000) % 60, ms = msOfDay % 1000
         // Digits written directly: String(format:) goes through CFString and dominated
         // rendering a histogram's 1,440 `key_as_string`s.
-        var out = [UInt8]()
-        out.reserveCapacity(24)
         func digits(_ v: Int64, _ width: Int) {
             if v < 0 { out.append(UInt8(ascii: "-")) }
             let a = v.magnitude
@@ -143,6 +149,5 @@ public enum DateParser {
         digits(y, 4); out.append(UInt8(ascii: "-")); digits(m, 2); out.append(UInt8(ascii: "-")); digits(d, 2)
         out.append(UInt8(ascii: "T")); digits(h, 2); out.append(UInt8(ascii: ":")); digits(mi, 2); out.append(UInt8(ascii: ":")); digits(s, 2)
         out.append(UInt8(ascii: ".")); digits(ms, 3); out.append(UInt8(ascii: "Z"))
-        return String(decoding: out, as: UTF8.self)
     }
 }

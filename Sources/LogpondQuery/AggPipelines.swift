@@ -86,7 +86,7 @@ extension AggNode {
         case "max_bucket", "min_bucket":
             let best = type == "max_bucket" ? vals.map { $0.1 }.max() : vals.map { $0.1 }.min()
             v = best
-            keys = vals.filter { $0.1 == best }.map { $0.0.keyString ?? "\($0.0.key)" }
+            keys = vals.filter { $0.1 == best }.map { $0.0.keyAsString ?? "\($0.0.key)" }
         default: break
         }
         out.value = v

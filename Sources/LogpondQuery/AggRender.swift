@@ -13,7 +13,7 @@ final class RAgg {
     func json() -> [(String, Any)] {
         guard let buckets else { return body }
         var out = body.filter { $0.0 != "buckets" }
-        if keyedBuckets { out.append(("buckets", buckets.map { ($0.label ?? $0.keyString ?? "\($0.key)", $0.json() as Any) })) }
+        if keyedBuckets { out.append(("buckets", buckets.map { ($0.label ?? $0.keyAsString ?? "\($0.key)", $0.json() as Any) })) }
         else { out.append(("buckets", buckets.map { $0.json() as Any })) }
         return out
     }
@@ -34,7 +34,7 @@ final class RAgg {
         w.raw(keyedBuckets ? "{" : "[")
         for (i, b) in buckets.enumerated() {
             if i > 0 { w.comma() }
-            if keyedBuckets { w.key(b.label ?? b.keyString ?? "\(b.key)") }
+            if keyedBuckets { w.key(b.label ?? b.keyAsString ?? "\(b.key)") }
             b.write(to: &w)
         }
         w.raw(keyedBuckets ? "}}" : "]}")
@@ -50,7 +50,15 @@ final class RBucket {
     var from: Any? = nil, to: Any? = nil, fromString: String? = nil, toString: String? = nil
     /// The object key when buckets are keyed (filters), not printed inside the bucket.
     var label: String? = nil
+    /// A whole-number key (dates, integers), written without going through `Any`.
+    var intKey: Int64? = nil
+    /// A date key in the default format: `key_as_string` is written from it directly (a
+    /// histogram over a day of minutes made 1,440 strings only to copy them out).
+    var dateKey: Int64? = nil
     init(key: Any, keyString: String?, count: Int) { self.key = key; self.keyString = keyString; self.count = count }
+
+    /// `key_as_string`, however it is held.
+    var keyAsString: String? { keyString ?? dateKey.map { DateParser.format(millis: $0) } }
 
     func json() -> [(String, Any)] {
         var out: [(String, Any)] = []
@@ -59,7 +67,7 @@ final class RBucket {
         if let fs = fromString { out.append(("from_as_string", fs)) }
         if let t = to { out.append(("to", t)) }
         if let ts = toString { out.append(("to_as_string", ts)) }
-        if let ks = keyString, !(key is String) { out.append(("key_as_string", ks)) }
+        if let ks = keyAsString, !(key is String) { out.append(("key_as_string", ks)) }
         out.append(("doc_count", count))
         for (n, a) in subs { out.append((n, a.json())) }
         out += extra
@@ -71,12 +79,13 @@ final class RBucket {
         w.raw("{")
         var first = true
         func field(_ k: String) { if !first { w.comma() }; first = false; w.key(k) }
-        if !(key is NSNull) { field("key"); w.any(key) }
+        if let ik = intKey { field("key"); w.int(ik) } else if !(key is NSNull) { field("key"); w.any(key) }
         if let f = from { field("from"); w.any(f) }
         if let fs = fromString { field("from_as_string"); w.string(fs) }
         if let t = to { field("to"); w.any(t) }
         if let ts = toString { field("to_as_string"); w.string(ts) }
-        if let ks = keyString, !(key is String) { field("key_as_string"); w.string(ks) }
+        if let dk = dateKey { field("key_as_string"); w.isoDate(millis: dk) }
+        else if let ks = keyString, !(key is String) { field("key_as_string"); w.string(ks) }
         field("doc_count"); w.int(count)
         for (n, a) in subs { field(n); a.write(to: &w) }
         for (n, v) in extra { field(n); w.any(v) }
@@ -261,10 +270,14 @@ extension AggNode {
         case .num(let d):
             let storage = fm?.type.storage
             let isDate = type == "date_histogram" || storage == .date
-            let keyValue: Any = (isDate || storage == .integer || storage == .boolean) && d == d.rounded() ? Int64(d) as Any : d as Any
-            var ks: String? = isDate || formatOption != nil ? formatKey(d) : nil
+            let whole = (isDate || storage == .integer || storage == .boolean) && d == d.rounded() && abs(d) < 9.2e18
+            let keyValue: Any = whole ? Int64(d) as Any : d as Any
+            let defaultDate = datedKeys && whole && (formatOption == nil || formatOption == "strict_date_optional_time" || formatOption == "date_optional_time")
+            var ks: String? = (isDate || formatOption != nil) && !defaultDate ? formatKey(d) : nil
             if fm?.type.storage == .boolean { ks = d == 1 ? "true" : "false" }
             rb = RBucket(key: keyValue, keyString: ks, count: b.count)
+            if whole { rb.intKey = Int64(d) }
+            if defaultDate && ks == nil { rb.dateKey = Int64(d) }
         }
         rb.subs = try subs.map { ($0.name, try $0.renderTree(b.subs[$0.name] ?? $0.emptyState(), budget: &budget, mappings: mappings)) }
         return rb

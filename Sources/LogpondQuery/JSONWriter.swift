@@ -1,4 +1,5 @@
 import Foundation
+import LogpondEngine
 
 /// Bytes that are already JSON (a stored `_source`), embedded verbatim by `JSONWriter.any`.
 public struct RawJSON {
@@ -45,6 +46,12 @@ public struct JSONWriter {
         } else { digits(UInt64(v)) }
     }
     public mutating func int(_ v: Int) { int(Int64(v)) }
+    /// Epoch millis as a quoted `yyyy-MM-dd'T'HH:mm:ss.SSS'Z'` string.
+    public mutating func isoDate(millis: Int64) {
+        bytes.append(UInt8(ascii: "\""))
+        DateParser.write(millis: millis, into: &bytes)
+        bytes.append(UInt8(ascii: "\""))
+    }
     private mutating func digits(_ v: UInt64) {
         var tmp: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
                   UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)

@@ -68,6 +68,10 @@ def test_date_histogram_fixed_calendar_bounds(agg):
     r = aggs(agg, {"aggs": {"h": {"date_histogram": {"field": "@timestamp", "fixed_interval": "30m"}}}})["h"]["buckets"]
     assert sum(b["doc_count"] for b in r) == 300
     assert r[0]["key_as_string"] == "2024-01-15T10:00:00.000Z" and r[0]["key"] == 1705312800000
+    # keyed: the buckets are an object named by key_as_string
+    k = aggs(agg, {"aggs": {"h": {"date_histogram": {"field": "@timestamp", "fixed_interval": "1h", "keyed": True}}}})["h"]["buckets"]
+    assert list(k) == ["2024-01-15T10:00:00.000Z", "2024-01-15T11:00:00.000Z", "2024-01-15T12:00:00.000Z"]
+    assert k["2024-01-15T11:00:00.000Z"] == {"key_as_string": "2024-01-15T11:00:00.000Z", "key": 1705316400000, "doc_count": 120}
     r = aggs(agg, {"aggs": {"h": {"date_histogram": {"field": "@timestamp", "calendar_interval": "hour", "format": "yyyy-MM-dd HH:mm"}}}})["h"]["buckets"]
     assert [(b["key_as_string"], b["doc_count"]) for b in r] == [("2024-01-15 10:00", 120), ("2024-01-15 11:00", 120), ("2024-01-15 12:00", 60)]
     r = aggs(agg, {"aggs": {"h": {"date_histogram": {"field": "@timestamp", "interval": "1d", "time_zone": "-01:00"}}}})["h"]["buckets"]

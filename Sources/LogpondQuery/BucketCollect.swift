@@ -48,6 +48,21 @@ extension AggNode {
                di.estimate(Int64(lo), Int64(hi)) > Int64(Limits.maxBuckets) {
                 throw QueryError("too_many_buckets_exception", "Trying to create too many buckets. Must be less than or equal to: [\(Limits.maxBuckets)] but this date_histogram would need about [\(di.estimate(Int64(lo), Int64(hi)))]; use a larger interval.")
             }
+            if subs.isEmpty {
+                // Counts only: documents ascend and a segment is sorted by time, so equal keys
+                // come in runs; one dictionary update per run, not per document (nor a list).
+                var out: [AggKey: Bucket] = [:]
+                var runKey: Int64 = 0, run = 0
+                func flush() { if run > 0 { out[.num(Double(runKey)), default: Bucket(count: 0, subs: [:])].count += run } }
+                for k in docs.indices {
+                    guard let v = numbers[k] else { continue }
+                    if let h = hard, v < h.0 || v > h.1 { continue }
+                    let key = di.key(Int64(v))
+                    if run > 0 && key == runKey { run += 1 } else { flush(); runKey = key; run = 1 }
+                }
+                flush()
+                return .buckets(out)
+            }
             for (k, d) in docs.enumerated() {
                 guard let v = numbers[k] else { continue }
                 if let h = hard, v < h.0 || v > h.1 { continue }

@@ -13,6 +13,7 @@ for i in range(300):
     DOCS.append({"@timestamp": "2024-01-15T%02d:%02d:%02dZ" % (10 + i // 120, (i // 2) % 60, (i * 7) % 60),
                  "ns": ["default", "kube-system", "monitoring", "logging"][i % 4], "pod": "pod-%d" % (i % 37),
                  "bytes": RNG.randint(0, 10000), "status": [200, 200, 404, 500][i % 4], "ok": i % 3 != 0,
+                 "seen": "2024-01-%02dT%02d:00:00Z" % (1 + (i * 7919) % 5, (i * 104729) % 24),
                  **({"label": "x"} if i % 5 else {})})
 
 
@@ -61,6 +62,23 @@ def test_terms_order_size_other_and_sub_metric(agg):
     assert [(b["key"], b["doc_count"], b["b"]["value"]) for b in r["buckets"]] == [("x", 300, sum(d["bytes"] for d in DOCS))]
     r = aggs(agg, {"aggs": {"o": {"terms": {"field": "ok"}}}})["o"]
     assert {(b["key"], b["key_as_string"]): b["doc_count"] for b in r["buckets"]} == {(1, "true"): 200, (0, "false"): 100}
+
+
+def test_date_histogram_on_an_unsorted_date_field(agg):
+    # Segments are sorted by @timestamp, not by other dates: buckets of a field whose values
+    # come in no time order must still count every document once, counts only and with a sub-agg.
+    expected = {}
+    for d in DOCS:
+        expected[d["seen"][:13]] = expected.get(d["seen"][:13], 0) + 1
+    r = aggs(agg, {"aggs": {"h": {"date_histogram": {"field": "seen", "fixed_interval": "1h", "min_doc_count": 1}}}})["h"]["buckets"]
+    assert {b["key_as_string"][:13]: b["doc_count"] for b in r} == expected
+    r = aggs(agg, {"aggs": {"h": {"date_histogram": {"field": "seen", "fixed_interval": "1h", "min_doc_count": 1},
+                                  "aggs": {"b": {"sum": {"field": "bytes"}}}}}})["h"]["buckets"]
+    assert {b["key_as_string"][:13]: b["doc_count"] for b in r} == expected
+    sums = {}
+    for d in DOCS:
+        sums[d["seen"][:13]] = sums.get(d["seen"][:13], 0) + d["bytes"]
+    assert {b["key_as_string"][:13]: b["b"]["value"] for b in r} == sums
 
 
 def test_date_histogram_fixed_calendar_bounds(agg):

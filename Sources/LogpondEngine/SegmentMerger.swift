@@ -146,7 +146,7 @@ public enum SegmentMerger {
                 let d = d!, ord = cursor[k]
                 cursor[k] += 1
                 heads[k] = cursor[k] < d.count ? d.term(cursor[k]) : nil
-                let p = positions ? try d.docsAndPositions(ord) : (docs: try d.docs(ord), freqs: [], positions: [])
+                let p = positions ? try d.docsAndPositions(ord, cache: false) : (docs: try d.docs(ord, cache: false), freqs: [], positions: [])
                 var at = 0
                 for (i, doc) in p.docs.enumerated() {
                     let f = positions ? Int(p.freqs[i]) : 1

@@ -151,8 +151,9 @@ public final class TermDictionary: @unchecked Sendable {
     }
 
     /// The doc ids of term `ord`, ascending.
-    public func docs(_ ord: Int) throws -> [Int32] {
-        try decode(ord, freqs: false, positions: false).docs
+    /// `cache: false` (merges) leaves `PostingsCache` alone: a merge reads every list once.
+    public func docs(_ ord: Int, cache: Bool = true) throws -> [Int32] {
+        try decode(ord, freqs: false, positions: false, cache: cache).docs
     }
 
     /// Doc ids with their term frequencies (1 for fields without positions); positions are skipped.
@@ -162,14 +163,14 @@ public final class TermDictionary: @unchecked Sendable {
     }
 
     /// Doc ids with, for each, the positions of the term (text fields only).
-    public func docsAndPositions(_ ord: Int) throws -> (docs: [Int32], freqs: [Int32], positions: [Int32]) {
-        try decode(ord, freqs: true, positions: true)
+    public func docsAndPositions(_ ord: Int, cache: Bool = true) throws -> (docs: [Int32], freqs: [Int32], positions: [Int32]) {
+        try decode(ord, freqs: true, positions: true, cache: cache)
     }
 
     /// Reads one postings list: doc deltas, then (text fields) per doc a frequency and position
     /// deltas, which are skipped unless asked for.
-    private func decode(_ ord: Int, freqs wantFreqs: Bool, positions wantPositions: Bool) throws -> (docs: [Int32], freqs: [Int32], positions: [Int32]) {
-        guard let plain = try unpacked(ord) else {
+    private func decode(_ ord: Int, freqs wantFreqs: Bool, positions wantPositions: Bool, cache: Bool = true) throws -> (docs: [Int32], freqs: [Int32], positions: [Int32]) {
+        guard let plain = try unpacked(ord, cache: cache) else {
             return try decode(ord, from: ByteReader(postings, at: postStart[ord]), freqs: wantFreqs, positions: wantPositions)
         }
         return try plain.withUnsafeBytes { try decode(ord, from: ByteReader($0), freqs: wantFreqs, positions: wantPositions) }
@@ -179,9 +180,9 @@ public final class TermDictionary: @unchecked Sendable {
     @inline(__always) private func cacheable(_ ord: Int) -> Bool { docFreq[ord] >= Limits.postingsCacheMinDocs }
 
     /// A packed term's postings decompressed; nil when the list is stored plain.
-    private func unpacked(_ ord: Int) throws -> [UInt8]? {
+    private func unpacked(_ ord: Int, cache: Bool = true) throws -> [UInt8]? {
         guard let packed = packedTerms, packed.contains(ord) else { return nil }
-        let big = cacheable(ord)
+        let big = cache && cacheable(ord)
         if big, let e = PostingsCache.shared.get(dict: cacheKey, ord: ord) { return e.plain }
         let plain: [UInt8]
         do {

@@ -125,6 +125,23 @@ final class SegmentTests: XCTestCase {
         }
     }
 
+    /// A merge reads every list once and leaves the postings cache alone (background merges
+    /// run during ingest: filling the cache there raised memory and evicted searches' lists);
+    /// a search reading the same big lists fills it.
+    func testMergesBypassThePostingsCacheAndSearchesUseIt() throws {
+        let (a, _) = try build(randomDocs(20_000, seed: 31), tuning: Self.packEverything)
+        let (b, _) = try build(randomDocs(20_000, seed: 32), tuning: Self.packEverything)
+        let dict = try XCTUnwrap(try a.dictionary("log"))
+        let big = (0..<dict.count).filter { dict.docFreq[$0] >= Limits.postingsCacheMinDocs && dict.packedTerms?.contains($0) == true }
+        XCTAssertFalse(big.isEmpty)
+        let cache = PostingsCache.shared
+        for o in big { XCTAssertNil(cache.get(dict: dict.cacheKey, ord: o)) }
+        _ = try XCTUnwrap(try SegmentMerger.merge([a, b], deletes: [nil, nil]))
+        for o in big { XCTAssertNil(cache.get(dict: dict.cacheKey, ord: o), "merge cached \(dict.termString(o))") }
+        for o in big { _ = try dict.docs(o) }
+        for o in big { XCTAssertNotNil(cache.get(dict: dict.cacheKey, ord: o), "search did not cache \(dict.termString(o))") }
+    }
+
     /// The postings cache stays within its capacity and forgets a dictionary's lists with it.
     func testPostingsCacheStaysWithinCapacity() {
         let cache = PostingsCache(capacity: 100_000)

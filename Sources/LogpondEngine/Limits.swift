@@ -87,7 +87,9 @@ public enum Limits {
     /// hold more source than this (Elasticsearch's indexing pressure, which answers 429
     /// instead), at most for this many flushes in a row. With 6 MB flushes, 1M documents
     /// (docs/s / peak RSS): 12 MB 96–100k / 162–173 MB, 14 MB 99–105k / 176–177 MB, 16 MB
-    /// 106–109k / 186–209 MB; without it 107–114k / 208–246 MB.
+    /// 106–109k / 186–209 MB; without it 107–114k / 208–246 MB. Since the flush loop is woken
+    /// by the filling write (fifth session) the limit is rarely reached: 14 MB 113–130k /
+    /// 142–153 MB, 10 MB 119–123k / 144–164 MB (the peak is no longer the write buffers).
     public static let indexingPressureBytes = 14 * 1024 * 1024
     public static let indexingPressureMaxWaits = 20
     /// Free heap pages go back to the system once no flush has run for this long (writes

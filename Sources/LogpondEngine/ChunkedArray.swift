@@ -3,7 +3,10 @@
 /// doubling array left up to half of its capacity empty and held old and new storage at once
 /// at every growth, on the ingest path's largest arrays.
 struct ChunkedArray<Element> {
-    static var chunkShift: Int { 14 }
+    /// 4,096 elements: a write buffer holds about 10,000 documents, so each keyword field's
+    /// last chunk was mostly empty at 16,384 (in-process, 30,000 records in three buffers:
+    /// heap peak 97.6 → 93.1 MB, indexing speed unchanged at 4.32 µs per document).
+    static var chunkShift: Int { 12 }
     static var chunkSize: Int { 1 << chunkShift }
     private(set) var chunks: [[Element]] = []
     private(set) var count = 0

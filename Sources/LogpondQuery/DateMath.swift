@@ -12,11 +12,14 @@ enum DateMath {
         if s.hasPrefix("now") {
             anchor = Int64(Date().timeIntervalSince1970 * 1000)
             math = s.dropFirst(3)
-        } else {
-            let parts = s.components(separatedBy: "||")
-            guard let a = parseAnchor(parts[0], format: format, offsetMillis: offset) else { return nil }
+        } else if let sep = s.range(of: "||") {
+            guard let a = parseAnchor(String(s[..<sep.lowerBound]), format: format, offsetMillis: offset) else { return nil }
             anchor = a
-            math = parts.count > 1 ? Substring(parts[1]) : ""
+            math = s[sep.upperBound...]
+        } else {
+            guard let a = parseAnchor(s, format: format, offsetMillis: offset) else { return nil }
+            anchor = a
+            math = ""
         }
         var t = anchor
         while let c = math.first {
@@ -39,8 +42,20 @@ enum DateMath {
         return t
     }
 
+    /// Whether `s` ends in a zone offset, `+hh:mm` or `+hhmm` (either sign); checked by hand
+    /// because a regular expression was compiled for every range bound of every segment.
+    static func endsWithOffset(_ s: String) -> Bool {
+        let u = Array(s.utf8.suffix(6))
+        func digit(_ i: Int) -> Bool { i >= 0 && i < u.count && u[i] >= 48 && u[i] <= 57 }
+        func sign(_ i: Int) -> Bool { i >= 0 && i < u.count && (u[i] == 43 || u[i] == 45) }
+        let n = u.count
+        if n >= 6, sign(n - 6), digit(n - 5), digit(n - 4), u[n - 3] == 58, digit(n - 2), digit(n - 1) { return true }
+        if n >= 5, sign(n - 5), digit(n - 4), digit(n - 3), digit(n - 2), digit(n - 1) { return true }
+        return false
+    }
+
     static func parseAnchor(_ s: String, format: String?, offsetMillis: Int64) -> Int64? {
-        let hasZone = s.hasSuffix("Z") || s.range(of: "[+-]\\d{2}:?\\d{2}$", options: .regularExpression) != nil
+        let hasZone = s.hasSuffix("Z") || endsWithOffset(s)
         if let f = format.flatMap({ DateFormats.compile($0) }), let (sec, ns) = f.parse(s) {
             return sec * 1000 + ns / 1_000_000 - (hasZone ? 0 : offsetMillis)
         }

@@ -1,5 +1,6 @@
 import XCTest
 @testable import LogpondEngine
+@testable import LogpondQuery
 
 final class DateParserTests: XCTestCase {
     func testISOForms() {
@@ -30,5 +31,34 @@ final class DateParserTests: XCTestCase {
         XCTAssertEqual(DateParser.format(millis: -1), "1969-12-31T23:59:59.999Z")
         XCTAssertEqual(DateParser.format(millis: 253_402_300_800_000), "10000-01-01T00:00:00.000Z")
         XCTAssertEqual(DateParser.format(millis: -62_135_596_800_000), "0001-01-01T00:00:00.000Z")
+    }
+}
+
+/// Date math in range bounds (LogpondQuery's DateMath).
+final class DateMathTests: XCTestCase {
+    /// The hand-written zone-offset check agrees with the regular expression it replaced, on
+    /// offsets, dates without one, epoch numbers and random strings of date characters.
+    func testZoneOffsetCheckMatchesTheRegularExpressionProperty() {
+        var cases = ["2024-01-16T12:00:00-05:30", "2024-01-16T12:00:00+0530", "2024-01-16", "2024-01-16T12:00:00",
+                     "1705312800000", "-1234", "+12:3", "12:30", "", "-", "+00:00", "2024-01-16T12:00:00.000-0800"]
+        var rng = SplitMix(seed: 11)
+        let alphabet = Array("0123456789+-:TZ.")
+        for _ in 0..<2_000 {
+            cases.append(String((0..<Int(rng.next() % 9)).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] }))
+        }
+        for s in cases {
+            let regex = s.range(of: "[+-]\\d{2}:?\\d{2}$", options: .regularExpression) != nil
+            XCTAssertEqual(DateMath.endsWithOffset(s), regex, s)
+        }
+    }
+
+    /// Anchors with and without `||` math parse as before the split was taken out.
+    func testAnchorsWithAndWithoutMath() {
+        XCTAssertEqual(DateMath.parse("2024-01-16T12:00:00.000Z", roundUp: false), 1_705_406_400_000)
+        XCTAssertEqual(DateMath.parse("2024-01-16T12:00:00Z||+1h", roundUp: false), 1_705_410_000_000)
+        XCTAssertEqual(DateMath.parse("2024-01-16T12:34:00Z||/h", roundUp: false), 1_705_406_400_000)
+        XCTAssertEqual(DateMath.parse("2024-01-16T12:34:00Z||/h", roundUp: true), 1_705_409_999_999)
+        XCTAssertEqual(DateMath.parse("2024-01-16T12:00:00+01:00", roundUp: false), 1_705_402_800_000)
+        XCTAssertNil(DateMath.parse("yesterday", roundUp: false))
     }
 }

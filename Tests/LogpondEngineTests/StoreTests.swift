@@ -256,7 +256,9 @@ final class StoreTests: XCTestCase {
                 try await Task.sleep(nanoseconds: 15_000_000)   // let the flush loop cut a segment
             }
             let idx = try XCTUnwrap(store.index(named: name))
-            XCTAssertGreaterThan(idx.lock.withLock { idx.diskSegments.count }, 10, "round \(round): enough segments for background merges")
+            // Thirty flushes: background merges (ten at a time) have run or are running; how far
+            // they got by now depends on timing, so only "something left to merge" is asserted.
+            XCTAssertGreaterThan(idx.lock.withLock { idx.diskSegments.count }, 1, "round \(round)")
             try await store.forceMerge([idx], maxSegments: 1)
             XCTAssertEqual(idx.lock.withLock { idx.diskSegments.count }, 1, "round \(round)")
             XCTAssertEqual(try Searcher().count(.matchAll(boost: 1), [store.searchSnapshot(idx)]), 15_000)

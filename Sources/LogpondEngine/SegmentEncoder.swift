@@ -265,7 +265,6 @@ struct SegmentEncoder {
         fieldEntries.append((Array(field.name.utf8), fdir.bytes))
     }
 
-    /// Directory and footer; the file's bytes.
     /// Directory and footer; the file's bytes (in memory) or what is left of them after the
     /// spill took the rest (`spill.publish()` then makes the file durable).
     mutating func finish() -> [UInt8] {

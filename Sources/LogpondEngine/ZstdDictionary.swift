@@ -51,7 +51,6 @@ final class ZstdDecompressor: @unchecked Sendable {
     }
 }
 
-
 extension Zstd {
     /// Trains a dictionary of at most `capacity` bytes from samples laid back to back; nil when
     /// zstd finds too little in common (tiny or random inputs), in which case blocks go without.

@@ -127,8 +127,8 @@ final class SegmentTests: XCTestCase {
 
     /// A merge reads every list once and leaves the postings cache alone (background merges
     /// run during ingest: filling the cache there raised memory and evicted searches' lists);
-    /// a search reading the same big lists fills it.
-    func testMergesBypassThePostingsCacheAndSearchesUseIt() throws {
+    /// a search reading the same big lists fills it, and a closed segment takes its lists along.
+    func testPostingsCacheFilledBySearchesNotMergesAndDroppedWithTheSegment() throws {
         let (a, _) = try build(randomDocs(20_000, seed: 31), tuning: Self.packEverything)
         let (b, _) = try build(randomDocs(20_000, seed: 32), tuning: Self.packEverything)
         let dict = try XCTUnwrap(try a.dictionary("log"))
@@ -140,6 +140,15 @@ final class SegmentTests: XCTestCase {
         for o in big { XCTAssertNil(cache.get(dict: dict.cacheKey, ord: o), "merge cached \(dict.termString(o))") }
         for o in big { _ = try dict.docs(o) }
         for o in big { XCTAssertNotNil(cache.get(dict: dict.cacheKey, ord: o), "search did not cache \(dict.termString(o))") }
+        // A closed segment's lists leave with its dictionary.
+        let key: UInt64 = try {
+            let (c, _) = try build(randomDocs(20_000, seed: 33), tuning: Self.packEverything)
+            let d = try XCTUnwrap(try c.dictionary("log"))
+            for o in big { _ = try d.docs(o) }
+            XCTAssertNotNil(cache.get(dict: d.cacheKey, ord: big[0]))
+            return d.cacheKey
+        }()
+        for o in big { XCTAssertNil(cache.get(dict: key, ord: o)) }
     }
 
     /// The postings cache stays within its capacity and forgets a dictionary's lists with it.

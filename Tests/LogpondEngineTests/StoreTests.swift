@@ -265,6 +265,25 @@ final class StoreTests: XCTestCase {
         }
     }
 
+    /// A write that leaves the buffers due for a flush wakes the flush loop at once (it used to
+    /// find out at its next 50 ms poll); one that does not leaves it asleep, and without a
+    /// running loop nobody is woken.
+    func testAWriteThatFillsTheBuffersWakesTheFlushLoop() async throws {
+        var opts = StoreOptions(dataPath: tempDir())
+        opts.flushBufferedBytes = 16 * 1024
+        let store = try Store(options: opts)
+        _ = try await store.write(docs(20))   // about 2 KB: not due
+        XCTAssertEqual(store.pressure.wake.wait(timeout: .now()), .timedOut)
+        _ = try await store.write(docs(400))  // past 16 KB, but no flush loop is running
+        XCTAssertEqual(store.pressure.wake.wait(timeout: .now()), .timedOut)
+        store.pressure.active = true          // as the running loop sets it
+        _ = try await store.write(docs(1))
+        XCTAssertGreaterThanOrEqual(store.totalBufferedBytes, opts.flushBufferedBytes)
+        XCTAssertEqual(store.pressure.wake.wait(timeout: .now()), .success)
+        store.pressure.active = false
+        store.shutdown()
+    }
+
     /// Generated ids: unique, 20 URL-safe characters, and the same node part (last 8
     /// characters) for one process, so sorted ids share long prefixes.
     func testGeneratedIDsAreUniqueWithOneNodePart() {

@@ -6,6 +6,22 @@ public struct AnalysisError: Error, CustomStringConvertible, Sendable {
     public init(_ d: String) { description = d }
 }
 
+/// An integer analysis setting in `min...max` (or `def` when absent), refused otherwise: a
+/// token length of 0 never advanced and -1 trapped.
+func intSetting(_ d: [String: Any], _ key: String, _ def: Int, min: Int, max: Int) throws -> Int {
+    guard let v = d[key], !(v is NSNull) else { return def }
+    let x: Double?
+    switch v {
+    case let n as NSNumber: x = n.doubleValue
+    case let s as String: x = Double(s)
+    default: x = nil
+    }
+    guard let x, x.isFinite, x.rounded(.towardZero) >= Double(min), x.rounded(.towardZero) <= Double(max) else {
+        throw AnalysisError("[\(key)] must be a number between \(min) and \(max)")
+    }
+    return Int(x.rounded(.towardZero))
+}
+
 /// An index's analyzers and normalizers: the built-in ones plus those its settings define under
 /// `analysis.{analyzer,tokenizer,filter,normalizer}`.
 public final class AnalysisRegistry: @unchecked Sendable {
@@ -74,7 +90,7 @@ public final class AnalysisRegistry: @unchecked Sendable {
             let filters = try (d["filter"] as? [Any] ?? (d["filter"] as? String).map { [$0] } ?? []).map { try filter($0) }
             return ChainAnalyzer(name: name, tokenizer: try tokenizer(tk), filters: filters)
         case "standard":
-            let max = d["max_token_length"] as? Int ?? 255
+            let max = try intSetting(d, "max_token_length", 255, min: 1, max: 1024 * 1024)
             let stop = try stopwords(d["stopwords"]) ?? []
             return StandardAnalyzer(maxTokenLength: max, stopwords: Set(stop.map { Array($0.utf8) }))
         case "stop":
@@ -116,7 +132,7 @@ public final class AnalysisRegistry: @unchecked Sendable {
         }
         guard let d = spec as? [String: Any], let type = d["type"] as? String else { throw AnalysisError("tokenizer must be a name or an object with a type") }
         switch type {
-        case "standard": return StandardTokenizer(maxTokenLength: d["max_token_length"] as? Int ?? 255)
+        case "standard": return StandardTokenizer(maxTokenLength: try intSetting(d, "max_token_length", 255, min: 1, max: 1024 * 1024))
         case "pattern": return try patternTokenizer(d)
         case "whitespace", "keyword", "letter": return try tokenizer(type)
         default: throw AnalysisError("Unknown tokenizer type [\(type)]")
@@ -125,7 +141,7 @@ public final class AnalysisRegistry: @unchecked Sendable {
 
     func patternTokenizer(_ d: [String: Any]) throws -> Tokenizer {
         do {
-            return try PatternTokenizer(pattern: d["pattern"] as? String ?? "\\W+", group: d["group"] as? Int ?? -1,
+            return try PatternTokenizer(pattern: d["pattern"] as? String ?? "\\W+", group: try intSetting(d, "group", -1, min: -1, max: 1000),
                                         caseInsensitive: (d["flags"] as? String)?.contains("CASE_INSENSITIVE") ?? false)
         } catch { throw AnalysisError("invalid pattern [\(d["pattern"] ?? "")]") }
     }
@@ -150,7 +166,10 @@ public final class AnalysisRegistry: @unchecked Sendable {
         case "lowercase", "uppercase", "trim": return try filter(type)
         case "asciifolding": return ASCIIFoldingFilter(preserveOriginal: d["preserve_original"] as? Bool ?? false)
         case "stop": return StopFilter(words: try stopwords(d["stopwords"]) ?? StopFilter.english, ignoreCase: d["ignore_case"] as? Bool ?? false)
-        case "length": return LengthFilter(min: d["min"] as? Int ?? 0, max: d["max"] as? Int ?? Int(Int32.max))
+        case "length":
+            let lo = try intSetting(d, "min", 0, min: 0, max: Int(Int32.max)), hi = try intSetting(d, "max", Int(Int32.max), min: 0, max: Int(Int32.max))
+            guard lo <= hi else { throw AnalysisError("[min] of the length filter must not be greater than [max]") }
+            return LengthFilter(min: lo, max: hi)
         default: throw AnalysisError("Unknown filter type [\(type)]")
         }
     }

@@ -70,6 +70,11 @@ public struct StandardTokenizer: Tokenizer {
             while a < e {
                 var b = min(e, a + maxTokenLength)
                 while b < e && b > a && t[b] & 0xC0 == 0x80 { b -= 1 }   // never split a scalar
+                if b == a {
+                    // A scalar longer than the limit: emit it whole, so every step advances.
+                    b = a + 1
+                    while b < e && t[b] & 0xC0 == 0x80 { b += 1 }
+                }
                 emit(a..<b, type)
                 a = b
             }
@@ -178,25 +183,49 @@ public struct PatternTokenizer: Tokenizer, @unchecked Sendable {
         regex = try NSRegularExpression(pattern: pattern, options: caseInsensitive ? [.caseInsensitive] : [])
         self.group = group
     }
+    /// Time one text may spend in the regular expression: ICU backtracks, and `(a+)+b` over
+    /// 40 characters took 11 seconds. Past it the rest of the text becomes one token.
+    public static let budgetNanos: UInt64 = 200_000_000
+
     public func tokenize(_ t: UnsafeBufferPointer<UInt8>, _ emit: (Range<Int>, TokenType) -> Void) {
         let s = String(decoding: t, as: UTF8.self)
-        let ns = s as NSString
-        let matches = regex.matches(in: s, range: NSRange(location: 0, length: ns.length))
-        func bytes(_ r: NSRange) -> Range<Int> {
-            let a = ns.substring(to: r.location).utf8.count
-            return a..<(a + ns.substring(with: r).utf8.count)
+        // UTF-16 offset (what NSRegularExpression reports) → UTF-8 offset, in one pass.
+        var utf8At: [Int] = []
+        utf8At.reserveCapacity(t.count + 1)
+        var u8 = 0
+        for scalar in s.unicodeScalars {
+            let w = UTF16.width(scalar)
+            for _ in 0..<w { utf8At.append(u8) }
+            u8 += UTF8.width(scalar)
         }
-        if group >= 0 {
-            for m in matches where m.numberOfRanges > group && m.range(at: group).location != NSNotFound && m.range(at: group).length > 0 {
-                emit(bytes(m.range(at: group)), .word)
-            }
-            return
-        }
+        utf8At.append(u8)
+        let length = utf8At.count - 1
+        func bytes(_ r: NSRange) -> Range<Int> { utf8At[r.location]..<utf8At[r.location + r.length] }
+        let deadline = DispatchTime.now().uptimeNanoseconds + Self.budgetNanos
         var pos = 0
-        for m in matches {
-            if m.range.location > pos { emit(bytes(NSRange(location: pos, length: m.range.location - pos)), .word) }
-            pos = m.range.location + m.range.length
+        var expired = false
+        // The matches are gathered first (the callback may not capture `emit`).
+        var found: [NSRange] = []
+        let group = self.group
+        regex.enumerateMatches(in: s, options: [.reportProgress], range: NSRange(location: 0, length: length)) { m, _, stop in
+            if DispatchTime.now().uptimeNanoseconds > deadline { expired = true; stop.pointee = true; return }
+            guard let m else { return }
+            if group >= 0 {
+                let r = m.numberOfRanges > group ? m.range(at: group) : NSRange(location: NSNotFound, length: 0)
+                found.append(r.location != NSNotFound && r.length > 0 ? r : NSRange(location: NSNotFound, length: 0))
+            } else {
+                found.append(m.range)
+            }
+            if found.count > 1_000_000 { expired = true; stop.pointee = true }
         }
-        if pos < ns.length { emit(bytes(NSRange(location: pos, length: ns.length - pos)), .word) }
+        for r in found {
+            if group >= 0 {
+                if r.location != NSNotFound { emit(bytes(r), .word); pos = r.location + r.length }
+                continue
+            }
+            if r.location > pos { emit(bytes(NSRange(location: pos, length: r.location - pos)), .word) }
+            pos = max(pos, r.location + r.length)
+        }
+        if (group < 0 || expired) && pos < length { emit(bytes(NSRange(location: pos, length: length - pos)), .word) }
     }
 }

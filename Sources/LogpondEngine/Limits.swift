@@ -145,6 +145,27 @@ public enum Limits {
     public static let writerSlots = 2
     /// Elasticsearch's search.max_buckets: buckets in one response.
     public static let maxBuckets = 65_536
+    /// Deepest nesting of objects and arrays in a request body (queries, aggregations,
+    /// mappings, settings): the DSL parsers recurse once per level and must stay far from the
+    /// stack's end. The deepest real request seen (a Grafana query with nested bool filters
+    /// and four levels of aggregations) is under 40; Jackson's default is 1000.
+    public static let maxRequestJSONDepth = 100
+    /// Nesting of parentheses (and unary operators) in a query string or a pipeline script.
+    public static let maxQueryStringDepth = 64
+    /// Elasticsearch's index.max_terms_count: values in one `terms` query.
+    public static let maxTermsCount = 65_536
+    /// Elasticsearch's index.max_regex_length.
+    public static let maxRegexLength = 1000
+    /// A regular expression (regexp query, terms include/exclude, pattern tokenizer) runs
+    /// with this time budget in milliseconds per match attempt (ICU's uregex_setTimeLimit
+    /// counts in its own steps; Foundation exposes none, so matches run on a bounded input
+    /// under a deadline checked between terms).
+    public static let regexTimeBudgetMillis = 500
+    /// Elasticsearch's top_hits size limit (index.max_inner_result_window).
+    public static let maxInnerResultWindow = 100
     /// Standard tokenizer's max_token_length default.
     public static let maxTokenLength = 255
+    /// Elasticsearch's largest max_token_length for the standard tokenizer (1 MB: a token is
+    /// an indexed term and terms over 32 KB are refused anyway).
+    public static let maxTokenLengthLimit = 1024 * 1024
 }

@@ -7,6 +7,9 @@ import LogpondQuery
 extension API {
     func parseJSONBody(_ body: [UInt8]) throws -> Any? {
         if body.allSatisfy({ $0 == 32 || $0 == 10 || $0 == 13 || $0 == 9 }) { return nil }
+        if JSONDepth.exceeds(body, Limits.maxRequestJSONDepth) {
+            throw ESError(400, "x_content_parse_exception", "request body nests objects and arrays deeper than \(Limits.maxRequestJSONDepth) levels; flatten the query or aggregation")
+        }
         // simdjson is strict (no trailing commas, no comments), as Elasticsearch's parser is.
         do { try body.withUnsafeBytes { buf in try JSONFlattener().flatten(buf) { _, _ in } } }
         catch let e as JSONFlattener.ParseError {
@@ -31,7 +34,7 @@ extension API {
         let snaps = try snapshots(targets, params)
         var bytes: [UInt8]
         if let s = params["scroll"] {
-            guard let ka = ScrollStore.keepAlive(s) else { throw ESError(400, "illegal_argument_exception", "failed to parse setting [scroll] with value [\(EngineError.clip(s, max: 32))] as a time value") }
+            let ka = try ScrollStore.keepAlive(s)
             bytes = try scrolls.start(req, snaps, keepAlive: ka, took: { tookMillis(started) })
         } else {
             bytes = try runSearch(req, snaps, started: started)
@@ -56,7 +59,7 @@ extension API {
         guard let id = (json["scroll_id"] as? String) ?? params["scroll_id"] ?? pathID else {
             throw ESError(400, "action_request_validation_exception", "Validation Failed: 1: scrollId is missing;")
         }
-        let ka = ((json["scroll"] as? String) ?? params["scroll"]).flatMap { ScrollStore.keepAlive($0) }
+        let ka = try ((json["scroll"] as? String) ?? params["scroll"]).map { try ScrollStore.keepAlive($0) }
         var bytes = try scrolls.next(id, keepAlive: ka, took: { tookMillis(started) })
         if let fp = params["filter_path"] { bytes = FilterPath.apply(bytes, fp) }
         return ESResponse.json(.ok, bytes)

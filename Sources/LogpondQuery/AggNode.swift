@@ -43,8 +43,10 @@ final class AggNode {
         if !children.isEmpty && !bucketTypes.contains(t) {
             throw QueryError("aggregation_initialization_exception", "Aggregator [\(name)] of type [\(t)] cannot accept sub-aggregations")
         }
-        return AggNode(name: name, type: t, body: body, subs: children.filter { !pipelineTypes.contains($0.type) },
-                       pipelines: children.filter { pipelineTypes.contains($0.type) })
+        let node = AggNode(name: name, type: t, body: body, subs: children.filter { !pipelineTypes.contains($0.type) },
+                           pipelines: children.filter { pipelineTypes.contains($0.type) })
+        try node.validate()
+        return node
     }
 
     var field: String? { body["field"] as? String }

@@ -30,13 +30,15 @@ extension AggNode {
                 var total = 0.0
                 for b in bs { total += b.value(path) ?? 0; b.subs.append((p.name, metric(total))) }
             case "moving_fn", "moving_avg":
+                // window ≥ 1 and |shift| < 2^31 were checked at parse time (AggValidate), so
+                // these sums cannot overflow; the window is clamped to the buckets.
                 let window = (p.body["window"] as? Int) ?? 5
                 let shift = (p.body["shift"] as? Int) ?? 0
                 let script = (p.body["script"] as? String) ?? "MovingFunctions.unweightedAvg(values)"
                 let values = bs.map { $0.value(path) }
                 for (i, b) in bs.enumerated() {
-                    let end = i + shift, start = max(0, end - window)
-                    let win = end > start ? values[max(0, start)..<min(end, values.count)].compactMap { $0 } : []
+                    let end = min(max(i + shift, 0), values.count), start = min(max(end - window, 0), end)
+                    let win = values[start..<end].compactMap { $0 }
                     let v = MovingFunctions.eval(script, Array(win))
                     b.subs.append((p.name, metric(v)))
                 }
@@ -122,7 +124,7 @@ indirect enum AggScript {
     case num(Double), param(String), unary(Character, AggScript), binary(String, AggScript, AggScript)
 
     static func parse(_ s: String) throws -> AggScript {
-        var p = Parser(chars: Array(s), i: 0)
+        var p = Parser(chars: Array(s), i: 0, depth: 0, nodes: 0)
         let e = try p.expr(0)
         p.skip()
         if p.i < p.chars.count { throw QueryError("script_exception", "compile error in [\(s.prefix(100))]: unexpected '\(p.chars[p.i])'") }
@@ -159,6 +161,18 @@ indirect enum AggScript {
     struct Parser {
         let chars: [Character]
         var i: Int
+        /// Nesting (parentheses, unary operators) and nodes so far: both bounded, so neither
+        /// parsing nor evaluating (recursive over the tree) can run off the stack.
+        var depth: Int
+        var nodes: Int
+        static let maxNodes = 1024
+
+        mutating func enter() throws {
+            depth += 1; nodes += 1
+            guard depth <= Limits.maxQueryStringDepth, nodes <= Self.maxNodes else {
+                throw QueryError("script_exception", "compile error: the script nests deeper than \(Limits.maxQueryStringDepth) levels or has more than \(Self.maxNodes) terms")
+            }
+        }
         static let prec: [String: Int] = ["||": 1, "&&": 2, "==": 3, "!=": 3, "<": 4, ">": 4, "<=": 4, ">=": 4, "+": 5, "-": 5, "*": 6, "/": 6, "%": 6]
 
         mutating func skip() { while i < chars.count && chars[i].isWhitespace { i += 1 } }
@@ -173,6 +187,8 @@ indirect enum AggScript {
         }
 
         mutating func expr(_ minPrec: Int) throws -> AggScript {
+            try enter()
+            defer { depth -= 1 }
             var lhs = try atom()
             while let o = op(), let p = Self.prec[o], p > minPrec {
                 i += o.count
@@ -187,7 +203,12 @@ indirect enum AggScript {
             guard i < chars.count else { throw QueryError("script_exception", "unexpected end of script") }
             let c = chars[i]
             if c == "(" { i += 1; let e = try expr(0); skip(); guard i < chars.count, chars[i] == ")" else { throw QueryError("script_exception", "missing ')'") }; i += 1; return e }
-            if c == "-" || c == "!" { i += 1; return .unary(c, try atom()) }
+            if c == "-" || c == "!" {
+                i += 1
+                try enter()
+                defer { depth -= 1 }
+                return .unary(c, try atom())
+            }
             if c.isNumber || c == "." {
                 var s = ""
                 while i < chars.count && (chars[i].isNumber || chars[i] == ".") { s.append(chars[i]); i += 1 }
@@ -207,6 +228,8 @@ enum JavaDateFormat {
     static func format(_ ms: Int64, _ pattern: String) -> String? {
         let iso = LogpondEngineDate.iso(ms)   // yyyy-MM-ddTHH:mm:ss.SSSZ
         let c = Array(iso)
+        // Years outside 0000–9999 print longer or signed: no fixed columns to cut.
+        guard c.count == 24, c[4] == "-" else { return nil }
         let parts: [String: String] = ["yyyy": String(c[0..<4]), "MM": String(c[5..<7]), "dd": String(c[8..<10]), "HH": String(c[11..<13]),
                                        "mm": String(c[14..<16]), "ss": String(c[17..<19]), "SSS": String(c[20..<23])]
         var out = ""

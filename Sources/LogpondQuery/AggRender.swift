@@ -123,7 +123,7 @@ extension AggNode {
     func formatKey(_ v: Double) -> String {
         let fmt = formatOption
         if datedKeys || fmt != nil {
-            let ms = Int64(v)
+            let ms = DateMath.clamp(v)
             if fmt == "epoch_millis" { return String(ms) }
             if let f = fmt, f != "strict_date_optional_time", f != "date_optional_time", let s = JavaDateFormat.format(ms, f) { return s }
             return DateParser.format(millis: ms)
@@ -145,7 +145,7 @@ extension AggNode {
             let v: Double? = m.count == 0 ? (type == "sum" ? 0 : nil) : type == "min" ? m.min : type == "max" ? m.max : type == "avg" ? m.sum / Double(m.count) : m.sum
             out.value = v
             out.body = [("value", v.map { $0 as Any } ?? NSNull())]
-            if let v, isDate { out.body.append(("value_as_string", DateParser.format(millis: Int64(v)))) }
+            if let v, isDate { out.body.append(("value_as_string", DateParser.format(millis: DateMath.clamp(v)))) }
         case ("value_count", .metric(let m)):
             out.value = Double(m.count); out.body = [("value", m.count)]
         case ("cardinality", .metric(let m)):
@@ -314,8 +314,17 @@ extension AggNode {
         let size = (body["size"] as? Int) ?? 10
         let minDoc = (body["min_doc_count"] as? Int) ?? 1
         var entries = m.filter { $0.value.count >= minDoc }
-        if let inc = body["include"] { entries = entries.filter { Self.keyMatches($0.key, inc) } }
-        if let exc = body["exclude"] { entries = entries.filter { !Self.keyMatches($0.key, exc) } }
+        for (key, keep) in [("include", true), ("exclude", false)] {
+            switch body[key] {
+            case let re as String:
+                let r = try BoundedRegex(lucene: re, context: "\(key)] of [\(name)")
+                entries = try entries.filter { try r.matches(Self.keyString($0.key)) == keep }
+            case let list as [Any]:
+                let set = Set(list.map { "\($0)" })
+                entries = entries.filter { set.contains(Self.keyString($0.key)) == keep }
+            default: break
+            }
+        }
         var bs = try entries.map { try renderBucket($0.key, $0.value, fm, &budget, mappings) }
         let order = orderKeys(default: [("_count", false), ("_key", true)])
         sortBuckets(&bs, order + (order.contains { $0.0 == "_key" } ? [] : [("_key", true)]))
@@ -326,14 +335,8 @@ extension AggNode {
         out.buckets = kept
     }
 
-    static func keyMatches(_ k: AggKey, _ spec: Any) -> Bool {
-        let s: String
-        switch k { case .str(let x): s = x; case .num(let d): s = d == d.rounded() ? String(Int64(d)) : String(d) }
-        if let list = spec as? [Any] { return list.contains { "\($0)" == s } }
-        if let re = spec as? String, let r = try? NSRegularExpression(pattern: "^(?:" + LuceneRegex.translate(re) + ")$") {
-            return r.firstMatch(in: s, range: NSRange(s.startIndex..., in: s)) != nil
-        }
-        return false
+    static func keyString(_ k: AggKey) -> String {
+        switch k { case .str(let x): return x; case .num(let d): return d == d.rounded() && abs(d) < 9e15 ? String(Int64(d)) : String(d) }
     }
 
     func renderHistogram(_ m: [AggKey: Bucket], _ out: RAgg, _ budget: inout BucketBudget, _ mappings: [Mapping]) throws {
@@ -354,16 +357,28 @@ extension AggNode {
                 var grid: [Double] = []
                 if type == "date_histogram" {
                     let di = try DateInterval.parse(body)
-                    var k = di.key(Int64(lo0))
-                    let end = di.key(Int64(hi0))
+                    var k = di.key(DateMath.clamp(lo0))
+                    let end = di.key(DateMath.clamp(hi0))
                     if di.estimate(k, end) > Int64(Limits.maxBuckets) { try budget.take(Int(min(di.estimate(k, end), Int64(Int32.max)))) }
-                    while k <= end { grid.append(Double(k)); k = di.next(k) }
+                    while k <= end {
+                        grid.append(Double(k))
+                        let next = di.next(k)
+                        guard next > k, grid.count <= Limits.maxBuckets else { throw tooManyBuckets() }
+                        k = next
+                    }
                 } else {
                     let iv = (body["interval"] as? NSNumber)?.doubleValue ?? 1
                     let off = (body["offset"] as? NSNumber)?.doubleValue ?? 0
                     var k = ((lo0 - off) / iv).rounded(.down) * iv + off
-                    if (hi0 - k) / iv > Double(Limits.maxBuckets) { try budget.take(Int(min((hi0 - k) / iv, Double(Int32.max)))) }
-                    while k <= hi0 { grid.append(k); k += iv }
+                    let span = (hi0 - k) / iv
+                    guard span.isFinite, span <= Double(Limits.maxBuckets) else { throw tooManyBuckets() }
+                    // Each step must move the key: next to a large key a small interval adds nothing.
+                    while k <= hi0 {
+                        grid.append(k)
+                        let next = k + iv
+                        guard next > k, grid.count <= Limits.maxBuckets else { throw tooManyBuckets() }
+                        k = next
+                    }
                 }
                 // Merge the grid with the present keys (either may hold keys the other lacks).
                 keys = []

@@ -31,7 +31,10 @@ extension AggNode {
             for d in docs {
                 for v in vs.numbers(Int(d)) {
                     if let h = hard, v < h.0 || v >= h.1 + interval { continue }
-                    groups[.num(((v - offset) / interval).rounded(.down) * interval + offset), default: []].append(d)
+                    let key = ((v - offset) / interval).rounded(.down) * interval + offset
+                    guard key.isFinite else { throw tooManyBuckets() }
+                    groups[.num(key), default: []].append(d)
+                    if groups.count > Limits.maxBuckets { throw tooManyBuckets() }
                 }
             }
         default: // date_histogram
@@ -45,8 +48,8 @@ extension AggNode {
                 numbers = docs.map { vs.numbers(Int($0)).first }
             }
             if let lo = numbers.compactMap({ $0 }).min(), let hi = numbers.compactMap({ $0 }).max(),
-               di.estimate(Int64(lo), Int64(hi)) > Int64(Limits.maxBuckets) {
-                throw QueryError("too_many_buckets_exception", "Trying to create too many buckets. Must be less than or equal to: [\(Limits.maxBuckets)] but this date_histogram would need about [\(di.estimate(Int64(lo), Int64(hi)))]; use a larger interval.")
+               di.estimate(DateMath.clamp(lo), DateMath.clamp(hi)) > Int64(Limits.maxBuckets) {
+                throw QueryError("too_many_buckets_exception", "Trying to create too many buckets. Must be less than or equal to: [\(Limits.maxBuckets)] but this date_histogram would need about [\(di.estimate(DateMath.clamp(lo), DateMath.clamp(hi)))]; use a larger interval.")
             }
             if subs.isEmpty {
                 // Counts only: documents ascend and a segment is sorted by time, so equal keys
@@ -57,7 +60,7 @@ extension AggNode {
                 for k in docs.indices {
                     guard let v = numbers[k] else { continue }
                     if let h = hard, v < h.0 || v > h.1 { continue }
-                    let key = di.key(Int64(v))
+                    let key = di.key(DateMath.clamp(v))
                     if run > 0 && key == runKey { run += 1 } else { flush(); runKey = key; run = 1 }
                 }
                 flush()
@@ -66,7 +69,7 @@ extension AggNode {
             for (k, d) in docs.enumerated() {
                 guard let v = numbers[k] else { continue }
                 if let h = hard, v < h.0 || v > h.1 { continue }
-                groups[.num(Double(di.key(Int64(v)))), default: []].append(d)
+                groups[.num(Double(di.key(DateMath.clamp(v)))), default: []].append(d)
             }
         }
         var out: [AggKey: Bucket] = [:]
@@ -186,9 +189,9 @@ extension AggNode {
             case "terms": extractors.append { vs.keys($0) }
             case "date_histogram":
                 let di = try DateInterval.parse(p)
-                extractors.append { doc in vs.numbers(doc).prefix(1).map { .num(Double(di.key(Int64($0)))) } }
+                extractors.append { doc in vs.numbers(doc).prefix(1).map { .num(Double(di.key(DateMath.clamp($0)))) } }
             case "histogram":
-                let iv = (p["interval"] as? NSNumber)?.doubleValue ?? 1
+                let iv = (p["interval"] as? NSNumber)?.doubleValue ?? 1   // > 0, checked at parse
                 extractors.append { doc in vs.numbers(doc).prefix(1).map { .num(($0 / iv).rounded(.down) * iv) } }
             default: throw QueryError.illegal("composite source type [\(kind)] is not supported")
             }

@@ -5,6 +5,17 @@ import LogpondEngine
 /// `format` and `time_zone` for the anchor and for rounding. `roundUp` rounds `/unit` to the
 /// unit's last millisecond (as `gt` and `lte` do).
 enum DateMath {
+    /// Dates are kept within ±8.64e15 ms (±275,760 years, JavaScript's range): every sum and
+    /// product of date math is checked against it, so a request's number cannot overflow.
+    static let maxMillis: Double = 8.64e15
+    static let maxMillisInt: Int64 = 8_640_000_000_000_000
+
+    /// A number (a column value, a bound) as millis within the date range: non-finite values
+    /// and values past it are clamped instead of trapping in `Int64(_:)`.
+    static func clamp(_ d: Double) -> Int64 { d.isFinite ? Int64(Swift.max(Swift.min(d, maxMillis), -maxMillis)) : 0 }
+
+    static func inRange(_ t: Int64) -> Bool { t >= -maxMillisInt && t <= maxMillisInt }
+
     static func parse(_ s: String, roundUp: Bool, format: String? = nil, timeZone: String? = nil) -> Int64? {
         let offset = timeZone.flatMap(tzOffsetMillis) ?? 0
         var anchor: Int64
@@ -22,6 +33,7 @@ enum DateMath {
             math = ""
         }
         var t = anchor
+        guard inRange(t) else { return nil }
         while let c = math.first {
             if c == "/" {
                 guard let u = math.dropFirst().first else { return nil }
@@ -32,11 +44,11 @@ enum DateMath {
             guard c == "+" || c == "-" else { return nil }
             math = math.dropFirst()
             let digits = math.prefix { $0.isNumber }
-            let n = digits.isEmpty ? 1 : Int64(digits) ?? 1
+            guard digits.count <= 18, let n = digits.isEmpty ? 1 : Int64(digits) else { return nil }
             math = math.dropFirst(digits.count)
             guard let u = math.first else { return nil }
             math = math.dropFirst()
-            guard let v = add(t, (c == "+" ? n : -n), unit: u, offset: offset) else { return nil }
+            guard let v = add(t, (c == "+" ? n : -n), unit: u, offset: offset), inRange(v) else { return nil }
             t = v
         }
         return t
@@ -87,9 +99,17 @@ enum DateMath {
         }
     }
 
+    /// `t` plus `n` units; nil when the result leaves the date range (never traps).
     static func add(_ t: Int64, _ n: Int64, unit: Character, offset: Int64) -> Int64? {
-        if let ms = unitMillis(unit) { return t + n * ms }
+        guard inRange(t), abs(n) <= maxMillisInt else { return nil }
+        if let ms = unitMillis(unit) {
+            let (p, o1) = n.multipliedReportingOverflow(by: ms)
+            let (s, o2) = t.addingReportingOverflow(p)
+            return o1 || o2 || !inRange(s) ? nil : s
+        }
         guard unit == "M" || unit == "y" else { return nil }
+        // ±275,760 years is 3.3M months: a larger n leaves the range whatever t is.
+        guard abs(n) <= 4_000_000 else { return nil }
         let local = t + offset
         let days = DateFormats.floorDiv(local, 86_400_000), msOfDay = local - days * 86_400_000
         var (y, m, d) = civil(days)
@@ -126,9 +146,17 @@ enum DateMath {
         return (up ? next - 1 : start) - offset
     }
 
+    /// Year, month, day of a day number (days since 1970-01-01), for any day in the date
+    /// range (Howard Hinnant's civil_from_days; no string round trip, no fixed columns).
     static func civil(_ days: Int64) -> (Int, Int, Int) {
-        let iso = DateParser.format(millis: days * 86_400_000)
-        let p = iso.prefix(10).split(separator: "-").compactMap { Int($0) }
-        return (p[0], p[1], p[2])
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        return (Int(yoe + era * 400 + (m <= 2 ? 1 : 0)), Int(m), Int(d))
     }
 }

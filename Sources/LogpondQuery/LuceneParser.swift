@@ -1,4 +1,5 @@
 import Foundation
+import LogpondEngine
 
 /// A parsed Lucene query string (`query_string`, `q=`), before fields and analyzers resolve it.
 public indirect enum LuceneNode: Sendable {
@@ -23,13 +24,38 @@ public struct LuceneParser {
 
     let s: [Character]
     var i = 0
+    /// Open parentheses around the current position: bounded by `Limits.maxQueryStringDepth`.
+    var depth = 0
 
     public static func parse(_ text: String) throws -> LuceneNode {
         var p = LuceneParser(s: Array(text), i: 0)
         let node = try p.parseQuery(until: nil)
         p.skipSpace()
         if p.i < p.s.count { throw p.error("Encountered \"\(p.s[p.i])\"") }
+        if leaves(node, stopAt: Limits.maxClauseCount + 1) > Limits.maxClauseCount {
+            throw QueryError("too_many_clauses", "maxClauseCount is set to \(Limits.maxClauseCount)")
+        }
         return node
+    }
+
+    /// Leaves of a parsed query, counting stops past `stopAt`.
+    static func leaves(_ n: LuceneNode, stopAt: Int) -> Int {
+        guard case .bool(let cs, _) = n else { return 1 }
+        var total = 0
+        for c in cs { total += leaves(c.1, stopAt: stopAt); if total >= stopAt { break } }
+        return total
+    }
+
+    /// A parenthesised group, one level deeper.
+    mutating func group() throws -> LuceneNode {
+        i += 1
+        depth += 1
+        guard depth <= Limits.maxQueryStringDepth else { throw error("parentheses nested deeper than \(Limits.maxQueryStringDepth) levels") }
+        let q = try parseQuery(until: ")")
+        guard i < s.count, s[i] == ")" else { throw error("missing ')'") }
+        i += 1
+        depth -= 1
+        return q
     }
 
     func error(_ what: String) -> QueryError {
@@ -91,10 +117,7 @@ public struct LuceneParser {
 
     mutating func parseClause() throws -> LuceneNode {
         if s[i] == "(" {
-            i += 1
-            let q = try parseQuery(until: ")")
-            guard i < s.count, s[i] == ")" else { throw error("missing ')'") }
-            i += 1
+            let q = try group()
             return withBoost(q, try parseBoost())
         }
         // field name?
@@ -116,10 +139,7 @@ public struct LuceneParser {
         guard i < s.count else { throw error("missing value") }
         let c = s[i]
         if c == "(" {
-            i += 1
-            let q = try parseQuery(until: ")")
-            guard i < s.count, s[i] == ")" else { throw error("missing ')'") }
-            i += 1
+            let q = try group()
             return withBoost(applyField(q, field), try parseBoost())
         }
         if c == "\"" {

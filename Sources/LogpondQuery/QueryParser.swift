@@ -13,25 +13,27 @@ public enum QueryParser {
         case "match_all":
             let d = try object(name, body)
             try allow(name, d, ["boost", "_name"])
-            return .matchAll(boost: float(d["boost"]) ?? 1)
+            return .matchAll(boost: try float(d["boost"]) ?? 1)
         case "match_none": return .matchNone
         case "term":
             let (field, v) = try fieldBody(name, body)
             if let d = v as? [String: Any] {
                 try allow(name, d, ["value", "boost", "case_insensitive", "_name"])
                 guard let value = JSONValue(d["value"]), value != .null else { throw QueryError.parsing("[term] query does not support [\(field)] without a value") }
-                return .term(field: field, value: value, caseInsensitive: d["case_insensitive"] as? Bool ?? false, boost: float(d["boost"]) ?? 1)
+                return .term(field: field, value: value, caseInsensitive: d["case_insensitive"] as? Bool ?? false, boost: try float(d["boost"]) ?? 1)
             }
             guard let value = JSONValue(v) else { throw QueryError.parsing("[term] query malformed, no start_object after query name") }
-            return .term(field: field, value: value, caseInsensitive: false, boost: fieldBoost(body))
+            return .term(field: field, value: value, caseInsensitive: false, boost: try fieldBoost(body))
         case "terms":
             let d = try object(name, body)
             let fields = d.filter { $0.key != "boost" && $0.key != "_name" }
             guard fields.count == 1, let (f, vals) = fields.first, let arr = vals as? [Any] else {
                 throw QueryError.parsing("[terms] query requires exactly one field with an array of values")
             }
-            if arr.count > Limits.maxClauseCount { throw QueryError("too_many_clauses", "maxClauseCount is set to \(Limits.maxClauseCount)") }
-            return .terms(field: f, values: arr.compactMap { JSONValue($0) }, boost: float(d["boost"]) ?? 1)
+            if arr.count > Limits.maxTermsCount {
+                throw QueryError.illegal("The number of terms [\(arr.count)] used in the Terms Query request has exceeded the allowed maximum of [\(Limits.maxTermsCount)]. This maximum can be set by changing the [index.max_terms_count] index level setting.")
+            }
+            return .terms(field: f, values: arr.compactMap { JSONValue($0) }, boost: try float(d["boost"]) ?? 1)
         case "match", "match_bool_prefix":
             let (field, v) = try fieldBody(name, body)
             let (d, text) = try textBody(name, field, v, ["query", "operator", "minimum_should_match", "zero_terms_query", "lenient", "analyzer",
@@ -39,25 +41,25 @@ public enum QueryParser {
                                                           "auto_generate_synonyms_phrase_query", "cutoff_frequency", "fuzzy_rewrite"])
             var m = MatchSpec(field: field, text: text)
             m.and = (d["operator"] as? String)?.lowercased() == "and"
-            m.minimumShouldMatch = d["minimum_should_match"].map { "\($0)" }
+            m.minimumShouldMatch = try MinimumShouldMatch.validate(d["minimum_should_match"])
             m.zeroTermsAll = (d["zero_terms_query"] as? String)?.lowercased() == "all"
             m.analyzer = d["analyzer"] as? String
-            m.fuzziness = d["fuzziness"].map { "\($0)" }
-            m.prefixLength = d["prefix_length"] as? Int ?? 0
-            m.maxExpansions = d["max_expansions"] as? Int ?? 50
+            m.fuzziness = try Fuzziness.validate(d["fuzziness"])
+            m.prefixLength = try Param.int(d["prefix_length"], "prefix_length", max: Int(Int32.max)) ?? 0
+            m.maxExpansions = try Param.int(d["max_expansions"], "max_expansions", min: 1, max: Int(Int32.max)) ?? 50
             m.lenient = d["lenient"] as? Bool ?? false
-            m.boost = float(d["boost"]) ?? 1
+            m.boost = try float(d["boost"]) ?? 1
             m.lastIsPrefix = name == "match_bool_prefix"
             return .match(m)
         case "match_phrase", "match_phrase_prefix":
             let (field, v) = try fieldBody(name, body)
             let (d, text) = try textBody(name, field, v, ["query", "slop", "analyzer", "boost", "_name", "max_expansions", "zero_terms_query"])
             var p = PhraseSpec(field: field, text: text)
-            p.slop = d["slop"] as? Int ?? 0
+            p.slop = try slop(d["slop"])
             p.analyzer = d["analyzer"] as? String
-            p.maxExpansions = d["max_expansions"] as? Int ?? 50
+            p.maxExpansions = try Param.int(d["max_expansions"], "max_expansions", min: 1, max: Int(Int32.max)) ?? 50
             p.zeroTermsAll = (d["zero_terms_query"] as? String)?.lowercased() == "all"
-            p.boost = float(d["boost"]) ?? 1
+            p.boost = try float(d["boost"]) ?? 1
             p.prefix = name == "match_phrase_prefix"
             return .phrase(p)
         case "range":
@@ -75,7 +77,7 @@ public enum QueryParser {
                 case "lte", "to": b.lte = JSONValue(x)
                 case "format": b.format = x as? String
                 case "time_zone": b.timeZone = x as? String
-                case "boost": boost = float(x) ?? 1
+                case "boost": boost = try Param.boost(x) ?? 1
                 case "include_lower": includeLower = x as? Bool ?? true
                 case "include_upper": includeUpper = x as? Bool ?? true
                 case "relation", "_name": break
@@ -89,11 +91,11 @@ public enum QueryParser {
         case "exists":
             let d = try object(name, body)
             guard let f = d["field"] as? String else { throw QueryError.parsing("[exists] must be provided with a [field]") }
-            return .exists(field: f, boost: float(d["boost"]) ?? 1)
+            return .exists(field: f, boost: try float(d["boost"]) ?? 1)
         case "ids":
             let d = try object(name, body)
             guard let v = d["values"] as? [Any] else { throw QueryError.parsing("[ids] requires [values]") }
-            return .ids(v.compactMap { JSONValue($0)?.stringValue }, boost: float(d["boost"]) ?? 1)
+            return .ids(v.compactMap { JSONValue($0)?.stringValue }, boost: try float(d["boost"]) ?? 1)
         case "prefix", "wildcard", "regexp", "fuzzy":
             let (field, v) = try fieldBody(name, body)
             let kind: MultiTermSpec.Kind = name == "prefix" ? .prefix : name == "wildcard" ? .wildcard : name == "regexp" ? .regexp : .fuzzy
@@ -104,11 +106,11 @@ public enum QueryParser {
                 guard let val = JSONValue(d["value"] ?? d["wildcard"]) else { throw QueryError.parsing("[\(name)] requires a value") }
                 m.value = val.stringValue
                 m.caseInsensitive = d["case_insensitive"] as? Bool ?? false
-                m.fuzziness = d["fuzziness"].map { "\($0)" }
-                m.prefixLength = d["prefix_length"] as? Int ?? 0
-                m.maxExpansions = d["max_expansions"] as? Int ?? 50
+                m.fuzziness = try Fuzziness.validate(d["fuzziness"], strict: kind == .fuzzy)
+                m.prefixLength = try Param.int(d["prefix_length"], "prefix_length", max: Int(Int32.max)) ?? 0
+                m.maxExpansions = try Param.int(d["max_expansions"], "max_expansions", min: 1, max: Int(Int32.max)) ?? 50
                 m.transpositions = d["transpositions"] as? Bool ?? true
-                m.boost = float(d["boost"]) ?? 1
+                m.boost = try float(d["boost"]) ?? 1
             } else {
                 guard let val = JSONValue(v) else { throw QueryError.parsing("[\(name)] query malformed") }
                 m.value = val.stringValue
@@ -126,24 +128,24 @@ public enum QueryParser {
             }
             try allow(name, d, ["must", "filter", "should", "must_not", "minimum_should_match", "boost", "_name", "adjust_pure_negative"])
             let q = Query.bool(must: try list("must"), filter: try list("filter"), should: try list("should"), mustNot: try list("must_not"),
-                               minimumShouldMatch: d["minimum_should_match"].map { "\($0)" }, boost: float(d["boost"]) ?? 1)
+                               minimumShouldMatch: try MinimumShouldMatch.validate(d["minimum_should_match"]), boost: try float(d["boost"]) ?? 1)
             if clauseCount(q) > Limits.maxClauseCount { throw QueryError("too_many_clauses", "maxClauseCount is set to \(Limits.maxClauseCount)") }
             return q
         case "constant_score":
             let d = try object(name, body)
             try allow(name, d, ["filter", "boost", "_name"])
             guard let f = d["filter"] else { throw QueryError.parsing("[constant_score] requires a 'filter' element") }
-            return .constantScore(try parse(f), boost: float(d["boost"]) ?? 1)
+            return .constantScore(try parse(f), boost: try float(d["boost"]) ?? 1)
         case "dis_max":
             let d = try object(name, body)
             try allow(name, d, ["queries", "tie_breaker", "boost", "_name"])
             guard let qs = d["queries"] as? [Any], !qs.isEmpty else { throw QueryError.parsing("[dis_max] requires 'queries' field with at least one clause") }
-            return .disMax(try qs.map(parse), tieBreaker: float(d["tie_breaker"]) ?? 0, boost: float(d["boost"]) ?? 1)
+            return .disMax(try qs.map(parse), tieBreaker: try float(d["tie_breaker"]) ?? 0, boost: try float(d["boost"]) ?? 1)
         case "boosting":
             let d = try object(name, body)
             try allow(name, d, ["positive", "negative", "negative_boost", "boost", "_name"])
             guard let p = d["positive"], let n = d["negative"] else { throw QueryError.parsing("[boosting] query requires 'positive' and 'negative' queries") }
-            guard let nb = float(d["negative_boost"]) else { throw QueryError.parsing("[boosting] query requires 'negative_boost' to be set to be a positive value'") }
+            guard let nb = try float(d["negative_boost"]) else { throw QueryError.parsing("[boosting] query requires 'negative_boost' to be set to be a positive value'") }
             return .boosting(positive: try parse(p), negative: try parse(n), negativeBoost: nb)
         case "multi_match":
             let d = try object(name, body)
@@ -157,13 +159,13 @@ public enum QueryParser {
                 m.kind = k
             }
             m.and = (d["operator"] as? String)?.lowercased() == "and"
-            m.minimumShouldMatch = d["minimum_should_match"].map { "\($0)" }
-            m.tieBreaker = float(d["tie_breaker"]) ?? (m.kind == .mostFields ? 1 : 0)
-            m.slop = d["slop"] as? Int ?? 0
+            m.minimumShouldMatch = try MinimumShouldMatch.validate(d["minimum_should_match"])
+            m.tieBreaker = try float(d["tie_breaker"]) ?? (m.kind == .mostFields ? 1 : 0)
+            m.slop = try slop(d["slop"])
             m.analyzer = d["analyzer"] as? String
-            m.fuzziness = d["fuzziness"].map { "\($0)" }
+            m.fuzziness = try Fuzziness.validate(d["fuzziness"])
             m.lenient = d["lenient"] as? Bool ?? false
-            m.boost = float(d["boost"]) ?? 1
+            m.boost = try float(d["boost"]) ?? 1
             return .multiMatch(m)
         case "query_string", "simple_query_string":
             let d = try object(name, body)
@@ -176,7 +178,7 @@ public enum QueryParser {
             spec.analyzeWildcard = d["analyze_wildcard"] as? Bool ?? false
             spec.lenient = d["lenient"] as? Bool ?? (name == "simple_query_string")
             spec.analyzer = d["analyzer"] as? String
-            spec.boost = float(d["boost"]) ?? 1
+            spec.boost = try float(d["boost"]) ?? 1
             return .queryString(spec)
         default:
             throw QueryError.parsing("unknown query [\(name)]")
@@ -204,13 +206,16 @@ public enum QueryParser {
         if let k = d.keys.first(where: { !keys.contains($0) }) { throw QueryError.parsing("[\(name)] query does not support [\(k)]") }
     }
 
-    static func float(_ v: Any?) -> Float? {
-        if let n = v as? NSNumber { return n.floatValue }
-        if let s = v as? String { return Float(s) }
-        return nil
+    /// Boosts and tie breakers: finite, not negative (every caller reads `boost`-like values).
+    static func float(_ v: Any?) throws -> Float? { try Param.boost(v) }
+
+    static func slop(_ v: Any?) throws -> Int {
+        guard let s = try Param.int(v, "slop", min: Int(Int32.min), max: Int(Int32.max)) else { return 0 }
+        guard s >= 0 else { throw QueryError.illegal("No negative slop allowed.") }
+        return s
     }
 
-    static func fieldBoost(_ body: Any) -> Float { float((body as? [String: Any])?["boost"]) ?? 1 }
+    static func fieldBoost(_ body: Any) throws -> Float { try float((body as? [String: Any])?["boost"]) ?? 1 }
 
     /// `f^2` → ("f", 2).
     public static func fieldWithBoost(_ s: String) -> (pattern: String, boost: Float) {
@@ -232,7 +237,6 @@ public enum QueryParser {
     static func clauseCount(_ q: Query) -> Int {
         switch q {
         case .bool(let a, let b, let c, let d, _, _): return (a + b + c + d).reduce(0) { $0 + clauseCount($1) }
-        case .terms(_, let v, _): return v.count
         default: return 1
         }
     }

@@ -20,34 +20,69 @@ public final class ScrollStore: @unchecked Sendable {
     private let lock = NSLock()
     private var contexts: [String: Context] = [:]
 
-    public init() {}
+    private var reaper: DispatchSourceTimer?
+
+    public init() {
+        let timer = DispatchSource.makeTimerSource(queue: .global(qos: .utility))
+        timer.schedule(deadline: .now() + Self.reapInterval, repeating: Self.reapInterval)
+        timer.setEventHandler { [weak self] in self?.lock.withLock { self?.sweep() } }
+        timer.resume()
+        reaper = timer
+    }
+
+    deinit { reaper?.cancel() }
 
     var openCount: Int { lock.withLock { contexts.count } }
 
-    /// Parses `1m`, `30s`, `500ms` keep-alives.
-    public static func keepAlive(_ s: String) -> TimeInterval? {
-        let t = s.lowercased()
-        if t.hasSuffix("ms"), let v = Double(t.dropLast(2)) { return v / 1000 }
-        let units: [(String, Double)] = [("s", 1), ("m", 60), ("h", 3600), ("d", 86400)]
-        for (u, m) in units where t.hasSuffix(u) { if let v = Double(t.dropLast()) { return v * m } }
+    /// Elasticsearch's search.max_keep_alive default: a scroll holds its snapshot's files.
+    public static let maxKeepAliveMillis = 24 * 3600 * 1000
+    /// How often expired contexts are reaped when no request comes to sweep them.
+    static let reapInterval: TimeInterval = 30
+
+    /// A time value (`500ms`, `30s`, `1m`, `2h`, `1d`, also `nanos`/`micros`) in milliseconds;
+    /// nil when malformed or beyond a year (no time value a request may give is longer).
+    public static func durationMillis(_ s: String) -> Int? {
+        let t = s.lowercased().trimmingCharacters(in: .whitespaces)
+        let units: [(String, Double)] = [("nanos", 1e-6), ("micros", 1e-3), ("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000)]
+        for (u, m) in units where t.hasSuffix(u) {
+            guard let v = Double(t.dropLast(u.count)), v.isFinite, v >= 0 else { return nil }
+            let ms = v * m
+            guard ms <= 366 * 86_400_000 else { return nil }
+            return Int(ms)
+        }
+        if t == "-1" || t == "0" { return Int(t) }
         return nil
+    }
+
+    /// A scroll keep-alive, checked against `search.max_keep_alive`.
+    public static func keepAlive(_ s: String) throws -> TimeInterval {
+        guard let ms = durationMillis(s) else {
+            throw QueryError.illegal("failed to parse setting [scroll] with value [\(Param.clip(s))] as a time value: unit is missing or unrecognized")
+        }
+        guard ms <= maxKeepAliveMillis else {
+            throw QueryError.illegal("Keep alive for request (\(s)) is too large. It must be less than (1d). This limit can be set by changing the [search.max_keep_alive] cluster level setting.")
+        }
+        return Double(max(ms, 1)) / 1000
     }
 
     private func sweep() { let now = Date(); contexts = contexts.filter { $0.value.expires > now } }
 
     /// Runs the first page and opens a context for the rest.
     public func start(_ r: SearchRequest, _ snaps: [IndexSnapshot], keepAlive: TimeInterval, took: () -> Int) throws -> [UInt8] {
-        let id: String = try lock.withLock {
-            sweep()
-            guard contexts.count < Self.maxOpen else {
-                throw QueryError("exception", "Trying to create too many scroll contexts. Must be less than or equal to: [\(Self.maxOpen)]. This limit can be set by changing the [search.max_open_scroll_context] setting.", status: 500)
-            }
-            return Data(UUID().uuidString.utf8).base64EncodedString()
-        }
+        try lock.withLock { sweep(); try checkRoom() }
         let c = try Searcher().collect(r, snaps, limit: nil)
+        let id = Data(UUID().uuidString.utf8).base64EncodedString()
         let ctx = Context(request: r, snaps: snaps, collected: c, offset: 0, expires: Date().addingTimeInterval(keepAlive))
-        lock.withLock { contexts[id] = ctx }
+        // Checked again where the context is added: two requests past the first check cannot
+        // both take the last place.
+        try lock.withLock { try checkRoom(); contexts[id] = ctx }
         return try page(ctx, id: id, took: took())
+    }
+
+    private func checkRoom() throws {
+        guard contexts.count < Self.maxOpen else {
+            throw QueryError("too_many_scroll_contexts_exception", "Trying to create too many scroll contexts. Must be less than or equal to: [\(Self.maxOpen)]. This limit can be set by changing the [search.max_open_scroll_context] setting.", status: 429)
+        }
     }
 
     /// The next page of an open scroll; 404 when it expired or never existed.

@@ -29,6 +29,8 @@ public struct SearchRequest: @unchecked Sendable {
     public var highlight: HighlightSpec? = nil
     public var version = false
     public var seqNoPrimaryTerm = false
+    /// `timeout`: collection stops once it has run this long (partial results, `timed_out`).
+    public var timeoutMillis: Int? = nil
     /// The aggregations object as given.
     public var aggregations: [String: Any]? = nil
 
@@ -49,41 +51,70 @@ public struct SearchRequest: @unchecked Sendable {
         if let q = b["query"] { r.query = try QueryParser.parse(q) }
         if let q = params["q"] { r.query = try uriQuery(q, params) }
         if let pf = b["post_filter"] { r.postFilter = try QueryParser.parse(pf) }
-        if let f = b["from"] ?? params["from"] { guard let v = intValue(f), v >= 0 else { throw QueryError.illegal("[from] parameter cannot be negative") }; r.from = v }
-        if let s = b["size"] ?? params["size"] { guard let v = intValue(s), v >= 0 else { throw QueryError.illegal("[size] parameter cannot be negative") }; r.size = v }
-        if r.from + r.size > Limits.maxResultWindow && params["scroll"] == nil {
+        // Bounded where parsed: from + size can neither overflow nor pass the result window
+        // (a scroll pages through its own snapshot with `size` per page).
+        if let f = try Param.int(b["from"] ?? params["from"], "from", max: Param.maxInt) { r.from = f }
+        if let s = try Param.int(b["size"] ?? params["size"], "size", max: Param.maxInt) { r.size = s }
+        if r.from + r.size > Limits.maxResultWindow && (params["scroll"] == nil || r.size > Limits.maxResultWindow) {
             throw QueryError("illegal_argument_exception", "Result window is too large, from + size must be less than or equal to: [\(Limits.maxResultWindow)] but was [\(r.from + r.size)]. See the scroll api for a more efficient way to request large data sets. This limit can be set by changing the [index.max_result_window] index level setting.")
         }
         if let s = b["sort"] { r.sort = try parseSort(s) } else if let s = params["sort"] { r.sort = try parseSort(s.split(separator: ",").map(String.init)) }
         let tth: Any? = b["track_total_hits"] ?? params["track_total_hits"].map { $0 as Any }
         switch tth {
         case nil: break
-        case let n as NSNumber where String(cString: n.objCType) != "c": r.trackTotalHits = n.intValue
-        case let n as NSNumber: r.trackTotalHits = n.boolValue ? nil : 0
-        case let s as String: r.trackTotalHits = s == "true" ? nil : s == "false" ? 0 : Int(s) ?? 10_000
-        default: break
+        case let n as NSNumber where Param.isBool(n): r.trackTotalHits = n.boolValue ? nil : 0
+        case let s as String where s == "true" || s == "false": r.trackTotalHits = s == "true" ? nil : 0
+        default:
+            let n = try Param.int(tth, "track_total_hits", min: -1, max: Int(Int32.max))
+            r.trackTotalHits = n == -1 ? nil : n
         }
-        r.trackScores = b["track_scores"] as? Bool ?? false
-        r.minScore = (b["min_score"] as? NSNumber)?.floatValue
-        r.terminateAfter = (b["terminate_after"] ?? params["terminate_after"]).flatMap { intValue($0) }.flatMap { $0 > 0 ? $0 : nil }
-        r.version = b["version"] as? Bool ?? (params["version"] == "true")
-        r.seqNoPrimaryTerm = b["seq_no_primary_term"] as? Bool ?? false
+        r.trackScores = try Param.bool(b["track_scores"], "track_scores") ?? false
+        r.minScore = try Param.double(b["min_score"], "min_score").map { Float(max(min($0, Double(Float.greatestFiniteMagnitude)), -Double(Float.greatestFiniteMagnitude))) }
+        if let t = try Param.int(b["terminate_after"] ?? params["terminate_after"], "terminate_after") { r.terminateAfter = t > 0 ? t : nil }
+        r.version = try Param.bool(b["version"] ?? params["version"], "version") ?? false
+        r.seqNoPrimaryTerm = try Param.bool(b["seq_no_primary_term"] ?? params["seq_no_primary_term"], "seq_no_primary_term") ?? false
+        if let t = b["timeout"] ?? params["timeout"] {
+            guard let ts = t as? String, let ms = ScrollStore.durationMillis(ts) else {
+                throw QueryError.parsing("failed to parse setting [timeout] with value [\(Param.clip("\(t)"))] as a time value: unit is missing or unrecognized")
+            }
+            r.timeoutMillis = ms
+        }
+        if b["script_fields"] != nil {
+            throw QueryError.illegal("[script_fields] is not supported: Logpond runs no scripts; use [fields] or [docvalue_fields]")
+        }
         switch b["_source"] {
         case nil: break
-        case let n as NSNumber: r.source = n.boolValue ? .all : .none
+        case let n as NSNumber where Param.isBool(n): r.source = n.boolValue ? .all : .none
         case let s as String: r.source = .filter(includes: [s], excludes: [])
-        case let a as [Any]: r.source = .filter(includes: a.compactMap { $0 as? String }, excludes: [])
+        case let a as [Any]: r.source = .filter(includes: try strings(a, "_source"), excludes: [])
         case let o as [String: Any]:
-            func list(_ v: Any?) -> [String] { (v as? [Any])?.compactMap { $0 as? String } ?? (v as? String).map { [$0] } ?? [] }
-            r.source = .filter(includes: list(o["includes"] ?? o["include"]), excludes: list(o["excludes"] ?? o["exclude"]))
-        default: break
+            try Param.allow(o, ["includes", "include", "excludes", "exclude"], in: "_source")
+            func list(_ v: Any?, _ name: String) throws -> [String] {
+                switch v {
+                case nil: return []
+                case let s as String: return [s]
+                case let a as [Any]: return try strings(a, name)
+                default: throw QueryError.parsing("[_source] [\(name)] must be a string or an array of strings")
+                }
+            }
+            r.source = .filter(includes: try list(o["includes"] ?? o["include"], "includes"), excludes: try list(o["excludes"] ?? o["exclude"], "excludes"))
+        default: throw QueryError.parsing("[_source] must be a boolean, a string, an array or an object")
         }
         if let p = params["_source"] { r.source = p == "false" ? .none : p == "true" ? .all : .filter(includes: p.split(separator: ",").map(String.init), excludes: []) }
         let inc = params["_source_includes"].map { $0.split(separator: ",").map(String.init) }
         let exc = params["_source_excludes"].map { $0.split(separator: ",").map(String.init) }
         if inc != nil || exc != nil { r.source = .filter(includes: inc ?? [], excludes: exc ?? []) }
         if (b["stored_fields"] as? String) == "_none_" || (b["stored_fields"] as? [Any])?.first as? String == "_none_" { r.source = .none }
-        if let sa = b["search_after"] as? [Any] { r.searchAfter = sa.compactMap { JSONValue($0) } }
+        if let sa = b["search_after"] {
+            guard let a = sa as? [Any] else { throw QueryError.parsing("[search_after] must be an array") }
+            r.searchAfter = try a.map {
+                guard let v = JSONValue($0), !($0 is [Any]), !($0 is [String: Any]) else { throw QueryError.parsing("[search_after] values must be strings, numbers, booleans or null") }
+                return v
+            }
+            if !r.sort.isEmpty && a.count != r.sort.count {
+                throw QueryError.illegal("search_after has \(a.count) value(s) but sort has \(r.sort.count).")
+            }
+        }
         r.fields = try fieldRequests(b["fields"], "fields")
         r.docvalueFields = try fieldRequests(b["docvalue_fields"], "docvalue_fields")
         if let h = b["highlight"] { r.highlight = try HighlightSpec.parse(h) }
@@ -113,6 +144,10 @@ public struct SearchRequest: @unchecked Sendable {
             if let o = $0 as? [String: Any], let f = o["field"] as? String { return FieldRequest(pattern: f, format: o["format"] as? String) }
             throw QueryError.parsing("[\(name)] entries must be field names or {\"field\": …} objects")
         }
+    }
+
+    static func strings(_ a: [Any], _ name: String) throws -> [String] {
+        try a.map { guard let s = $0 as? String else { throw QueryError.parsing("[\(name)] must hold strings") }; return s }
     }
 
     static func intValue(_ v: Any) -> Int? {

@@ -198,16 +198,8 @@ extension SegmentQuery {
                 o += 1
             }
         case .regexp:
-            guard value.count <= 1000 else {
-                throw QueryError.illegal("The length of regex [\(value.count)] used in the Regexp Query request has exceeded the allowed maximum of [1000]. This maximum can be set by changing the [index.max_regex_length] index level setting.")
-            }
-            guard let re = try? NSRegularExpression(pattern: "^(?:" + LuceneRegex.translate(value) + ")$", options: caseInsensitive ? [.caseInsensitive] : []) else {
-                throw QueryError("query_shard_exception", "failed to create query: invalid regular expression [\(EngineError.clip(value, max: 64))]")
-            }
-            for o in 0..<dict.count {
-                let s = dict.termString(o)
-                if re.firstMatch(in: s, range: NSRange(s.startIndex..., in: s)) != nil { try add(o) }
-            }
+            let re = try BoundedRegex(lucene: value, caseInsensitive: caseInsensitive, context: "Regexp Query request")
+            for o in 0..<dict.count where try re.matches(dict.termString(o)) { try add(o) }
         case .fuzzy:
             let target = Array(value.unicodeScalars)
             let maxEdits = Fuzziness.edits(fuzziness ?? "AUTO", length: target.count)
@@ -266,7 +258,9 @@ struct Wildcard {
 /// Lucene regular expression syntax into ICU's: Lucene's is anchored, has no `\d`-style classes
 /// or `^$` anchors, and reads `<n-m>` numeric ranges, `@` (anything) and `#` (empty) specially.
 enum LuceneRegex {
-    static func translate(_ p: String) -> String {
+    /// Lucene's syntax in ICU's; `<lo-hi>` intervals become alternations (at most 10,000
+    /// numbers, lo ≤ hi), anything else malformed is left for ICU to refuse.
+    static func translate(_ p: String) throws -> String {
         var out = ""
         var chars = Array(p)[...]
         while let c = chars.first {
@@ -280,7 +274,10 @@ enum LuceneRegex {
                 if let close = chars.firstIndex(of: ">") {
                     let body = String(chars[chars.startIndex..<close])
                     let parts = body.split(separator: "-")
-                    if parts.count == 2, let lo = Int(parts[0]), let hi = Int(parts[1]), hi - lo < 10_000 {
+                    if parts.count == 2, let lo = Int(parts[0]), let hi = Int(parts[1]) {
+                        guard lo >= 0, lo <= hi, hi - lo < 10_000 else {
+                            throw QueryError.illegal("invalid numeric interval <\(Param.clip(body))> in regular expression: it needs 0 <= low <= high and at most 10,000 values")
+                        }
                         out += "(?:" + (lo...hi).map(String.init).joined(separator: "|") + ")"
                         chars = chars[chars.index(after: close)...]
                         continue
@@ -297,6 +294,32 @@ enum LuceneRegex {
 /// Elasticsearch's `fuzziness` (`AUTO`, `AUTO:3,6`, `0`, `1`, `2`) and a bounded
 /// Damerau-Levenshtein distance.
 enum Fuzziness {
+    /// `fuzziness` checked where parsed: `AUTO`, `AUTO:low,high` (0 ≤ low ≤ high), or an edit
+    /// distance of 0, 1 or 2 (a fuzzy query refuses more; `match` takes at most 2 as ES does).
+    static func validate(_ v: Any?, strict: Bool = false) throws -> String? {
+        guard let v, !(v is NSNull) else { return nil }
+        let s: String
+        switch v {
+        case let x as String: s = x.trimmingCharacters(in: .whitespaces)
+        case let n as NSNumber where !Param.isBool(n): s = n.stringValue
+        default: throw QueryError.parsing("[fuzziness] must be a number or a string")
+        }
+        let u = s.uppercased()
+        if u == "AUTO" { return "AUTO" }
+        if u.hasPrefix("AUTO:") {
+            let parts = u.dropFirst(5).split(separator: ",", omittingEmptySubsequences: false).map { Int($0) }
+            guard parts.count == 2, let lo = parts[0], let hi = parts[1], lo >= 0, hi >= lo, hi <= Int(Int32.max) else {
+                throw QueryError("parse_exception", "failed to find low and high distance values: [fuzziness] must be AUTO:low,high with 0 <= low <= high")
+            }
+            return u
+        }
+        guard let d = Double(s), d.isFinite, d >= 0 else {
+            throw QueryError("parse_exception", "[fuzziness] must be AUTO, AUTO:low,high or an edit distance of 0, 1 or 2, got [\(Param.clip(s))]")
+        }
+        guard d <= 2 else { throw QueryError.illegal("Valid edit distances are [0, 1, 2] but was [\(Param.clip(s))]") }
+        return String(Int(d))
+    }
+
     static func edits(_ f: String, length: Int) -> Int {
         let u = f.uppercased()
         if u.hasPrefix("AUTO") {
@@ -307,7 +330,8 @@ enum Fuzziness {
             }
             return length < lo ? 0 : length < hi ? 1 : 2
         }
-        return min(2, max(0, Int(Double(f) ?? 0)))
+        guard let d = Double(f), d.isFinite else { return 0 }
+        return Int(min(2, max(0, d)))
     }
 
     static func distance(_ a: [Unicode.Scalar], _ b: [Unicode.Scalar], max limit: Int) -> Int {

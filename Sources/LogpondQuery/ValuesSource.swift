@@ -69,8 +69,18 @@ struct DateInterval {
     let tzMillis: Int64
 
     static func parse(_ body: [String: Any]) throws -> DateInterval {
-        let tz = (body["time_zone"] as? String).flatMap(DateMath.tzOffsetMillis) ?? 0
-        let offset = (body["offset"] as? String).flatMap(signedDuration) ?? 0
+        var tz: Int64 = 0
+        if let z = body["time_zone"] {
+            guard let s = z as? String, let v = DateMath.tzOffsetMillis(s) else { throw QueryError.illegal("unknown [time_zone] [\(Param.clip("\(z)"))]") }
+            tz = v
+        }
+        var offset: Int64 = 0
+        if let o = body["offset"] {
+            if let s = o as? String {
+                guard let v = signedDuration(s) else { throw QueryError.illegal("failed to parse [offset] [\(Param.clip(s))] as a time value of at most 100,000 days") }
+                offset = v
+            } else if let v = try Param.int(o, "offset", min: -maxIntervalMillis, max: maxIntervalMillis) { offset = Int64(v) }
+        }
         if let c = body["calendar_interval"] as? String {
             guard let u = calendar(c) else { throw QueryError.illegal("The supplied interval [\(c)] could not be parsed as a calendar interval.") }
             return DateInterval(unit: u, offsetMillis: offset, tzMillis: tz)
@@ -83,7 +93,10 @@ struct DateInterval {
             if let u = calendar(i) { return DateInterval(unit: u, offsetMillis: offset, tzMillis: tz) }
             if let ms = fixed(i) { return DateInterval(unit: .fixed(ms), offsetMillis: offset, tzMillis: tz) }
         }
-        if let n = body["interval"] as? NSNumber { return DateInterval(unit: .fixed(n.int64Value), offsetMillis: offset, tzMillis: tz) }
+        if let n = body["interval"] as? NSNumber, let ms = try Param.int(n, "interval", min: 1, max: maxIntervalMillis) {
+            return DateInterval(unit: .fixed(Int64(ms)), offsetMillis: offset, tzMillis: tz)
+        }
+        if body["interval"] != nil { throw QueryError.illegal("[interval] must be a positive time value such as 1h or 1d") }
         throw QueryError.illegal("Required one of fields [fixed_interval, calendar_interval, interval], but none were specified.")
     }
 
@@ -100,10 +113,15 @@ struct DateInterval {
         }
     }
 
+    /// Longest fixed interval or offset: 100,000 days keeps every key computation far from
+    /// overflow (dates stay within ±8.64e15 ms).
+    static let maxIntervalMillis = 100_000 * 86_400_000
+
     static func fixed(_ s: String) -> Int64? {
         let units: [(String, Int64)] = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000)]
         for (u, m) in units where s.hasSuffix(u) {
-            if let v = Int64(s.dropLast(u.count)), v > 0 { return v * m }
+            guard let v = Int64(s.dropLast(u.count)), v > 0, v <= Int64(maxIntervalMillis) / m else { return nil }
+            return v * m
         }
         return nil
     }

@@ -26,7 +26,11 @@ struct DocumentIndexer {
             addedOrder.append(p)
         }
         for (i, e) in events.enumerated() {
-            guard e.path_len > 0 else { continue }
+            guard e.path_len > 0 else {
+                // Only the root object has an empty path; below it, an empty key.
+                if e.depth > 0 { throw EngineError.mapperParsing("field name cannot be an empty string") }
+                continue
+            }
             let kind = FlatEvent.Kind(rawValue: e.kind)!
             if kind == .array { continue }
             let entry = cache.resolve(i, e, arena, mapping)
@@ -40,6 +44,9 @@ struct DocumentIndexer {
             }
             // Mapped fields (nearly every event) are checked from the entry's precomputed flags;
             // copying the FieldMapping out cost a retain per string in it.
+            if kind == .string && Int(e.str_len) > Limits.maxKeywordTermBytes {
+                try checkLongKeyword(e, entry.targets.map { ($0.storage, $0.ignoreAbove) }, path: entry.path)
+            }
             if entry.mapping != nil {
                 if kind == .null { continue }
                 if (kind == .object) != entry.isObject { try shapeMismatch(kind, entry.mapping!, path: entry.path, docID: docID) }
@@ -48,6 +55,9 @@ struct DocumentIndexer {
                 continue
             }
             let path = entry.path
+            // A field the mapping does not know yet: its name must make a field a segment can
+            // hold and a reader can open (checked before the document is acknowledged).
+            try checkFieldPath(path)
             if let f = added[path] {
                 if kind == .null { continue }
                 if (kind == .object) != (f.type == .object) { try shapeMismatch(kind, f, path: path, docID: docID) }
@@ -61,17 +71,45 @@ struct DocumentIndexer {
             switch dyn {
             case "strict":
                 let parent = path.lastIndex(of: ".").map { String(path[..<$0]) } ?? "_doc"
-                throw EngineError.mapperParsing("[strict_dynamic_mapping_exception] mapping set to strict, dynamic introduction of [\(path.split(separator: ".").last!)] within [\(parent)] is not allowed")
+                throw EngineError.mapperParsing("[strict_dynamic_mapping_exception] mapping set to strict, dynamic introduction of [\(EngineError.clip(String(path.split(separator: ".").last ?? Substring(path)), max: 64))] within [\(parent)] is not allowed")
             case "false":
                 if kind == .object { skipPrefix = path + "." }
                 continue
             default: break
             }
             let f = try dynamicMapping(e, arena, kind, mapping, path: path)
+            if kind == .string && Int(e.str_len) > Limits.maxKeywordTermBytes {
+                let all = [f] + f.subFields.values
+                try checkLongKeyword(e, all.map { (fieldStorage($0), $0.ignoreAbove ?? Int.max) }, path: path)
+            }
             try add(path, f)
             if f.type == .object && !f.enabled { skipPrefix = path + "." }
         }
         return addedOrder.map { ($0, added[$0]!) }
+    }
+
+    /// A string over Lucene's term limit: refused unless every keyword target it would become
+    /// a term of drops it through `ignore_above` (Elasticsearch's "immense term" rule).
+    static func checkLongKeyword(_ e: lp_event, _ targets: [(FieldType.Storage?, Int)], path: String) throws {
+        for (storage, ignoreAbove) in targets where storage == .keyword && ignoreAbove >= Limits.maxKeywordTermBytes / 4 {
+            // ignore_above counts characters: a value can be over the byte limit and under it.
+            throw EngineError.illegalArgument("Document contains at least one immense term in field=\"\(EngineError.clip(path, max: 64))\" (whose UTF8 encoding is longer than the max length \(Limits.maxKeywordTermBytes)); set ignore_above on the field or shorten the value")
+        }
+    }
+
+    /// Elasticsearch's rules for a new field's dotted path: no empty part (`a..b`, `.a`, `a.`),
+    /// no part made only of white space, and no longer than `Limits.maxFieldPathBytes`.
+    static func checkFieldPath(_ path: String) throws {
+        let u = path.utf8
+        guard u.count <= Limits.maxFieldPathBytes else {
+            throw EngineError.mapperParsing("field name [\(EngineError.clip(path, max: 64))] is \(u.count) bytes long; the limit is \(Limits.maxFieldPathBytes)")
+        }
+        if u.first == UInt8(ascii: ".") || u.last == UInt8(ascii: ".") || path.contains("..") {
+            throw EngineError.mapperParsing("object field starting or ending with a [.] makes object resolution ambiguous: [\(EngineError.clip(path, max: 64))]")
+        }
+        for part in path.split(separator: ".") where part.allSatisfy({ $0.isWhitespace }) {
+            throw EngineError.mapperParsing("field name cannot contain only whitespace: [\(EngineError.clip(path, max: 64))]")
+        }
     }
 
     /// Elasticsearch's name for the JSON type of a new field, as dynamic templates match it.

@@ -97,9 +97,12 @@ public final class Index: @unchecked Sendable {
         writeBlocked = ["blocks.write", "blocks.read_only", "blocks.read_only_allow_delete"].contains { s.string($0) == "true" || s.string($0) == "1" }
     }
 
-    func checkWritable() throws {
-        if state == "close" { throw EngineError.indexClosed(name) }
+    /// Replay skips the block and close checks: its operations were acknowledged before any
+    /// block or close that came later, and an acknowledgement is a promise.
+    func checkWritable(replaying: Bool = false) throws {
         if state == "deleted" { throw EngineError.indexNotFound(name) }
+        if replaying { return }
+        if state == "close" { throw EngineError.indexClosed(name) }
         if writeBlocked { throw EngineError.writeBlocked(name) }
     }
 
@@ -199,8 +202,8 @@ public final class Index: @unchecked Sendable {
 
     /// Applies an index/create operation with an explicit id (or during replay); the caller
     /// runs it inside `exclusive`.
-    func index(id: String, autoID: Bool, create: Bool, source: [UInt8], seq: Int64) throws -> WriteResult {
-        try checkWritable()
+    func index(id: String, autoID: Bool, create: Bool, source: [UInt8], seq: Int64, replaying: Bool = false) throws -> WriteResult {
+        try checkWritable(replaying: replaying)
         var existing: (loc: Location, version: Int64, seq: Int64)? = nil
         if !autoID {
             existing = try lookup(id)
@@ -217,8 +220,8 @@ public final class Index: @unchecked Sendable {
     }
 
     /// Applies a delete; during replay an op older than the live doc is a no-op.
-    func delete(id: String, seq: Int64) throws -> WriteResult {
-        try checkWritable()
+    func delete(id: String, seq: Int64, replaying: Bool = false) throws -> WriteResult {
+        try checkWritable(replaying: replaying)
         maxSeq = max(maxSeq, seq)
         guard let e = try lookup(id), e.seq < seq else {
             return WriteResult(index: name, id: id, version: 1, seq: seq, outcome: .notFound)

@@ -10,6 +10,9 @@ public enum IndexNames {
         if let c = name.first(where: { forbidden.contains($0) }) {
             throw bad("must not contain the following characters [ , \", *, \\, <, |, ,, >, /, ?, #, :] (found '\(c)')")
         }
+        // Control characters (NUL among them) cut names short in C strings and the catalog:
+        // "bad\0x" and "bad" would be one index.
+        if name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) { throw bad("must not contain control characters") }
         if name.hasPrefix("-") || name.hasPrefix("_") || name.hasPrefix("+") { throw bad("must not start with '_', '-', or '+'") }
         if name == "." || name == ".." { throw bad("must not be '.' or '..'") }
         if name.utf8.count > Limits.maxIndexNameBytes { throw bad("index name is too long, (\(name.utf8.count) > \(Limits.maxIndexNameBytes))") }

@@ -126,6 +126,15 @@ public enum Limits {
     public static let maxTermBytes = 32 * 1024
     public static let maxFieldsPerSegment = 100_000
     public static let maxSectionBytes: Int64 = 1 << 40
+    /// Longest dotted field path a document may introduce: a segment's field directory stores
+    /// names read back under `maxTermBytes`, and a 70 KB name once made a sealed buffer
+    /// impossible to reopen (its documents, already acknowledged, were lost).
+    public static let maxFieldPathBytes = 4096
+    /// Elasticsearch's limit on `_id` (bytes of UTF-8).
+    public static let maxIDBytes = 512
+    /// Lucene's largest indexed term (bytes): a longer keyword value refuses the document
+    /// unless `ignore_above` drops the value first.
+    public static let maxKeywordTermBytes = 32_766
     /// Elasticsearch's dynamic string mapping: `.keyword` sub-field ignores longer values.
     public static let dynamicKeywordIgnoreAbove = 256
     /// Elasticsearch's index.mapping.total_fields.limit default.

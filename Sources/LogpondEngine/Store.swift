@@ -103,8 +103,8 @@ public final class Store: @unchecked Sendable {
             do {
                 try idx.exclusive {
                     switch op.kind {
-                    case .index: _ = try idx.index(id: op.id, autoID: op.autoID, create: false, source: op.source, seq: op.seq)
-                    case .delete: _ = try idx.delete(id: op.id, seq: op.seq)
+                    case .index: _ = try idx.index(id: op.id, autoID: op.autoID, create: false, source: op.source, seq: op.seq, replaying: true)
+                    case .delete: _ = try idx.delete(id: op.id, seq: op.seq, replaying: true)
                     }
                 }
             } catch {

@@ -26,20 +26,20 @@ extension Store {
         while !isStopping {
             _ = pressure.wake.wait(timeout: .now() + .milliseconds(50))
             let now = DispatchTime.now().uptimeNanoseconds
-            if now - lastRefresh >= UInt64(options.refreshIntervalMillis) * 1_000_000 {
+            if Clock.elapsed(from: lastRefresh, to: now) >= UInt64(options.refreshIntervalMillis) * 1_000_000 {
                 lastRefresh = now
                 for idx in allIndices {
                     let searchedAt = idx.lock.withLock { idx.lastSearchNanos }
-                    let active = now - searchedAt < Limits.searchIdleNanos && idx.pendingDocs > 0
+                    let active = Clock.elapsed(from: searchedAt, to: now) < Limits.searchIdleNanos && idx.pendingDocs > 0
                     if active { try? refresh(idx) }
                 }
             }
             let buffered = totalBufferedBytes
-            if buffered >= options.flushBufferedBytes || now - lastFlush >= UInt64(options.flushIntervalMillis) * 1_000_000 {
+            if buffered >= options.flushBufferedBytes || Clock.elapsed(from: lastFlush, to: now) >= UInt64(options.flushIntervalMillis) * 1_000_000 {
                 lastFlush = now
                 do { try flushAllBlocking() } catch { log("[logpond] flush failed: \(error)") }
                 pressure.flushed()
-            } else if buffered == 0 && now - lastFlush >= Limits.trimAfterIdleNanos && stopLock.withLock({ trimPending }) {
+            } else if buffered == 0 && Clock.elapsed(from: lastFlush, to: now) >= Limits.trimAfterIdleNanos && stopLock.withLock({ trimPending }) {
                 // Trimming after every flush of a sustained ingest gave the pages back only to
                 // fault them in again: 1M documents took 22.8 s of server CPU with a trim per
                 // flush, 18.9–19.9 s with this (Benchmarks/ingest.py, server_cpu_s_ingest).

@@ -13,6 +13,14 @@ extension Store {
         var touched: [String: Index] = [:]
         for op in ops {
             do {
+                if let id = op.id {
+                    // Checked before anything is logged: the translog and stored blocks read
+                    // ids back under a length limit, and Elasticsearch refuses longer ones.
+                    guard !id.isEmpty else { throw EngineError.illegalArgument("if _id is specified it must not be empty") }
+                    guard id.utf8.count <= Limits.maxIDBytes else {
+                        throw EngineError.illegalArgument("id [\(EngineError.clip(id, max: 64))] is too long, must be no longer than \(Limits.maxIDBytes) bytes but was: \(id.utf8.count)")
+                    }
+                }
                 let idx = try createIndex(op.index, failIfExists: false)
                 touched[idx.name] = idx
                 let autoID = op.id == nil
@@ -76,7 +84,7 @@ extension Store {
     /// (its lock) so the search sees those documents too.
     public func searchSnapshot(_ idx: Index) -> IndexSnapshot {
         let searchedAt = idx.lock.withLock { idx.lastSearchNanos }
-        if DispatchTime.now().uptimeNanoseconds - searchedAt > Limits.searchIdleNanos { try? refresh(idx) }
+        if Clock.elapsed(from: searchedAt) > Limits.searchIdleNanos { try? refresh(idx) }
         return idx.snapshot()
     }
 }

@@ -86,9 +86,13 @@ extension API {
     }
 
     func bulk(body: [UInt8], defaultIndex: String?, params: [String: String], started: UInt64) async throws -> Response {
+        let refresh = try URLParams.refresh(params)
+        // Elasticsearch refuses a body whose last line has no newline: it may be cut short.
+        if let last = body.last, last != 10 {
+            throw ESError(400, "illegal_argument_exception", "The bulk request must be terminated by a newline [\\n]")
+        }
         var items = try Self.parseBulk(body, defaultIndex: defaultIndex)
         let ops = items.compactMap { $0.op }
-        let refresh = params["refresh"].map { $0.isEmpty || $0 == "true" || $0 == "wait_for" } ?? false
         let results = try await store.write(ops, refresh: refresh)
         var w = JSONWriter(capacity: items.count * 120 + 64)
         var errors = false

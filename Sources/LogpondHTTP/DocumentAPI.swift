@@ -8,7 +8,7 @@ extension API {
     func indexDoc(_ index: String, id: String?, create: Bool, body: [UInt8], params: [String: String]) async throws -> Response {
         guard !body.isEmpty else { throw ESError(400, "parse_exception", "request body is required") }
         let op = WriteOp(action: create ? .create : .index, index: index, id: id, source: body)
-        let refresh = params["refresh"].map { $0.isEmpty || $0 == "true" || $0 == "wait_for" } ?? false
+        let refresh = try URLParams.refresh(params)
         let results = try await store.write([op], refresh: refresh)
         switch results[0] {
         case .failure(let e): throw e
@@ -38,7 +38,7 @@ extension API {
     func deleteDoc(_ index: String, id: String, params: [String: String]) async throws -> Response {
         guard store.index(named: index) != nil else { throw EngineError.indexNotFound(index) }
         let results = try await store.write([WriteOp(action: .delete, index: index, id: id, source: [])],
-                                            refresh: params["refresh"].map { $0.isEmpty || $0 == "true" || $0 == "wait_for" } ?? false)
+                                            refresh: try URLParams.refresh(params))
         switch results[0] {
         case .failure(let e): throw e
         case .success(let r): return ESResponse.json(r.outcome == .notFound ? .notFound : .ok, writeBody(r))

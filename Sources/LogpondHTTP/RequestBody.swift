@@ -6,6 +6,15 @@ import CZlib
 enum RequestBody {
     static func read(_ request: Request, limit: Int) async throws -> [UInt8] {
         var raw = ByteBuffer()
+        // A declared length over the cap is refused before a byte is read (waiting for 10 GB
+        // that never come held the connection for as long as the client liked).
+        if let cl = request.headers[.contentLength].flatMap({ Int($0) }), cl > limit {
+            throw ESError(413, "content_too_long_exception", "request body is too large: Content-Length \(cl) is more than \(limit) bytes; raise http.max_content_length in the config or send smaller batches")
+        }
+        let enc = request.headers[.contentEncoding]?.lowercased().trimmingCharacters(in: .whitespaces) ?? ""
+        guard ["", "identity", "gzip", "x-gzip", "deflate"].contains(enc) else {
+            throw ESError(400, "illegal_argument_exception", "unsupported Content-Encoding [\(String(enc.prefix(32)))]: send gzip, deflate or none")
+        }
         for try await chunk in request.body {
             var c = chunk
             guard raw.readableBytes + c.readableBytes <= limit else {
@@ -14,8 +23,7 @@ enum RequestBody {
             raw.writeBuffer(&c)
         }
         let bytes = raw.readBytes(length: raw.readableBytes) ?? []
-        let enc = request.headers[.contentEncoding]?.lowercased() ?? ""
-        if enc.contains("gzip") || enc.contains("deflate") { return try inflate(bytes, limit: limit) }
+        if enc != "" && enc != "identity" { return try inflate(bytes, limit: limit) }
         return bytes
     }
 

@@ -45,7 +45,7 @@ struct API: Sendable {
                 try await route(request, path, params, started: started)
             }
             if request.method == .head { resp.body = ResponseBody() }
-            resp.headers[ESResponse.serverTimeHeader] = String((DispatchTime.now().uptimeNanoseconds - started) / 1000)
+            resp.headers[ESResponse.serverTimeHeader] = String(Clock.elapsed(from: started) / 1000)
             return resp
         } catch {
             let e = ErrorMapping.es(error)
@@ -62,7 +62,7 @@ struct API: Sendable {
         return parts.contains("none") ? [] : parts
     }
 
-    func tookMillis(_ started: UInt64) -> Int { Int((DispatchTime.now().uptimeNanoseconds - started) / 1_000_000) }
+    func tookMillis(_ started: UInt64) -> Int { Int(Clock.elapsed(from: started) / 1_000_000) }
 
     func route(_ req: Request, _ path: RequestPath, _ p: [String: String], started: UInt64) async throws -> Response {
         let s = path.segments
@@ -90,10 +90,12 @@ struct API: Sendable {
         }
         if last == "_search" && s.count <= 2 {
             guard m == .get || m == .post else { throw methodNotAllowed("GET, POST") }
+            try URLParams.check(p, URLParams.search, path: path.raw)
             return try await search(targets: s.count == 2 ? s[0] : "_all", body: try await body(), params: p, started: started)
         }
         if last == "_count" && s.count <= 2 {
             guard m == .get || m == .post else { throw methodNotAllowed("GET, POST") }
+            try URLParams.check(p, URLParams.count, path: path.raw)
             return try await count(targets: s.count == 2 ? s[0] : "_all", body: try await body(), params: p)
         }
         if last == "_refresh" && s.count <= 2 { return try refresh(targets: s.count == 2 ? s[0] : "_all") }

@@ -14,19 +14,30 @@ public struct HighlightSpec: Sendable {
     static func parse(_ v: Any) throws -> HighlightSpec {
         guard let o = v as? [String: Any] else { throw QueryError.parsing("[highlight] must be an object") }
         var h = HighlightSpec()
-        if let p = o["pre_tags"] as? [Any] { h.preTags = p.map { "\($0)" } }
-        if let p = o["post_tags"] as? [Any] { h.postTags = p.map { "\($0)" } }
-        if let f = o["fragment_size"] as? Int { h.fragmentSize = f }
-        if let n = o["number_of_fragments"] as? Int { h.numberOfFragments = n }
-        if let r = o["require_field_match"] as? Bool { h.requireFieldMatch = r }
+        func tags(_ k: String) throws -> [String]? {
+            guard let v = o[k] else { return nil }
+            guard let a = v as? [Any], !a.isEmpty, a.allSatisfy({ $0 is String }) else {
+                throw QueryError.illegal("[highlight] [\(k)] must be a non-empty array of strings")
+            }
+            return a.compactMap { $0 as? String }
+        }
+        if let p = try tags("pre_tags") { h.preTags = p }
+        if let p = try tags("post_tags") { h.postTags = p }
+        func size(_ d: [String: Any]?, _ k: String) throws -> Int? { try Param.int(d?[k], "highlight.\(k)", max: Int(Int32.max)) }
+        if let f = try size(o, "fragment_size") { h.fragmentSize = f }
+        if let n = try size(o, "number_of_fragments") { h.numberOfFragments = n }
+        if let r = try Param.bool(o["require_field_match"], "require_field_match") { h.requireFieldMatch = r }
         switch o["fields"] {
         case let d as [String: Any]:
             for (k, v) in d.sorted(by: { $0.key < $1.key }) {
                 let fo = v as? [String: Any]
-                h.fields.append((k, fo?["fragment_size"] as? Int, fo?["number_of_fragments"] as? Int))
+                h.fields.append((k, try size(fo, "fragment_size"), try size(fo, "number_of_fragments")))
             }
         case let a as [Any]:
-            for e in a { if let d = e as? [String: Any] { for (k, v) in d { let fo = v as? [String: Any]; h.fields.append((k, fo?["fragment_size"] as? Int, fo?["number_of_fragments"] as? Int)) } } }
+            for e in a {
+                guard let d = e as? [String: Any] else { throw QueryError.parsing("[highlight] [fields] entries must be objects") }
+                for (k, v) in d { let fo = v as? [String: Any]; h.fields.append((k, try size(fo, "fragment_size"), try size(fo, "number_of_fragments"))) }
+            }
         default: throw QueryError.parsing("[highlight] requires [fields]")
         }
         return h

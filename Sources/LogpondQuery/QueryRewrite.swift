@@ -122,7 +122,7 @@ struct QueryRewrite {
             return try perField(field, qs) { f, fm, b in
                 var r = RangeBounds()
                 func value(_ s: String) -> JSONValue {
-                    if fm.type.storage == .integer || fm.type.storage == .floating, let d = Double(s) { return d == d.rounded() ? .int(Int64(d)) : .double(d) }
+                    if fm.type.storage == .integer || fm.type.storage == .floating, let d = Double(s) { return d == d.rounded() && abs(d) < 9e15 ? .int(Int64(d)) : .double(d) }
                     return .string(s)
                 }
                 if let lo { if incLo { r.gte = value(lo) } else { r.gt = value(lo) } }

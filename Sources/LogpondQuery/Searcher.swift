@@ -60,6 +60,14 @@ public struct Searcher {
 
     /// The query phase: totals, and the top `limit` hits in order (nil: every hit, for scroll).
     public func collect(_ r: SearchRequest, _ snaps: [IndexSnapshot], limit: Int?) throws -> Collected {
+        // Text fields have no doc values: Elasticsearch refuses to sort on them.
+        for k in r.sort where k.field != "_score" && k.field != "_doc" {
+            for s in snaps {
+                if let fm = s.mapping.resolve(k.field), fm.type.storage == .text {
+                    throw QueryError.illegal("Text fields are not optimised for operations that require per-document field data like aggregations and sorting, so these operations are disabled by default. Please use a keyword field instead. Alternatively, set fielddata=true on [\(Param.clip(k.field))] in order to load field data by uninverting the inverted index. Note that this can use significant memory.")
+                }
+            }
+        }
         var c = Collected()
         let sortKeys = r.sort
         c.scored = sortKeys.isEmpty || sortKeys.contains { $0.field == "_score" } || r.trackScores

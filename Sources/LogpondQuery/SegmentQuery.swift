@@ -324,7 +324,10 @@ struct SegmentQuery {
         if fm.type == .dateNanos, case .string(let s) = v, !s.contains("||"), let (sec, ns) = DateParser.parseISONanos(s) {
             return sec * 1_000_000_000 + ns
         }
-        if case .int(let i) = v, fm.type.storage == .date, format?.contains("epoch_second") == true { return i * (fm.type == .dateNanos ? 1_000_000_000 : 1000) }
+        if case .int(let i) = v, fm.type.storage == .date, format?.contains("epoch_second") == true {
+            let (r, o) = i.multipliedReportingOverflow(by: fm.type == .dateNanos ? 1_000_000_000 : 1000)
+            return o ? (i < 0 ? Int64.min : Int64.max) : r
+        }
         let d = try numericBound(v, fm, roundUp: roundUp, format: format, timeZone: timeZone)
         guard d.isFinite else { return d < 0 ? Int64.min : Int64.max }
         let r = ceiling ? d.rounded(.up) : d.rounded(.down)

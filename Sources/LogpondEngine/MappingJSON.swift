@@ -128,7 +128,10 @@ public enum MappingJSON {
         default: break
         }
         if let dv = d["doc_values"] { f.docValues = boolValue(dv) ?? true }
-        if let ia = d["ignore_above"] { f.ignoreAbove = (ia as? Int) ?? Int("\(ia)") }
+        if let ia = d["ignore_above"] {
+            guard let v = (ia as? Int) ?? Int("\(ia)"), v >= 0 else { throw EngineError.mapperParsing("[ignore_above] must be a positive number, got [\(EngineError.clip("\(ia)", max: 32))]") }
+            f.ignoreAbove = v
+        }
         if let a = d["analyzer"] as? String { f.analyzer = a }
         if let a = d["search_analyzer"] as? String { f.searchAnalyzer = a }
         if let n = d["normalizer"] as? String { f.normalizer = n }

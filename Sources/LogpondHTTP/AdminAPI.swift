@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import LogpondEngine
+import LogpondQuery
 
 /// The index administration Curator and operators use: settings, cluster state metadata,
 /// stats, close and open.
@@ -29,6 +30,15 @@ extension API {
             throw ESError(400, "action_request_validation_exception", "Validation Failed: 1: no settings to update;")
         }
         if let inner = json["settings"] as? [String: Any] { json = inner }
+        func setting(_ k: String) -> Any? { (json["index"] as? [String: Any])?[k] ?? json["index." + k] ?? json[k] }
+        if let r = setting("refresh_interval"), !(r is NSNull) {
+            guard let s = r as? String, s == "-1" || ScrollStore.durationMillis(s) != nil else {
+                throw ESError(400, "illegal_argument_exception", "failed to parse setting [index.refresh_interval] with value [\(String("\(r)".prefix(32)))] as a time value: unit is missing or unrecognized")
+            }
+        }
+        for k in ["max_result_window", "max_inner_result_window", "max_terms_count", "max_regex_length", "number_of_replicas", "number_of_shards"] {
+            _ = try Param.int(setting(k), "index." + k, min: k == "number_of_replicas" ? 0 : 1, max: Int(Int32.max))
+        }
         for i in try store.resolve(targets, expandWildcards: expand(params, default: ["open"])) { try store.updateSettings(i.name, json) }
         return ESResponse.json(.ok, [("acknowledged", true)] as [(String, Any)])
     }

@@ -78,7 +78,8 @@ extension API {
 
     func forceMerge(targets: String, params: [String: String]) async throws -> Response {
         let indices = try store.resolve(targets)
-        let maxSegments = Int(params["max_num_segments"] ?? "1") ?? 1
+        // -1 is Elasticsearch's "as needed" default; anything else must be a positive count.
+        let maxSegments = try Param.int(params["max_num_segments"], "max_num_segments", min: -1, max: Int(Int32.max)) ?? 1
         try await store.forceMerge(indices, maxSegments: max(1, maxSegments))
         return ESResponse.json(.ok, shardsBody(indices.count))
     }

@@ -72,6 +72,7 @@ extension API {
             for k in o.keys where k != "query" { throw QueryError("parsing_exception", "request does not support [\(k)]") }
             if let qq = o["query"] { q = try QueryParser.parse(qq) }
         }
+        _ = try Param.int(params["terminate_after"], "terminate_after")
         if params["q"] != nil { q = try SearchRequest.parse(body: nil, params: params.filter { $0.key != "size" && $0.key != "from" }).query }
         let snaps = try snapshots(targets, params)
         let n = try Searcher().count(q, snaps)

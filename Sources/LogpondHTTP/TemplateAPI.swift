@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import LogpondEngine
+import LogpondQuery
 
 /// `_template`, `_index_template`, `_component_template` and `_cat/templates`.
 extension API {
@@ -13,6 +14,10 @@ extension API {
             guard let json = try parseJSONBody(try await body()) as? [String: Any] else {
                 throw ESError(400, "action_request_validation_exception", "Validation Failed: 1: template body is missing;")
             }
+            // Numbers a template carries are checked here, as Elasticsearch parses them (ints and longs).
+            _ = try Param.int(json["order"], "order", min: Int(Int32.min), max: Int(Int32.max))
+            _ = try Param.int(json["priority"], "priority", min: 0)
+            _ = try Param.int(json["version"], "version", min: Int(Int32.min), max: Int(Int32.max))
             try ts.put(kind, name, json, create: params["create"] == "true")
             return ESResponse.json(.ok, [("acknowledged", true)] as [(String, Any)])
         case .delete:

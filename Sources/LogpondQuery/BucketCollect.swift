@@ -146,15 +146,16 @@ extension AggNode {
         guard let rs = body["ranges"] as? [Any], !rs.isEmpty else { throw QueryError.illegal("No [ranges] specified for the [\(name)] aggregation") }
         return try rs.map { r in
             guard let o = r as? [String: Any] else { throw QueryError.parsing("[ranges] entries must be objects") }
-            func val(_ v: Any?) -> (Double?, String?) {
-                if let n = v as? NSNumber { return (n.doubleValue, nil) }
+            func val(_ v: Any?) throws -> (Double?, String?) {
+                if let n = v as? NSNumber { return (try Param.double(n, "ranges"), nil) }
                 if let s = v as? String {
                     if type == "date_range", let ms = DateMath.parse(s, roundUp: false, format: body["format"] as? String, timeZone: body["time_zone"] as? String) { return (Double(ms), s) }
-                    return (Double(s), s)
+                    guard let d = Double(s), d.isFinite else { throw QueryError("parse_exception", "failed to parse [\(Param.clip(s))] as a range bound of [\(name)]") }
+                    return (d, s)
                 }
                 return (nil, nil)
             }
-            let (f, fs) = val(o["from"]), (t, ts) = val(o["to"])
+            let (f, fs) = try val(o["from"]), (t, ts) = try val(o["to"])
             let key = o["key"] as? String ?? "\(rangeLabel(f))-\(rangeLabel(t))"
             return RangeSpec(key: key, from: f, to: t, fromString: fs, toString: ts)
         }

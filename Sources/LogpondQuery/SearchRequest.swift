@@ -79,7 +79,8 @@ public struct SearchRequest: @unchecked Sendable {
             }
             r.timeoutMillis = ms
         }
-        if b["script_fields"] != nil {
+        // Grafana sends an empty `script_fields`; a script to run is refused, never ignored.
+        if let sf = b["script_fields"], !((sf as? [String: Any])?.isEmpty ?? false) {
             throw QueryError.illegal("[script_fields] is not supported: Logpond runs no scripts; use [fields] or [docvalue_fields]")
         }
         switch b["_source"] {

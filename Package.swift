@@ -49,6 +49,10 @@ let package = Package(
                           path: "Sources/logpond"),
         .executableTarget(name: "logpond-bench", dependencies: ["LogpondEngine", "LogpondAnalysis"],
                           path: "Benchmarks/Codec", swiftSettings: hotPath),
+        // Fuzz targets (Tests/Fuzz/README.md): a replay tool in ordinary builds, libFuzzer's
+        // entry when built with -sanitize=fuzzer -D LOGPOND_LIBFUZZER (make fuzz).
+        .executableTarget(name: "logpond-fuzz", dependencies: ["LogpondHTTP", "LogpondEngine"], path: "Tests/Fuzz",
+                          exclude: ["corpus", "README.md"]),
         .testTarget(name: "LogpondEngineTests", dependencies: ["LogpondEngine", "LogpondQuery", "LogpondAnalysis"],
                     path: "Tests/LogpondEngineTests", resources: [.copy("Fixtures")]),
     ],

@@ -11,6 +11,14 @@ public final class Translog: @unchecked Sendable {
     public static let version: UInt16 = 1
     public static let headerSize = 20
 
+    /// A generation file's header: magic, version, reserved, generation, CRC-32 of the rest.
+    public static func header(generation: Int64) -> [UInt8] {
+        var h = ByteWriter()
+        h.u32(magic); h.u16(version); h.u16(0); h.u64(UInt64(generation))
+        h.u32(Checksum.crc32(h.bytes))
+        return h.bytes
+    }
+
     private enum Item {
         case append([UInt8], CheckedContinuation<Void, Error>)
         case roll(CheckedContinuation<Int64, Error>)
@@ -40,16 +48,25 @@ public final class Translog: @unchecked Sendable {
     }
 
     private func openNext() throws {
-        if fd >= 0 { fsync(fd); Glibc.close(fd) }
+        // The current generation stays open (and written to) until the next one is ready:
+        // a roll that fails on a full disk leaves the translog as it was.
+        if fd >= 0 { fsync(fd) }
         generation += 1
         let path = dir + "/" + FileNames.translog(generation: generation)
         let f = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0o644)
-        guard f >= 0 else { throw EngineError.io(path: path, reason: String(cString: strerror(errno))) }
-        var h = ByteWriter()
-        h.u32(Self.magic); h.u16(Self.version); h.u16(0); h.u64(UInt64(generation))
-        h.u32(Checksum.crc32(h.bytes))
-        try Self.writeAll(f, h.bytes, path: path)
-        guard fsync(f) == 0 else { throw EngineError.io(path: path, reason: "fsync failed") }
+        guard f >= 0 else { generation -= 1; throw EngineError.io(path: path, reason: String(cString: strerror(errno))) }
+        let h = Self.header(generation: generation)
+        do {
+            try Self.writeAll(f, h, path: path)
+            guard fsync(f) == 0 else { throw EngineError.io(path: path, reason: "fsync failed: \(String(cString: strerror(errno)))") }
+        } catch {
+            // A failed roll leaves neither a descriptor nor a headerless generation behind.
+            Glibc.close(f)
+            unlink(path)
+            generation -= 1
+            throw error
+        }
+        if fd >= 0 { Glibc.close(fd) }
         fd = f
         generationBytes = Int64(h.count)
         Self.fsyncDir(dir)

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import HTTPTypes
 import LogpondEngine
 import LogpondQuery
 
@@ -172,5 +173,24 @@ struct API: Sendable {
             }
         }
         throw ESError(400, "illegal_argument_exception", "no handler found for uri [\(EngineError.clip(path.raw))] and method [\(m.rawValue)]")
+    }
+}
+
+/// The request handler without a socket: what fuzzing and in-process tools drive. The same
+/// routing, parsing and error mapping as the server, so a trap found here is a trap there.
+public struct InProcessHandler: Sendable {
+    let api: API
+
+    public init(store: Store, config: ServerConfig = ServerConfig()) { api = API(store: store, config: config) }
+
+    /// Handles one request and returns the status code.
+    public func status(method: String, path: String, query: String = "", body: [UInt8], headers: [(String, String)] = []) async -> Int {
+        var fields = HTTPFields()
+        fields[.contentType] = "application/json"
+        for (k, v) in headers { if let n = HTTPField.Name(k) { fields[n] = v } }
+        let head = HTTPRequest(method: HTTPRequest.Method(method) ?? .get, scheme: "http", authority: "127.0.0.1",
+                               path: query.isEmpty ? path : path + "?" + query, headerFields: fields)
+        let request = Request(head: head, body: Hummingbird.RequestBody(buffer: ByteBuffer(bytes: body)))
+        return await api.handle(request).status.code
     }
 }

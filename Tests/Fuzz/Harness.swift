@@ -1,0 +1,76 @@
+import Foundation
+import LogpondEngine
+import LogpondHTTP
+
+/// The fuzz targets (issue 16). Each takes one input and drives it through the same code a
+/// request or a file on disk would reach; any trap, hang or sanitizer report is a finding.
+/// Targets: query (a `_search` body: parsing, planning, execution, aggregations), lucene
+/// (a `q=` query string), aggs (an `aggs` object), bulk (a `_bulk` body with the indexer),
+/// analyze (an `_analyze` body with random tokenizer settings), segment (mutations of a
+/// segment file, opened without its checksum so the readers see them), translog (records
+/// after a valid generation header).
+enum Harness {
+    static let targets = ["query", "lucene", "aggs", "bulk", "analyze", "segment", "translog"]
+
+    static func run(_ target: String, _ input: [UInt8]) {
+        switch target {
+        case "query": request("POST", "/fx/_search", body: input)
+        case "lucene":
+            let q = String(decoding: input.prefix(4096), as: UTF8.self)
+            let body = (try? JSONSerialization.data(withJSONObject: ["query": ["query_string": ["query": q]], "size": 3])) ?? Data()
+            request("POST", "/fx/_search", body: [UInt8](body))
+        case "aggs": request("POST", "/fx/_search", body: Array("{\"size\":0,\"aggs\":".utf8) + input + Array("}".utf8))
+        case "bulk": request("POST", "/_bulk", body: input)
+        case "analyze": request("POST", "/_analyze", body: input)
+        case "segment": SegmentFuzz.run(input)
+        case "translog": TranslogFuzz.run(input)
+        default: fatalError("unknown fuzz target \(target); one of \(targets)")   // a usage error of the harness, not a request
+        }
+    }
+
+    /// Runs one request on the fixture store, waiting for it (libFuzzer calls synchronously).
+    static func request(_ method: String, _ path: String, body: [UInt8]) {
+        let sem = DispatchSemaphore(value: 0)
+        let handler = Fixture.handler
+        Task {
+            _ = await handler.status(method: method, path: path, body: body)
+            sem.signal()
+        }
+        sem.wait()
+    }
+}
+
+/// A store in a temporary folder with a small index of log-like documents in two segments.
+enum Fixture {
+    static let dir: String = {
+        let d = NSTemporaryDirectory() + "logpond-fuzz-\(getpid())"
+        try? FileManager.default.removeItem(atPath: d)
+        try? FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+        return d
+    }()
+
+    static let handler: InProcessHandler = {
+        let store: Store
+        do { store = try Store(options: StoreOptions(dataPath: dir), log: { _ in }) }
+        catch { fatalError("fixture store: \(error)") }
+        let h = InProcessHandler(store: store)
+        let mapping = #"{"mappings":{"properties":{"@timestamp":{"type":"date"},"log":{"type":"text"},"pod":{"type":"keyword"},"n":{"type":"long"},"f":{"type":"double"},"ip":{"type":"ip"}}}}"#
+        let sem = DispatchSemaphore(value: 0)
+        Task {
+            _ = await h.status(method: "PUT", path: "/fx", body: Array(mapping.utf8))
+            for batch in 0..<2 {
+                var body = ""
+                for i in 0..<20 {
+                    let n = batch * 20 + i
+                    body += #"{"index":{"_index":"fx"}}"# + "\n"
+                    body += #"{"@timestamp":"2024-01-15T10:\#(String(format: "%02d", n)):00Z","log":"GET /api/\#(n) 200 connection refused \#(n % 3)","pod":"pod-\#(n % 4)","n":\#(n),"f":\#(Double(n) / 3),"ip":"10.0.0.\#(n)"}"# + "\n"
+                }
+                _ = await h.status(method: "POST", path: "/_bulk", query: "refresh=true", body: Array(body.utf8), headers: [("Content-Type", "application/x-ndjson")])
+                _ = await h.status(method: "POST", path: "/_flush", body: [])
+            }
+            sem.signal()
+        }
+        sem.wait()
+        return h
+    }()
+}

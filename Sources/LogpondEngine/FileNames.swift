@@ -15,6 +15,11 @@ public enum FileNames {
     public static func translog(generation: Int64) -> String {
         String(format: "translog-%012lld.tlog", generation)
     }
+    /// A copy of a translog generation that held a damaged record, kept for the operator
+    /// (trimming removes the generation itself once its operations are flushed).
+    public static func translogDamagedCopy(generation: Int64) -> String {
+        String(format: "damaged-translog-%012lld.tlog.bak", generation)
+    }
     /// Parses a translog file name back to its generation.
     public static func translogGeneration(of name: String) -> Int64? {
         guard name.hasPrefix("translog-"), name.hasSuffix(".tlog") else { return nil }

@@ -47,6 +47,12 @@ public final class Store: @unchecked Sendable {
     /// Write requests wait here while the write buffers are too full (StorePressure.swift).
     let pressure = IndexingPressure()
     public private(set) var recoveryReport = TranslogReader.Report()
+    /// Damage found at open that no single index owns (a translog record whose index cannot
+    /// be told): the cluster reports red while it is there.
+    public internal(set) var storeDamage: [String] = []
+
+    /// Whether anything damaged was found: cluster health is red then.
+    public var isDamaged: Bool { !storeDamage.isEmpty || allIndices.contains { !$0.brokenSegments.isEmpty } }
     /// Log lines for the operator (recovery problems, deletions); the CLI prints them.
     public var log: @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
 
@@ -120,6 +126,7 @@ public final class Store: @unchecked Sendable {
         recoveryReport.skipped = skipped
         if skipped > Limits.replayFailuresLogged { log("[logpond] translog: \(skipped) operations in all could not be replayed") }
         for t in recoveryReport.truncated { log("[logpond] translog: \(t)") }
+        reportTranslogDamage(recoveryReport, byUUID: byUUID)
         translog = try Translog(dir: translogDir, lastGeneration: TranslogReader.lastGeneration(dir: translogDir))
         // Persist any mapping changes replay made before serving.
         for idx in byName.values {
@@ -260,5 +267,29 @@ public final class Store: @unchecked Sendable {
         var bytes = [UInt8](repeating: 0, count: 16)
         for i in 0..<16 { bytes[i] = UInt8.random(in: 0...255) }
         return Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+}
+
+extension Store {
+    /// Damaged translog records: the generation is copied aside (trimming would remove it),
+    /// the index the record was for turns red and its searches report a failed shard; a record
+    /// whose index cannot be told marks the whole store damaged.
+    func reportTranslogDamage(_ report: TranslogReader.Report, byUUID: [String: Index]) {
+        var copied: Set<Int64> = []
+        for d in report.damaged {
+            let copy = translogDir + "/" + FileNames.translogDamagedCopy(generation: d.generation)
+            if !copied.contains(d.generation) {
+                copied.insert(d.generation)
+                try? FileManager.default.removeItem(atPath: copy)
+                try? FileManager.default.copyItem(atPath: d.path, toPath: copy)
+            }
+            let what = "translog \(d.path) is damaged at byte \(d.offset) (\(d.reason)); a copy is kept at \(copy). The operations before and after it were replayed; run `logpond check --data \(options.dataPath)` and restore the affected documents from their source"
+            log("[logpond] \(what)")
+            // The record's own index when that much of it reads; otherwise every index with
+            // operations in the same generation may be missing a document.
+            let owners = d.indexUUID.flatMap { byUUID[$0] }.map { [$0] } ?? (report.indicesByGeneration[d.generation] ?? []).compactMap { byUUID[$0] }
+            for idx in owners { idx.brokenSegments.append(what) }
+            if owners.isEmpty { storeDamage.append(what) }
+        }
     }
 }

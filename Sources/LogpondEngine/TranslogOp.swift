@@ -19,6 +19,13 @@ public struct TranslogOp: Sendable, Equatable {
         w.u8(autoID ? 1 : 0); w.bytesWithLength(source)
     }
 
+    /// The index uuid of a record whose rest may not decode (for damage reports).
+    static func indexUUID(_ buf: UnsafeRawBufferPointer) -> String? {
+        var r = ByteReader(buf)
+        guard (try? r.u8()).flatMap(Kind.init(rawValue:)) != nil, (try? r.varint()) != nil else { return nil }
+        return try? r.string(limit: 256)
+    }
+
     public static func decode(_ buf: UnsafeRawBufferPointer) throws -> TranslogOp {
         var r = ByteReader(buf)
         guard let k = Kind(rawValue: try r.u8()) else { throw ByteReader.Truncated() }

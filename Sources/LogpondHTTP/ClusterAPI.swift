@@ -25,7 +25,7 @@ extension API {
     func clusterHealth() -> Response {
         let n = store.allIndices.count
         let body: [(String, Any)] = [
-            ("cluster_name", config.clusterName), ("status", "green"), ("timed_out", false), ("number_of_nodes", 1), ("number_of_data_nodes", 1),
+            ("cluster_name", config.clusterName), ("status", store.isDamaged ? "red" : "green"), ("timed_out", false), ("number_of_nodes", 1), ("number_of_data_nodes", 1),
             ("active_primary_shards", n), ("active_shards", n), ("relocating_shards", 0), ("initializing_shards", 0), ("unassigned_shards", 0),
             ("delayed_unassigned_shards", 0), ("number_of_pending_tasks", 0), ("number_of_in_flight_fetch", 0),
             ("task_max_waiting_in_queue_millis", 0), ("active_shards_percent_as_number", 100.0),
@@ -52,7 +52,7 @@ extension API {
         case "health":
             let n = store.allIndices.count
             let now = Int64(Date().timeIntervalSince1970)
-            let row: [(String, Any)] = [("epoch", String(now)), ("timestamp", Self.hms(now)), ("cluster", config.clusterName), ("status", "green"),
+            let row: [(String, Any)] = [("epoch", String(now)), ("timestamp", Self.hms(now)), ("cluster", config.clusterName), ("status", store.isDamaged ? "red" : "green"),
                                         ("node.total", "1"), ("node.data", "1"), ("shards", String(n)), ("pri", String(n)), ("relo", "0"),
                                         ("init", "0"), ("unassign", "0"), ("pending_tasks", "0"), ("max_task_wait_time", "-"), ("active_shards_percent", "100.0%")]
             return CatTable.render([row], params: params)
@@ -61,7 +61,7 @@ extension API {
             let rows: [[(String, Any)]] = indices.map { idx in
                 let st = idx.stats
                 let closed = idx.currentState == "close"
-            return [("health", closed ? "" : "green"), ("status", idx.currentState), ("index", idx.name), ("uuid", idx.uuid), ("pri", "1"), ("rep", "0"),
+            return [("health", closed ? "" : idx.brokenSegments.isEmpty ? "green" : "red"), ("status", idx.currentState), ("index", idx.name), ("uuid", idx.uuid), ("pri", "1"), ("rep", "0"),
                         ("docs.count", String(st.docs)), ("docs.deleted", String(st.deleted)), ("store.size", CatTable.size(st.storeBytes, params)),
                         ("pri.store.size", CatTable.size(st.storeBytes, params)), ("creation.date", String(idx.creationDate)),
                         ("creation.date.string", DateParser.format(millis: idx.creationDate))]

@@ -76,7 +76,12 @@ extension API {
         if params["q"] != nil { q = try SearchRequest.parse(body: nil, params: params.filter { $0.key != "size" && $0.key != "from" }).query }
         let snaps = try snapshots(targets, params)
         let n = try Searcher().count(q, snaps)
-        return ESResponse.json(.ok, [("count", n), ("_shards", [("total", snaps.count), ("successful", snaps.count), ("skipped", 0), ("failed", 0)] as [(String, Any)])] as [(String, Any)])
+        // Damaged segments are left out of the count and reported, as search reports them.
+        var w = JSONWriter()
+        w.raw("{\"count\":"); w.int(n); w.raw(",")
+        Searcher.writeShards(&w, snaps)
+        w.raw("}")
+        return ESResponse.json(.ok, w.bytes)
     }
 
     /// `_msearch`: header/body line pairs; one response per pair, each with its own status.

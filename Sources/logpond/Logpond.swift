@@ -17,7 +17,7 @@ struct Logpond: AsyncParsableCommand {
         elasticsearch-py at http://127.0.0.1:9200. Data lives in one folder (./data by default).
         """,
         version: LogpondVersion.string,
-        subcommands: [Serve.self, Curate.self, Inspect.self, Version.self],
+        subcommands: [Serve.self, Curate.self, Inspect.self, Check.self, Version.self],
         defaultSubcommand: nil
     )
 }
@@ -29,6 +29,26 @@ enum LogpondVersion {
 struct Version: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Print the logpond version.")
     func run() { print("logpond \(LogpondVersion.string)") }
+}
+
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List what is damaged in a data folder (offline).",
+        discussion: """
+        Opens every segment the catalog names with its checksum and reads every structure, and \
+        reads every translog generation without changing it. Prints one line per index and per \
+        damaged file; exits 1 when anything is damaged. Safe to run beside a running server.
+        """
+    )
+    @Option(name: .long, help: "Data folder (path.data).") var data = "./data"
+
+    func run() throws {
+        let findings = try DataCheck.run(dataPath: data) { print($0) }
+        for f in findings { print((f.damaged ? "DAMAGED " : "ok      ") + f.what) }
+        let damaged = findings.filter { $0.damaged }.count
+        print(damaged == 0 ? "no damage found in \(data)" : "\(damaged) damaged item(s) in \(data): restore them from a backup or delete the index")
+        if damaged > 0 { throw ExitCode(1) }
+    }
 }
 
 struct Inspect: ParsableCommand {

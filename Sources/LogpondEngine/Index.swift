@@ -278,7 +278,9 @@ public final class Index: @unchecked Sendable {
         // Every slot is held while the buffers are swapped: no document is between getting
         // its sequence number and entering a buffer, so `seq` covers all sealed documents.
         let (sealed, seq): ([SealingBuffer], Int64) = exclusive {
-            var out: [SealingBuffer] = []
+            // Buffers a failed seal left behind come first: the sequence number returned covers
+            // them too, so they must be written before any flush may publish it.
+            var out: [SealingBuffer] = sealing
             var top = maxSeq
             for slot in slots {
                 top = max(top, slot.maxSeq)

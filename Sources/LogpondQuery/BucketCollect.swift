@@ -206,6 +206,7 @@ extension AggNode {
                 combos = combos.flatMap { c in ks.map { c + [$0] } }
             }
             for c in combos { groups[.str(CompositeKey.encode(c)), default: []].append(d) }
+            if groups.count > Limits.maxBuckets { throw tooManyBuckets() }
         }
         var out: [AggKey: Bucket] = [:]
         for (k, ds) in groups { out[k] = try bucket(ctx, ds) }

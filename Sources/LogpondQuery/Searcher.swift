@@ -38,6 +38,8 @@ public struct Searcher {
         public var hits: [Hit] = []
         public var maxScore: Float? = nil
         public var scored = false
+        /// `timeout` ran out: segments not yet searched were left out (`timed_out: true`).
+        public var timedOut = false
     }
 
     static func segmentQueries(_ s: IndexSnapshot) -> (FieldStats, [String]) {
@@ -87,13 +89,23 @@ public struct Searcher {
                 jobs.append((si, gi, sq, dels))
             }
         }
+        // `timeout` is checked before each segment: what was searched by then is the answer
+        // (Elasticsearch's partial results), flagged `timed_out`.
+        let deadline = r.timeoutMillis.map { Clock.now() + UInt64(max($0, 0)) * 1_000_000 }
+        let timedOut = NSLock()
+        func expired() -> Bool {
+            guard let d = deadline, Clock.now() > d else { return false }
+            timedOut.withLock { c.timedOut = true }
+            return true
+        }
         if countOnly {
-            for j in jobs { c.total += try j.sq.count(r.query, deletes: j.dels) }
+            for j in jobs where !expired() { c.total += try j.sq.count(r.query, deletes: j.dels) }
             return c
         }
         let scored = c.scored
         func run(_ j: (si: Int, gi: Int, sq: SegmentQuery, dels: Bitset?)) throws -> SegmentHits {
-            try segmentHits(r, j.sq, j.dels, scored: scored, limit: limit, sort: effectiveSort, timeSorted: timeSorted, after: after, si: j.si, gi: j.gi)
+            if expired() { return SegmentHits() }
+            return try segmentHits(r, j.sq, j.dels, scored: scored, limit: limit, sort: effectiveSort, timeSorted: timeSorted, after: after, si: j.si, gi: j.gi)
         }
         let parts: [SegmentHits]
         if jobs.count > 1 && jobs.reduce(0, { $0 + $1.sq.segment.docCount }) >= parallelMinDocs {
@@ -174,7 +186,7 @@ public struct Searcher {
         var w = JSONWriter(capacity: 4096)
         w.raw("{")
         if let id = scrollID { w.raw("\"_scroll_id\":"); w.string(id); w.comma() }
-        w.raw("\"took\":"); w.int(took); w.raw(",\"timed_out\":false,")
+        w.raw("\"took\":"); w.int(took); w.raw(c.timedOut ? ",\"timed_out\":true," : ",\"timed_out\":false,")
         if r.terminateAfter != nil { w.raw("\"terminated_early\":"); w.bool(c.total >= (r.terminateAfter ?? 0)); w.comma() }
         Self.writeShards(&w, snaps)
         w.raw(",\"hits\":{\"total\":{\"value\":")

@@ -419,3 +419,11 @@ def test_unknown_content_encoding_is_refused(holder):
                       headers={"Content-Type": "application/x-ndjson", "Content-Encoding": "br"}, timeout=ANSWER_SECONDS)
     assert 400 <= r.status_code < 500, r.text
     check_error_body(r)
+
+
+def test_search_timeout_is_honoured(holder):
+    srv = holder.ensure()
+    r = srv.search("h", {"timeout": "0ms", "query": {"match_all": {}}}).json()
+    assert r["timed_out"] is True and r["hits"]["hits"] == [], r
+    r = srv.search("h", {"timeout": "10s", "query": {"match_all": {}}}).json()
+    assert r["timed_out"] is False and r["hits"]["total"]["value"] == 3, r

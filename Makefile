@@ -1,6 +1,7 @@
 # Logpond: `make run` serves on 127.0.0.1:9200 with ./data; `make test` runs every test.
 # Both install what is missing first (Debian packages, Python test clients).
 
+SHELL      := /bin/bash
 SWIFT      ?= swift
 PYTHON     ?= python3
 APT_PKGS   := libsqlite3-dev libzstd-dev libsimdjson-dev zlib1g-dev pkg-config
@@ -10,7 +11,7 @@ PYDEPS     := .build/pydeps
 ES7        := $(PYDEPS)/es7
 ES8        := $(PYDEPS)/es8
 
-.PHONY: all deps sysdeps testdeps pydeps build build-release run test bench clean
+.PHONY: all deps sysdeps testdeps pydeps build build-release run test bench clean fuzz fuzz-build fuzz-smoke fuzz-replay
 
 all: build
 
@@ -47,10 +48,47 @@ build-release: sysdeps
 run: build-release
 	.build/release/logpond serve --data ./data --host 127.0.0.1 --port 9200
 
-# One build, then the Swift unit tests and the HTTP integration tests against the real binary.
+# One build, then the Swift unit tests, the fuzz corpus replayed, the HTTP integration tests
+# against the real binary, and a few seconds of each libFuzzer target.
 test: build testdeps pydeps
 	$(SWIFT) test --skip-build
+	$(MAKE) --no-print-directory fuzz-replay
 	LOGPOND_BIN=$(CURDIR)/.build/debug/logpond LOGPOND_PYDEPS=$(CURDIR)/$(PYDEPS) $(PYTHON) -m pytest -q Tests/integration
+	$(MAKE) --no-print-directory fuzz-smoke
+
+# Fuzzing (Tests/Fuzz/README.md). The libFuzzer build has its own scratch folder; it links with
+# lld (gold crashes on the fuzzer runtime: "internal error in format_file_lineno").
+FUZZ_TARGETS := query lucene aggs bulk analyze segment translog
+FUZZ_SECONDS ?= 5
+FUZZ_TARGET ?= query
+FUZZ_CONFIG ?= debug
+FUZZ_BIN = .build-fuzz/$(FUZZ_CONFIG)/logpond-fuzz
+
+fuzz-replay:
+	@for t in $(FUZZ_TARGETS); do .build/debug/logpond-fuzz $$t Tests/Fuzz/corpus/$$t || exit 1; done
+
+fuzz-build: sysdeps
+	$(SWIFT) build -c $(FUZZ_CONFIG) --product logpond-fuzz --scratch-path .build-fuzz -Xswiftc -sanitize=fuzzer -Xswiftc -DLOGPOND_LIBFUZZER \
+	  -Xswiftc -Xclang-linker -Xswiftc -fuse-ld=lld
+
+# Each target for FUZZ_SECONDS from a copy of its corpus (the committed corpus stays as it is).
+fuzz-smoke: fuzz-build
+	@for t in $(FUZZ_TARGETS); do \
+	  work=$$(mktemp -d); cp Tests/Fuzz/corpus/$$t/* $$work/ 2>/dev/null; \
+	  echo "fuzz $$t for $(FUZZ_SECONDS) s"; \
+	  LOGPOND_FUZZ_TARGET=$$t $(FUZZ_BIN) $$work -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 -rss_limit_mb=4096 \
+	    -artifact_prefix=$$work/ -print_final_stats=0 2>&1 | tail -n 3; \
+	  status=$${PIPESTATUS[0]}; \
+	  if ls $$work/crash-* $$work/timeout-* $$work/oom-* >/dev/null 2>&1; then echo "fuzz $$t found: $$(ls $$work/crash-* $$work/timeout-* $$work/oom-* 2>/dev/null)"; exit 1; fi; \
+	  if [ "$$status" != 0 ]; then echo "fuzz $$t exited with $$status"; exit 1; fi; \
+	  rm -rf $$work; \
+	done
+
+# A long run of one target: make fuzz FUZZ_TARGET=aggs FUZZ_SECONDS=600 FUZZ_CONFIG=release
+fuzz: fuzz-build
+	mkdir -p .build-fuzz/corpus/$(FUZZ_TARGET) && cp -n Tests/Fuzz/corpus/$(FUZZ_TARGET)/* .build-fuzz/corpus/$(FUZZ_TARGET)/ 2>/dev/null; \
+	LOGPOND_FUZZ_TARGET=$(FUZZ_TARGET) $(FUZZ_BIN) .build-fuzz/corpus/$(FUZZ_TARGET) -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+	  -timeout=10 -rss_limit_mb=4096 -artifact_prefix=.build-fuzz/$(FUZZ_TARGET)-
 
 # The end-to-end benchmark with the tantivy comparison (docs/benchmarks.md); BENCH_DOCS to scale.
 BENCH_DOCS ?= 1000000

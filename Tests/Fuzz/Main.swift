@@ -1,18 +1,37 @@
 import Foundation
 
 #if LOGPOND_LIBFUZZER
-/// libFuzzer's entry: the target comes from LOGPOND_FUZZ_TARGET.
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    Harness.run(ProcessInfo.processInfo.environment["LOGPOND_FUZZ_TARGET"] ?? "query", Array(UnsafeBufferPointer(start: data, count: size)))
+/// libFuzzer's driver, linked in by -sanitize=fuzzer (SwiftPM gives executables their own
+/// `main`, so libFuzzer's is not used: ours hands the arguments to the driver).
+@_silgen_name("LLVMFuzzerRunDriver")
+func LLVMFuzzerRunDriver(_ argc: UnsafeMutablePointer<Int32>,
+                         _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+                         _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32) -> Int32
+
+/// One input for the target named by LOGPOND_FUZZ_TARGET.
+func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
+    let bytes = data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? []
+    Harness.run(ProcessInfo.processInfo.environment["LOGPOND_FUZZ_TARGET"] ?? "query", bytes)
     return 0
 }
-#else
-/// Without libFuzzer: `logpond-fuzz TARGET FILE|DIR…` runs each input once (the seed corpus
-/// and every past finding, as a regression test in `make test`).
+#endif
+
+/// Built with libFuzzer (-D LOGPOND_LIBFUZZER): the fuzzing driver. Otherwise
+/// `logpond-fuzz TARGET FILE|DIR…` runs each input once (the seed corpus and every past
+/// finding, as a regression test in `make test`).
 @main
-struct Replay {
+struct FuzzMain {
     static func main() {
+        #if LOGPOND_LIBFUZZER
+        var argc = CommandLine.argc
+        var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
+        exit(LLVMFuzzerRunDriver(&argc, &argv, fuzzOne))
+        #else
+        replay()
+        #endif
+    }
+
+    static func replay() {
         let args = CommandLine.arguments.dropFirst()
         guard let target = args.first, Harness.targets.contains(target) else {
             print("usage: logpond-fuzz TARGET FILE|DIR...   (targets: \(Harness.targets.joined(separator: ", ")))")
@@ -32,4 +51,3 @@ struct Replay {
         print("\(target): \(files.count) inputs replayed, no crash")
     }
 }
-#endif

@@ -33,7 +33,7 @@ testdeps:
 	fi
 
 pydeps:
-	@$(PYTHON) -c 'import pytest, requests' 2>/dev/null || $(PYTHON) -m pip install -q pytest requests
+	@$(PYTHON) -c 'import pytest, requests, hypothesis' 2>/dev/null || $(PYTHON) -m pip install -q pytest requests hypothesis
 	@[ -f $(ES7)/.ok ] || { $(PYTHON) -m pip install -q --target $(ES7) 'elasticsearch>=7.17,<7.18' && touch $(ES7)/.ok; }
 	@[ -f $(ES8)/.ok-dsl ] || { $(PYTHON) -m pip install -q --target $(ES8) 'elasticsearch>=8.13,<9' 'elasticsearch-dsl>=8.13,<9' && touch $(ES8)/.ok-dsl; }
 

@@ -95,6 +95,9 @@ public enum MappingJSON {
         for (name, def) in props {
             guard let d = def as? [String: Any] else { throw EngineError.mapperParsing("Expected map for property [\(name)] but got a \(type(of: def))") }
             let path = prefix.isEmpty ? name : prefix + "." + name
+            // The same rules as a document's new fields: a mapped name a segment cannot hold
+            // would make every document that uses it impossible to flush.
+            try DocumentIndexer.checkFieldPath(path)
             let t = d["type"] as? String
             if t == nil || t == "object" || t == "nested" {
                 var obj = FieldMapping(type: .object)

@@ -108,3 +108,14 @@ def test_long_keyword_with_ignore_above_is_kept(tmp_path):
         assert statuses(r) == [201]
     finally:
         s.stop()
+
+
+def test_mapping_with_a_huge_or_malformed_field_name_is_refused(tmp_path):
+    s = Server(str(tmp_path / "data")).start()
+    try:
+        for name in ["k" * 70_000, "a..b", " "]:
+            r = s.put("/m", {"mappings": {"properties": {name: {"type": "keyword"}}}})
+            assert r.status_code == 400 and r.json()["error"]["type"] == "mapper_parsing_exception", r.text[:200]
+        assert s.put("/m", {"mappings": {"properties": {"a.b": {"type": "keyword"}}}}).status_code == 200
+    finally:
+        s.stop()

@@ -11,21 +11,7 @@ public enum Param {
     /// An integer in `min...max`; nil when absent (or JSON null). Strings holding a number and
     /// whole-valued floats are accepted as Elasticsearch coerces them; a fraction is truncated.
     public static func int(_ v: Any?, _ name: String, min: Int = 0, max: Int = maxInt) throws -> Int? {
-        guard let v, !(v is NSNull) else { return nil }
-        let d: Double
-        switch v {
-        case let n as NSNumber where !isBool(n):
-            // Whole numbers past 2^53 lose precision in Double; the bound check still holds.
-            d = n.doubleValue
-        case let s as String:
-            guard let x = Double(s.trimmingCharacters(in: .whitespaces)) else {
-                throw QueryError.illegal("[\(name)] failed to parse value [\(clip(s))] as a number")
-            }
-            d = x
-        default:
-            throw QueryError("x_content_parse_exception", "[\(name)] expected a number but found [\(kind(v))]")
-        }
-        guard d.isFinite else { throw QueryError.illegal("[\(name)] must be a finite number") }
+        guard let d = try number(v, name) else { return nil }
         let t = d.rounded(.towardZero)
         guard t >= Double(min), t <= Double(max) else {
             throw QueryError.illegal("[\(name)] must be between [\(min)] and [\(max)], got [\(clipNumber(d))]")
@@ -35,6 +21,14 @@ public enum Param {
 
     /// A finite number in `min...max`; nil when absent.
     public static func double(_ v: Any?, _ name: String, min: Double = -.greatestFiniteMagnitude, max: Double = .greatestFiniteMagnitude) throws -> Double? {
+        guard let d = try number(v, name) else { return nil }
+        guard d >= min, d <= max else { throw QueryError.illegal("[\(name)] must be between [\(min)] and [\(max)], got [\(clipNumber(d))]") }
+        return d
+    }
+
+    /// A finite number from a JSON number or a string holding one; nil when absent or null.
+    /// Whole numbers past 2^53 lose precision in Double; bound checks on it still hold.
+    static func number(_ v: Any?, _ name: String) throws -> Double? {
         guard let v, !(v is NSNull) else { return nil }
         let d: Double
         switch v {
@@ -48,7 +42,6 @@ public enum Param {
             throw QueryError("x_content_parse_exception", "[\(name)] expected a number but found [\(kind(v))]")
         }
         guard d.isFinite else { throw QueryError.illegal("[\(name)] must be a finite number") }
-        guard d >= min, d <= max else { throw QueryError.illegal("[\(name)] must be between [\(min)] and [\(max)], got [\(clipNumber(d))]") }
         return d
     }
 

@@ -35,7 +35,8 @@ public final class OrdinalColumn: @unchecked Sendable {
     public let offsets: [Int32]
     public let ords: [Int32]
 
-    init(_ buf: UnsafeRawBufferPointer, docCount: Int, label: String) throws {
+    /// `terms`: the field's dictionary size; every ordinal read must index into it.
+    init(_ buf: UnsafeRawBufferPointer, docCount: Int, terms: Int, label: String) throws {
         var r = ByteReader(buf)
         do {
             let rawLen = try r.count()
@@ -47,7 +48,7 @@ public final class OrdinalColumn: @unchecked Sendable {
                 var rr = ByteReader(rb)
                 for d in 0..<docCount {
                     let n = try rr.count()
-                    for _ in 0..<n { o.append(Int32(try rr.varint())) }
+                    for _ in 0..<n { o.append(Int32(try rr.varint(below: min(terms, Int(Int32.max))))) }
                     offs[d + 1] = Int32(o.count)
                 }
             }

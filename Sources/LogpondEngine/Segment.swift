@@ -255,7 +255,7 @@ public final class Segment: @unchecked Sendable {
             lock.withLock { ordinalCols[field] = c }
             return c
         }
-        let c = try OrdinalColumn(slice(fi.ordOffset, fi.ordLength), docCount: docCount, label: path ?? "segment \(id)")
+        let c = try OrdinalColumn(slice(fi.ordOffset, fi.ordLength), docCount: docCount, terms: fi.termCount, label: path ?? "segment \(id)")
         lock.withLock { ordinalCols[field] = c }
         return c
     }
@@ -272,7 +272,7 @@ public final class Segment: @unchecked Sendable {
             guard key != field, let ki = fields[key], ki.storage == .keyword, ki.flags & SegmentFormat.flagOrdinals != 0,
                   ki.flags & SegmentFormat.flagDerived == 0 else { throw corrupt() }
             let n = try r.count()
-            guard n == ki.termCount else { throw corrupt() }
+            guard n == ki.termCount, fi.termCount < Int(Int32.max) else { throw corrupt() }
             var m: [Int32] = []
             m.reserveCapacity(n)
             for _ in 0..<n {

@@ -109,6 +109,7 @@ public final class TermDictionary: @unchecked Sendable {
                     guard m.counts[df.count - 1] == f else { throw ByteReader.Truncated() }
                     continue
                 }
+                guard delta <= UInt64(postings.count) * 2 + 1 else { throw ByteReader.Truncated() }
                 if packed { off += Int(delta >> 1); if delta & 1 != 0 { packedTerms!.insert(df.count - 1) } } else { off += Int(delta) }
                 guard off < postings.count else { throw ByteReader.Truncated() }
                 ps.append(off)
@@ -251,7 +252,7 @@ public final class TermDictionary: @unchecked Sendable {
         var pos: [Int32] = []
         do {
             var last: Int64 = 0
-            for k in 0..<n { last += Int64(try r.varint()); guard last < docCount else { throw ByteReader.Truncated() }; docs[k] = Int32(last) }
+            for k in 0..<n { last += Int64(try r.varint(below: docCount)); guard last < docCount else { throw ByteReader.Truncated() }; docs[k] = Int32(last) }
             if hasPositions && wantFreqs {
                 for k in 0..<n {
                     let f = try r.count()
@@ -259,7 +260,7 @@ public final class TermDictionary: @unchecked Sendable {
                     freqs[k] = Int32(f)
                     var p: Int64 = 0
                     for _ in 0..<f {
-                        let delta = Int64(try r.varint())
+                        let delta = Int64(try r.varint(below: Int(Int32.max)))
                         if wantPositions { p += delta; pos.append(Int32(truncatingIfNeeded: p)) }
                     }
                 }

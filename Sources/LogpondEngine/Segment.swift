@@ -102,8 +102,11 @@ public final class Segment: @unchecked Sendable {
                                   compLength: try bi.count(), rawLength: try bi.count())
                 guard b.offset + b.compLength <= sLen, b.rawLength <= 64 * Limits.storedBlockBytes + Limits.maxDocumentBytes,
                       b.firstDoc + b.docCount <= dc else { throw corrupt("stored block out of bounds") }
+                // Blocks tile the documents in order: a document lookup relies on it.
+                guard b.firstDoc == (bl.last.map { $0.firstDoc + $0.docCount } ?? 0), b.docCount > 0 else { throw corrupt("stored blocks do not tile the documents") }
                 bl.append(b)
             }
+            guard (bl.last.map { $0.firstDoc + $0.docCount } ?? 0) == dc else { throw corrupt("stored blocks do not cover every document") }
             blocks = bl
             let nf = try d.count()
             guard nf <= Limits.maxFieldsPerSegment else { throw corrupt("field count out of range") }

@@ -21,10 +21,12 @@ from conftest import Server  # noqa: E402
 INDEX = "logstash-2024.01.15"
 
 
-def sender(server, name, acked, stop, errors):
+def sender(server, name, acked, stop, errors, pause):
     s = requests.Session()
     n = 0
     while not stop.is_set():
+        # A steady load, not a flood: the check at the end pages through every document.
+        time.sleep(pause)
         keys, lines = [], []
         for _ in range(random.randint(20, 200)):
             key = f"{name}-{n}"
@@ -79,14 +81,14 @@ def all_keys(server):
         last = hits[-1]["sort"][0]
 
 
-def soak(data_dir, seconds, senders=3):
+def soak(data_dir, seconds, senders=3, pause=0.0):
     """Runs the load for `seconds`, kill -9 halfway, restart, load again; returns a report."""
     server = Server(data_dir).start()
     acked, errors = set(), []
     try:
         for phase in range(2):
             stop = threading.Event()
-            threads = [threading.Thread(target=sender, args=(server, f"p{phase}s{i}", acked, stop, errors)) for i in range(senders)]
+            threads = [threading.Thread(target=sender, args=(server, f"p{phase}s{i}", acked, stop, errors, pause)) for i in range(senders)]
             threads.append(threading.Thread(target=reader, args=(server, stop, errors)))
             for t in threads:
                 t.start()
@@ -113,9 +115,10 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser()
     ap.add_argument("--minutes", type=float, default=10)
     ap.add_argument("--senders", type=int, default=3)
+    ap.add_argument("--pause", type=float, default=0.2, help="seconds each sender waits between bulks")
     a = ap.parse_args()
     with tempfile.TemporaryDirectory() as d:
-        rep = soak(os.path.join(d, "data"), a.minutes * 60, a.senders)
+        rep = soak(os.path.join(d, "data"), a.minutes * 60, a.senders, a.pause)
     print(json.dumps(rep))
     ok = rep["missing"] == 0 and rep["found"] == rep["unique"] and rep["alive"] and not rep["errors"] and not rep["trap"]
     sys.exit(0 if ok else 1)

@@ -8,7 +8,9 @@ func LLVMFuzzerRunDriver(_ argc: UnsafeMutablePointer<Int32>,
                          _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
                          _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32) -> Int32
 
-/// One input for the target named by LOGPOND_FUZZ_TARGET.
+/// One input for the target named by LOGPOND_FUZZ_TARGET. Also exported under libFuzzer's own
+/// name: a debug link takes libFuzzer's `main`, which calls it directly.
+@_cdecl("LLVMFuzzerTestOneInput")
 func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     let bytes = data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? []
     Harness.run(ProcessInfo.processInfo.environment["LOGPOND_FUZZ_TARGET"] ?? "query", bytes)

@@ -151,12 +151,6 @@ public struct SearchRequest: @unchecked Sendable {
         try a.map { guard let s = $0 as? String else { throw QueryError.parsing("[\(name)] must hold strings") }; return s }
     }
 
-    static func intValue(_ v: Any) -> Int? {
-        if let n = v as? NSNumber { return n.intValue }
-        if let s = v as? String { return Int(s) }
-        return nil
-    }
-
     static func parseSort(_ v: Any) throws -> [SortKey] {
         func one(_ field: String, _ spec: Any?) throws -> SortKey {
             var k = SortKey(field: field, descending: field == "_score")

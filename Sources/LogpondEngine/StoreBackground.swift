@@ -26,7 +26,7 @@ extension Store {
         while !isStopping {
             _ = pressure.wake.wait(timeout: .now() + .milliseconds(50))
             let now = DispatchTime.now().uptimeNanoseconds
-            if Clock.elapsed(from: lastRefresh, to: now) >= UInt64(options.refreshIntervalMillis) * 1_000_000 {
+            if Clock.elapsed(from: lastRefresh, to: now) >= UInt64(max(0, options.refreshIntervalMillis)) * 1_000_000 {
                 lastRefresh = now
                 for idx in allIndices {
                     let searchedAt = idx.lock.withLock { idx.lastSearchNanos }
@@ -35,7 +35,7 @@ extension Store {
                 }
             }
             let buffered = totalBufferedBytes
-            if buffered >= options.flushBufferedBytes || Clock.elapsed(from: lastFlush, to: now) >= UInt64(options.flushIntervalMillis) * 1_000_000 {
+            if buffered >= options.flushBufferedBytes || Clock.elapsed(from: lastFlush, to: now) >= UInt64(max(0, options.flushIntervalMillis)) * 1_000_000 {
                 lastFlush = now
                 do { try flushAllBlocking() } catch { log("[logpond] flush failed: \(error)") }
                 pressure.flushed()

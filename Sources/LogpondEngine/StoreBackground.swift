@@ -26,7 +26,8 @@ extension Store {
         while !isStopping {
             _ = pressure.wake.wait(timeout: .now() + .milliseconds(50))
             let now = DispatchTime.now().uptimeNanoseconds
-            if Clock.elapsed(from: lastRefresh, to: now) >= UInt64(max(0, options.refreshIntervalMillis)) * 1_000_000 {
+            // A negative interval (Elasticsearch's -1) turns scheduled refresh off.
+            if options.refreshIntervalMillis >= 0 && Clock.elapsed(from: lastRefresh, to: now) >= UInt64(min(options.refreshIntervalMillis, 1 << 40)) * 1_000_000 {
                 lastRefresh = now
                 for idx in allIndices {
                     let searchedAt = idx.lock.withLock { idx.lastSearchNanos }
@@ -35,7 +36,7 @@ extension Store {
                 }
             }
             let buffered = totalBufferedBytes
-            if buffered >= options.flushBufferedBytes || Clock.elapsed(from: lastFlush, to: now) >= UInt64(max(0, options.flushIntervalMillis)) * 1_000_000 {
+            if buffered >= options.flushBufferedBytes || Clock.elapsed(from: lastFlush, to: now) >= UInt64(min(max(0, options.flushIntervalMillis), 1 << 40)) * 1_000_000 {
                 lastFlush = now
                 do { try flushAllBlocking() } catch { log("[logpond] flush failed: \(error)") }
                 pressure.flushed()

@@ -87,6 +87,11 @@ func parseMillis(_ s: String) -> Int? {
     let t = s.lowercased().trimmingCharacters(in: .whitespaces)
     if t.hasSuffix("ms") { return Int(t.dropLast(2)) }
     let units: [(String, Int)] = [("s", 1000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000), ("w", 7 * 86_400_000)]
-    for (u, m) in units where t.hasSuffix(u) { return Int(t.dropLast()).map { $0 * m } }
+    for (u, m) in units where t.hasSuffix(u) {
+        // A product that overflows is a value nobody meant: refused, never a trap at start.
+        guard let v = Int(t.dropLast()) else { return nil }
+        let (r, o) = v.multipliedReportingOverflow(by: m)
+        return o ? nil : r
+    }
     return Int(t)
 }

@@ -427,3 +427,13 @@ def test_search_timeout_is_honoured(holder):
     assert r["timed_out"] is True and r["hits"]["hits"] == [], r
     r = srv.search("h", {"timeout": "10s", "query": {"match_all": {}}}).json()
     assert r["timed_out"] is False and r["hits"]["total"]["value"] == 3, r
+
+
+def test_refresh_interval_minus_one_in_the_config_turns_scheduled_refresh_off(make_server):
+    # It used to trap the flush thread (UInt64 of -1).
+    s = make_server("index:\n  refresh_interval: -1\n").start()
+    r = s.bulk([{"index": {"_index": "cfg"}}, {"a": 1}])
+    assert r.status_code == 200
+    time.sleep(1.5)
+    assert s.alive()
+    assert s.get("/cfg/_count").json()["count"] == 1   # a search of an idle index still refreshes it

@@ -10,25 +10,13 @@ import argparse
 import json
 import os
 import signal
-import socket
 import statistics
-import subprocess
-import time
+import sys
 
 import requests
 
-
-def start(binary, data):
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]; s.close()
-    proc = subprocess.Popen([binary, "serve", "--data", data, "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(400):
-        try:
-            requests.get(url, timeout=1)
-            return proc, url
-        except requests.ConnectionError:
-            time.sleep(0.05)
-    raise RuntimeError("server did not start")
+sys.path.insert(0, os.path.dirname(__file__))
+from ingest import start_server  # noqa: E402
 
 
 def queries(url):
@@ -65,7 +53,7 @@ def main():
     answers = {}
     for rnd in range(args.rounds):
         for side in ("a", "b") if rnd % 2 == 0 else ("b", "a"):
-            proc, url = start(getattr(args, side), args.data)
+            _, proc, url = start_server(getattr(args, side), args.data)
             sess = requests.Session()
             qs = queries(url)
             for name, (idx, body) in qs.items():

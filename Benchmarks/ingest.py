@@ -54,9 +54,10 @@ def du(path):
     return total
 
 
-def start_server(binary):
-    """The release server on a fresh data folder and a free port; returns (folder, process, url)."""
-    data = tempfile.mkdtemp(prefix="logpond-bench-")
+def start_server(binary, data=None):
+    """The release server on a data folder (a fresh one unless given) and a free port; returns
+    (folder, process, url)."""
+    data = data or tempfile.mkdtemp(prefix="logpond-bench-")
     s = socket.socket(); s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]; s.close()
     proc = subprocess.Popen([binary, "serve", "--data", data, "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"

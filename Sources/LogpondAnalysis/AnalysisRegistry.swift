@@ -6,6 +6,10 @@ public struct AnalysisError: Error, CustomStringConvertible, Sendable {
     public init(_ d: String) { description = d }
 }
 
+/// Elasticsearch's largest `max_token_length` (1 MB: a token is an indexed term, and terms
+/// over 32 KB are refused anyway).
+let maxTokenLengthLimit = 1024 * 1024
+
 /// An integer analysis setting in `min...max` (or `def` when absent), refused otherwise: a
 /// token length of 0 never advanced and -1 trapped.
 func intSetting(_ d: [String: Any], _ key: String, _ def: Int, min: Int, max: Int) throws -> Int {
@@ -90,7 +94,7 @@ public final class AnalysisRegistry: @unchecked Sendable {
             let filters = try (d["filter"] as? [Any] ?? (d["filter"] as? String).map { [$0] } ?? []).map { try filter($0) }
             return ChainAnalyzer(name: name, tokenizer: try tokenizer(tk), filters: filters)
         case "standard":
-            let max = try intSetting(d, "max_token_length", 255, min: 1, max: 1024 * 1024)
+            let max = try intSetting(d, "max_token_length", 255, min: 1, max: maxTokenLengthLimit)
             let stop = try stopwords(d["stopwords"]) ?? []
             return StandardAnalyzer(maxTokenLength: max, stopwords: Set(stop.map { Array($0.utf8) }))
         case "stop":
@@ -132,7 +136,7 @@ public final class AnalysisRegistry: @unchecked Sendable {
         }
         guard let d = spec as? [String: Any], let type = d["type"] as? String else { throw AnalysisError("tokenizer must be a name or an object with a type") }
         switch type {
-        case "standard": return StandardTokenizer(maxTokenLength: try intSetting(d, "max_token_length", 255, min: 1, max: 1024 * 1024))
+        case "standard": return StandardTokenizer(maxTokenLength: try intSetting(d, "max_token_length", 255, min: 1, max: maxTokenLengthLimit))
         case "pattern": return try patternTokenizer(d)
         case "whitespace", "keyword", "letter": return try tokenizer(type)
         default: throw AnalysisError("Unknown tokenizer type [\(type)]")

@@ -68,14 +68,14 @@ public struct ByteReader {
     @inline(__always) public mutating func offset() throws -> Int {
         let v = try u64(); guard v <= UInt64(Limits.maxSectionBytes) else { throw Truncated() }; return Int(v)
     }
-    /// A varint count or length, bounded like `offset()`.
     /// A varint that must be below `limit` (a doc id, an ordinal, a delta): a larger value is
     /// damage, and converting it unchecked would trap.
     @inline(__always) public mutating func varint(below limit: Int) throws -> Int {
         let v = try varint()
-        guard v < UInt64(limit) else { throw Truncated() }
+        guard v < UInt64(max(limit, 0)) else { throw Truncated() }
         return Int(v)
     }
+    /// A varint count or length, bounded like `offset()`.
     @inline(__always) public mutating func count() throws -> Int {
         let v = try varint(); guard v <= UInt64(Limits.maxSectionBytes) else { throw Truncated() }; return Int(v)
     }

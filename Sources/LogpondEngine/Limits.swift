@@ -165,16 +165,12 @@ public enum Limits {
     public static let maxTermsCount = 65_536
     /// Elasticsearch's index.max_regex_length.
     public static let maxRegexLength = 1000
-    /// A regular expression (regexp query, terms include/exclude, pattern tokenizer) runs
-    /// with this time budget in milliseconds per match attempt (ICU's uregex_setTimeLimit
-    /// counts in its own steps; Foundation exposes none, so matches run on a bounded input
-    /// under a deadline checked between terms).
+    /// Time in milliseconds one compiled regular expression (a regexp query on one segment, a
+    /// terms include/exclude) may spend matching, all its matches together: ICU backtracks,
+    /// and Foundation exposes no step limit, so its progress callback checks this deadline.
     public static let regexTimeBudgetMillis = 500
     /// Elasticsearch's top_hits size limit (index.max_inner_result_window).
     public static let maxInnerResultWindow = 100
     /// Standard tokenizer's max_token_length default.
     public static let maxTokenLength = 255
-    /// Elasticsearch's largest max_token_length for the standard tokenizer (1 MB: a token is
-    /// an indexed term and terms over 32 KB are refused anyway).
-    public static let maxTokenLengthLimit = 1024 * 1024
 }

@@ -64,9 +64,8 @@ public enum TranslogReader {
                         break
                     }
                     let end = r.pos
-                    let onlyZerosAfter = buf[end...].allSatisfy { $0 == 0 }
                     if Checksum.crc32(payload) != crc {
-                        if end == buf.count || onlyZerosAfter {
+                        if end == buf.count || buf[end...].allSatisfy({ $0 == 0 }) {
                             report.truncated.append("\(path): torn or corrupt record at byte \(goodEnd) dropped (\(buf.count - goodEnd) bytes)")
                             break
                         }

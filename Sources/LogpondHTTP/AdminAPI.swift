@@ -32,7 +32,7 @@ extension API {
         if let inner = json["settings"] as? [String: Any] { json = inner }
         func setting(_ k: String) -> Any? { (json["index"] as? [String: Any])?[k] ?? json["index." + k] ?? json[k] }
         if let r = setting("refresh_interval"), !(r is NSNull) {
-            guard let s = r as? String, s == "-1" || ScrollStore.durationMillis(s) != nil else {
+            guard let s = r as? String, s == "-1" || Param.durationMillis(s) != nil else {
                 throw ESError(400, "illegal_argument_exception", "failed to parse setting [index.refresh_interval] with value [\(String("\(r)".prefix(32)))] as a time value: unit is missing or unrecognized")
             }
         }

@@ -48,6 +48,9 @@ extension API {
     var nodeID: String { String(clusterUUID.replacingOccurrences(of: "-", with: "").prefix(22)) }
 
     func cat(_ rest: [String], params: [String: String]) throws -> Response {
+        if let b = params["bytes"], !["b", "k", "kb", "m", "mb", "g", "gb", "t", "tb", "p", "pb"].contains(b) {
+            throw ESError(400, "illegal_argument_exception", "failed to parse [bytes] value [\(String(b.prefix(16)))]: use b, kb, mb, gb, tb or pb")
+        }
         switch rest.first {
         case "health":
             let n = store.allIndices.count

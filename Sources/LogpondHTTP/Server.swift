@@ -130,11 +130,7 @@ struct API: Sendable {
         case "_cluster" where s.count >= 2 && s[1] == "state": return try clusterState(Array(s.dropFirst(2)), params: p)
         case "_mapping" where s.count == 3 && s[1] == "field": return try getFieldMapping(targets: "_all", fields: s[2])
         case "_cluster" where s.count >= 2 && s[1] == "health": return clusterHealth()
-        case "_cat":
-            if let b = p["bytes"], !["b", "k", "kb", "m", "mb", "g", "gb", "t", "tb", "p", "pb"].contains(b) {
-                throw ESError(400, "illegal_argument_exception", "failed to parse [bytes] value [\(String(b.prefix(16)))]: use b, kb, mb, gb, tb or pb")
-            }
-            return try cat(Array(s.dropFirst()), params: p)
+        case "_cat": return try cat(Array(s.dropFirst()), params: p)
         case "_nodes": return nodes(req)
         case "_mapping" where s.count == 1: return try getMapping(targets: "_all")
         default: break

@@ -8,6 +8,9 @@ final class AggNode {
     let body: [String: Any]
     let subs: [AggNode]
     let pipelines: [AggNode]
+    /// terms `include`/`exclude`, compiled once when the request is parsed (AggValidate).
+    enum KeyMatch { case regex(BoundedRegex), values(Set<String>) }
+    var keyFilters: [(match: KeyMatch, keep: Bool)] = []
     /// `format` and whether keys are dates, read once: rendering asks for every bucket.
     private(set) lazy var formatOption: String? = body["format"] as? String
     private(set) lazy var datedKeys: Bool = type == "date_histogram" || type == "date_range"
@@ -46,6 +49,7 @@ final class AggNode {
         let node = AggNode(name: name, type: t, body: body, subs: children.filter { !pipelineTypes.contains($0.type) },
                            pipelines: children.filter { pipelineTypes.contains($0.type) })
         try node.validate()
+        try node.validatePipelinePaths()
         return node
     }
 

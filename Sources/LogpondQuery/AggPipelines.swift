@@ -18,13 +18,6 @@ extension AggNode {
             guard let path = paths["_value"] ?? paths.values.first else {
                 throw QueryError.parsing("[buckets_path] must be set for [\(p.type)] aggregation [\(p.name)]")
             }
-            // A parent pipeline reads `_count`, `_key` or a sibling under this aggregation.
-            for pth in paths.values {
-                let head = String(pth.prefix { $0 != ">" && $0 != "." && $0 != "[" })
-                guard head == "_count" || head == "_key" || subs.contains(where: { $0.name == head }) || pipelines.contains(where: { $0.name == head }) else {
-                    throw QueryError("aggregation_execution_exception", "No aggregation found for path [\(Param.clip(pth))] under [\(name)]")
-                }
-            }
             switch p.type {
             case "derivative":
                 var prev: Double? = nil

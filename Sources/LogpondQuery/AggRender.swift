@@ -314,15 +314,10 @@ extension AggNode {
         let size = (body["size"] as? Int) ?? 10
         let minDoc = (body["min_doc_count"] as? Int) ?? 1
         var entries = m.filter { $0.value.count >= minDoc }
-        for (key, keep) in [("include", true), ("exclude", false)] {
-            switch body[key] {
-            case let re as String:
-                let r = try BoundedRegex(lucene: re, context: "\(key)] of [\(name)")
-                entries = try entries.filter { try r.matches(Self.keyString($0.key)) == keep }
-            case let list as [Any]:
-                let set = Set(list.map { "\($0)" })
-                entries = entries.filter { set.contains(Self.keyString($0.key)) == keep }
-            default: break
+        for f in keyFilters {
+            switch f.match {
+            case .regex(let r): entries = try entries.filter { try r.matches(Self.keyString($0.key)) == f.keep }
+            case .values(let set): entries = entries.filter { set.contains(Self.keyString($0.key)) == f.keep }
             }
         }
         var bs = try entries.map { try renderBucket($0.key, $0.value, fm, &budget, mappings) }

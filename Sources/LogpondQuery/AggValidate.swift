@@ -114,6 +114,18 @@ extension AggNode {
         }
     }
 
+    /// A parent pipeline reads `_count`, `_key` or a sibling under this aggregation.
+    func validatePipelinePaths() throws {
+        for p in pipelines {
+            for pth in p.bucketsPath().values {
+                let head = String(pth.prefix { $0 != ">" && $0 != "." && $0 != "[" })
+                guard head == "_count" || head == "_key" || subs.contains(where: { $0.name == head }) || pipelines.contains(where: { $0.name == head }) else {
+                    throw QueryError("aggregation_execution_exception", "No aggregation found for path [\(Param.clip(pth))] under [\(name)]")
+                }
+            }
+        }
+    }
+
     private func minDocCount(_ int: (String, Int, Int) throws -> Int?) throws {
         if let m = try int("min_doc_count", Int(Int32.min), Int(Int32.max)), m < 0 {
             throw QueryError.illegal("[min_doc_count] must be greater than or equal to 0. Found [\(m)] in [\(name)]")
@@ -148,8 +160,10 @@ extension AggNode {
     private func validateIncludeExclude(_ key: String) throws {
         switch body[key] {
         case nil: break
-        case let s as String: _ = try BoundedRegex(lucene: s, context: "\(key)] of [\(name)")
-        case let a as [Any]: for v in a where !(v is String) && !(v is NSNumber) { throw QueryError.parsing("[\(key)] values of [\(name)] must be strings or numbers") }
+        case let s as String: keyFilters.append((.regex(try BoundedRegex(lucene: s, context: "\(key)] of [\(name)")), key == "include"))
+        case let a as [Any]:
+            for v in a where !(v is String) && !(v is NSNumber) { throw QueryError.parsing("[\(key)] values of [\(name)] must be strings or numbers") }
+            keyFilters.append((.values(Set(a.map { "\($0)" })), key == "include"))
         case let o as [String: Any] where key == "include":
             guard let n = try Param.int(o["num_partitions"], "num_partitions", min: 1), let p = try Param.int(o["partition"], "partition") else {
                 throw QueryError.illegal("[include] partitions of [\(name)] need [partition] ≥ 0 and [num_partitions] ≥ 1")

@@ -45,6 +45,21 @@ public enum Param {
         return d
     }
 
+    /// A time value (`500ms`, `30s`, `1m`, `2h`, `1d`, also `nanos`/`micros`) in milliseconds;
+    /// nil when malformed or beyond a year (no time value a request may give is longer).
+    public static func durationMillis(_ s: String) -> Int? {
+        let t = s.lowercased().trimmingCharacters(in: .whitespaces)
+        let units: [(String, Double)] = [("nanos", 1e-6), ("micros", 1e-3), ("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000)]
+        for (u, m) in units where t.hasSuffix(u) {
+            guard let v = Double(t.dropLast(u.count)), v.isFinite, v >= 0 else { return nil }
+            let ms = v * m
+            guard ms <= 366 * 86_400_000 else { return nil }
+            return Int(ms)
+        }
+        if t == "-1" || t == "0" { return Int(t) }
+        return nil
+    }
+
     /// A boost: finite and not negative (Elasticsearch 7 refuses negative boosts).
     public static func boost(_ v: Any?, _ name: String = "boost") throws -> Float? {
         guard let d = try double(v, name) else { return nil }

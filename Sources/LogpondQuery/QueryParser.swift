@@ -106,7 +106,7 @@ public enum QueryParser {
                 guard let val = JSONValue(d["value"] ?? d["wildcard"]) else { throw QueryError.parsing("[\(name)] requires a value") }
                 m.value = val.stringValue
                 m.caseInsensitive = d["case_insensitive"] as? Bool ?? false
-                m.fuzziness = try Fuzziness.validate(d["fuzziness"], strict: kind == .fuzzy)
+                m.fuzziness = try Fuzziness.validate(d["fuzziness"])
                 m.prefixLength = try Param.int(d["prefix_length"], "prefix_length", max: Int(Int32.max)) ?? 0
                 m.maxExpansions = try Param.int(d["max_expansions"], "max_expansions", min: 1, max: Int(Int32.max)) ?? 50
                 m.transpositions = d["transpositions"] as? Bool ?? true

@@ -39,28 +39,13 @@ public final class ScrollStore: @unchecked Sendable {
     /// How often expired contexts are reaped when no request comes to sweep them.
     static let reapInterval: TimeInterval = 30
 
-    /// A time value (`500ms`, `30s`, `1m`, `2h`, `1d`, also `nanos`/`micros`) in milliseconds;
-    /// nil when malformed or beyond a year (no time value a request may give is longer).
-    public static func durationMillis(_ s: String) -> Int? {
-        let t = s.lowercased().trimmingCharacters(in: .whitespaces)
-        let units: [(String, Double)] = [("nanos", 1e-6), ("micros", 1e-3), ("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000)]
-        for (u, m) in units where t.hasSuffix(u) {
-            guard let v = Double(t.dropLast(u.count)), v.isFinite, v >= 0 else { return nil }
-            let ms = v * m
-            guard ms <= 366 * 86_400_000 else { return nil }
-            return Int(ms)
-        }
-        if t == "-1" || t == "0" { return Int(t) }
-        return nil
-    }
-
     /// A scroll keep-alive, checked against `search.max_keep_alive`.
     public static func keepAlive(_ s: String) throws -> TimeInterval {
-        guard let ms = durationMillis(s) else {
+        guard let ms = Param.durationMillis(s) else {
             throw QueryError.illegal("failed to parse setting [scroll] with value [\(Param.clip(s))] as a time value: unit is missing or unrecognized")
         }
         guard ms <= maxKeepAliveMillis else {
-            throw QueryError.illegal("Keep alive for request (\(s)) is too large. It must be less than (1d). This limit can be set by changing the [search.max_keep_alive] cluster level setting.")
+            throw QueryError.illegal("Keep alive for request (\(Param.clip(s))) is too large. It must be less than (1d). This limit can be set by changing the [search.max_keep_alive] cluster level setting.")
         }
         return Double(max(ms, 1)) / 1000
     }

@@ -74,7 +74,7 @@ public struct SearchRequest: @unchecked Sendable {
         r.version = try Param.bool(b["version"] ?? params["version"], "version") ?? false
         r.seqNoPrimaryTerm = try Param.bool(b["seq_no_primary_term"] ?? params["seq_no_primary_term"], "seq_no_primary_term") ?? false
         if let t = b["timeout"] ?? params["timeout"] {
-            guard let ts = t as? String, let ms = ScrollStore.durationMillis(ts) else {
+            guard let ts = t as? String, let ms = Param.durationMillis(ts) else {
                 throw QueryError.parsing("failed to parse setting [timeout] with value [\(Param.clip("\(t)"))] as a time value: unit is missing or unrecognized")
             }
             r.timeoutMillis = ms

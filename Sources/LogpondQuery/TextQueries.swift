@@ -296,7 +296,7 @@ enum LuceneRegex {
 enum Fuzziness {
     /// `fuzziness` checked where parsed: `AUTO`, `AUTO:low,high` (0 ≤ low ≤ high), or an edit
     /// distance of 0, 1 or 2 (a fuzzy query refuses more; `match` takes at most 2 as ES does).
-    static func validate(_ v: Any?, strict: Bool = false) throws -> String? {
+    static func validate(_ v: Any?) throws -> String? {
         guard let v, !(v is NSNull) else { return nil }
         let s: String
         switch v {

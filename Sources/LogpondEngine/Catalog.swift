@@ -60,7 +60,14 @@ public final class Catalog: @unchecked Sendable {
         }
     }
 
-    func locked<T>(_ body: () throws -> T) rethrows -> T { lock.lock(); defer { lock.unlock() }; return try body() }
+    /// Told when a change finds the disk full; true when space was freed (the reserve) and the
+    /// change is worth one more try. A failed transaction rolled back, so the retry is safe.
+    var onDiskFull: (String) -> Bool = { _ in false }
+
+    func locked<T>(_ body: () throws -> T) throws -> T {
+        lock.lock(); defer { lock.unlock() }
+        do { return try body() } catch EngineError.diskFull(let p) where onDiskFull(p) { return try body() }
+    }
 
     // MARK: meta
 

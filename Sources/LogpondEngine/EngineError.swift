@@ -1,3 +1,8 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Typed engine errors; each message says what happened and what to do. The HTTP layer maps
 /// them to Elasticsearch error bodies.
 public enum EngineError: Error, CustomStringConvertible, Sendable {
@@ -17,6 +22,24 @@ public enum EngineError: Error, CustomStringConvertible, Sendable {
     case writeBlocked(String)
     case invalidTemplateName(String)
     case templateMissing(legacy: Bool, reason: String)
+    /// The disk passed the flood-stage watermark: writes wait until space is freed.
+    case floodStage(index: String)
+    /// A write found no space left (ENOSPC, EDQUOT, SQLITE_FULL).
+    case diskFull(path: String)
+    /// Overload: indexing pressure, a full search queue or translog queue (429, retry later).
+    case rejected(String)
+    /// A request would take more memory than a circuit breaker allows (429).
+    case circuitBreaking(breaker: String, wanted: Int64, limit: Int64, what: String)
+
+    /// The error for a failed system call on `path`: a full disk is told apart because it is
+    /// a state to wait out (429), not a fault.
+    public static func io(path: String, errno e: Int32) -> EngineError {
+        if e == ENOSPC || e == EDQUOT { return .diskFull(path: path) }
+        return .io(path: path, reason: String(cString: strerror(e)))
+    }
+
+    /// Elasticsearch's reason text for the flood-stage block.
+    public static let floodBlockReason = "TOO_MANY_REQUESTS/12/disk usage exceeded flood-stage watermark, index has read-only-allow-delete block"
 
     public var description: String {
         switch self {
@@ -38,6 +61,12 @@ public enum EngineError: Error, CustomStringConvertible, Sendable {
         case .writeBlocked(let n): return "index [\(Self.clip(n))] blocked by: [FORBIDDEN/8/index write (api)]; remove index.blocks.write to write again"
         case .invalidTemplateName(let n): return "template name [\(Self.clip(n))] must not be empty and must not contain a space, ',' or '*'"
         case .templateMissing(_, let r): return r
+        case .floodStage(let n):
+            return "index [\(Self.clip(n))] blocked by: [\(Self.floodBlockReason)];"
+        case .diskFull(let p): return "no space left on the device holding \(p); writes are refused until space is freed (delete old indices), reads go on"
+        case .rejected(let r): return r
+        case .circuitBreaking(let b, let wanted, let limit, let what):
+            return "[\(b)] Data too large, data for [\(Self.clip(what, max: 120))] would be [\(wanted)/\(ByteSize.format(wanted))], which is larger than the limit of [\(limit)/\(ByteSize.format(limit))]"
         }
     }
 
@@ -46,3 +75,4 @@ public enum EngineError: Error, CustomStringConvertible, Sendable {
         s.utf8.count <= max ? s : String(decoding: s.utf8.prefix(max), as: UTF8.self) + "..."
     }
 }
+

@@ -10,6 +10,10 @@ public enum FileNames {
     public static let indicesDir = "indices"
     /// A lock file held while a server owns the data folder, so two servers never share one.
     public static let lockFile = "node.lock"
+    /// Filler of `Limits.diskReserveBytes` zeros, never read: deleted when the disk is full so
+    /// deleting an index and starting up can still write (DiskMonitor), made again once usage
+    /// is back below the high watermark.
+    public static let diskReserve = "reserved-space.bin"
 
     /// Translog generation file name, zero-padded so listing order is generation order.
     public static func translog(generation: Int64) -> String {

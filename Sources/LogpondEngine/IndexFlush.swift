@@ -27,7 +27,11 @@ extension Index {
         var records: [SegmentRecord] = []
         var paths: [String] = []
         for seg in toWrite {
-            let path = try SegmentFiles.writeDurably(seg.data.buffer, dir: dir, id: seg.id)
+            // A failed write (a full disk) takes back the files this flush already wrote; the
+            // segments stay in memory and the next flush tries again.
+            let path: String
+            do { path = try SegmentFiles.writeDurably(seg.data.buffer, dir: dir, id: seg.id) }
+            catch { for p in paths { unlink(p) }; throw error }
             paths.append(path)
             records.append(SegmentRecord(id: seg.id, indexUUID: uuid, file: FileNames.segment(id: seg.id), docCount: seg.docCount,
                                          minTs: seg.minTimestamp, maxTs: seg.maxTimestamp, size: Int64(seg.byteSize), deletes: nil))
@@ -86,12 +90,19 @@ extension Index {
         var merged: Segment? = nil
         var record: [SegmentRecord] = []
         let spill = try SegmentSpill(dir: dir, id: newID)
-        if let out = try SegmentMerger.merge(segs, deletes: startDeletes, tuning: tuning, spill: spill, betweenFields: betweenFields) {
-            let path = try spill.publish()
-            merged = try Segment.open(id: newID, path: path, verify: false)   // its checksum was just computed
-            record = [SegmentRecord(id: newID, indexUUID: uuid, file: FileNames.segment(id: newID), docCount: out.docCount,
-                                    minTs: out.minTs, maxTs: out.maxTs, size: Int64(out.length), deletes: nil)]
-        } else { spill.discard() }
+        do {
+            if let out = try SegmentMerger.merge(segs, deletes: startDeletes, tuning: tuning, spill: spill, betweenFields: betweenFields) {
+                let path = try spill.publish()
+                merged = try Segment.open(id: newID, path: path, verify: false)   // its checksum was just computed
+                record = [SegmentRecord(id: newID, indexUUID: uuid, file: FileNames.segment(id: newID), docCount: out.docCount,
+                                        minTs: out.minTs, maxTs: out.maxTs, size: Int64(out.length), deletes: nil)]
+            } else { spill.discard() }
+        } catch {
+            // No temporary or half-published output stays behind a failed merge.
+            spill.discard()
+            unlink(dir + "/" + FileNames.segment(id: newID))   // a fresh id the catalog never saw
+            throw error
+        }
         try lock.withLock {
             let present = Set(diskSegments.map { $0.id })
             guard segs.allSatisfy({ present.contains($0.id) }) else { return }

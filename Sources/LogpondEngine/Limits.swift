@@ -91,7 +91,23 @@ public enum Limits {
     /// by the filling write (fifth session) the limit is rarely reached: 14 MB 113–130k /
     /// 142–153 MB, 10 MB 119–123k / 144–164 MB (the peak is no longer the write buffers).
     public static let indexingPressureBytes = 14 * 1024 * 1024
+    /// How many flushes a request waits for while the buffers stay over that limit before it
+    /// is refused with 429 (it was let in, so a stuck flush grew the buffers without bound).
     public static let indexingPressureMaxWaits = 20
+    /// The memory Logpond plans for when nothing is configured (`logpond.memory.budget`):
+    /// Elasticsearch's shares of its heap are taken of this. A quarter of the machine's (or
+    /// cgroup's) memory, between 256 MB and 2 GB: the heap of the Elasticsearch it replaces.
+    public static let memoryBudgetMinBytes: Int64 = 256 << 20
+    public static let memoryBudgetMaxBytes: Int64 = 2 << 30
+    /// `indexing_pressure.memory.limit` default: 10% of the budget, as Elasticsearch's of heap.
+    public static let indexingPressureShare = 0.10
+    /// `indices.breaker.request.limit` default: 60%, Elasticsearch's.
+    public static let requestBreakerShare = 0.60
+    /// `network.breaker.inflight_requests.limit` default: 100%, Elasticsearch's.
+    public static let inflightBreakerShare = 1.0
+    /// Bytes the translog writer may have queued before appends are refused (429): in-flight
+    /// requests bound it already; this bounds callers that skip indexing pressure.
+    public static let translogQueueMaxBytes = 512 * 1024 * 1024
     /// Free heap pages go back to the system once no flush has run for this long (writes
     /// paused), not after each flush of a sustained ingest.
     public static let trimAfterIdleNanos: UInt64 = 1_000_000_000
@@ -159,6 +175,22 @@ public enum Limits {
     /// stack's end. The deepest real request seen (a Grafana query with nested bool filters
     /// and four levels of aggregations) is under 40; Jackson's default is 1000.
     public static let maxRequestJSONDepth = 100
+    /// Filler kept in the data folder (FileNames.diskReserve) and given up the moment a write
+    /// finds the disk full: what deleting an index (a SQLite WAL append of a few pages), the
+    /// next translog generation (one page) and a start on a full disk need, with room to spare.
+    /// On a 64 MiB disk 4 MiB is 6%; on a real one it is nothing.
+    public static let diskReserveBytes: Int64 = 4 * 1024 * 1024
+    /// Writes look at the disk themselves when the last look is older than this (a statvfs
+    /// costs about a microsecond): a fast writer otherwise filled a small disk between two
+    /// 30-second checks and met ENOSPC instead of the flood-stage block.
+    public static let diskWriteCheckNanos: UInt64 = 1_000_000_000
+    /// A merge starts only while the disk keeps this much free beyond its output's size above
+    /// the flood stage; otherwise it waits (merges free space only once they are done).
+    public static let mergeFreeSpaceFactor: Int64 = 2
+    /// A failed flush is retried after this long, doubling to the maximum (a full disk frees
+    /// up by the operator's hand, not by retrying every 50 ms).
+    public static let flushRetryMinMillis = 500
+    public static let flushRetryMaxMillis = 30_000
     /// Nesting of parentheses (and unary operators) in a query string or a pipeline script.
     public static let maxQueryStringDepth = 64
     /// Elasticsearch's index.max_terms_count: values in one `terms` query.

@@ -24,18 +24,28 @@ final class SQLiteDB {
 
     func exec(_ sql: String) throws {
         var err: UnsafeMutablePointer<CChar>?
-        if sqlite3_exec(db, sql, nil, nil, &err) != SQLITE_OK {
+        let rc = sqlite3_exec(db, sql, nil, nil, &err)
+        if rc != SQLITE_OK {
             let msg = err.map { String(cString: $0) } ?? "unknown"
             sqlite3_free(err)
-            throw EngineError.catalog(msg)
+            throw failure(rc, msg)
         }
+    }
+
+    /// A full disk is its own error (the store answers 429 and frees its reserve); anything
+    /// else is a catalog error.
+    private func failure(_ rc: Int32, _ msg: String) -> EngineError {
+        let sysErrno = sqlite3_system_errno(db)
+        if rc & 0xFF == SQLITE_FULL || sysErrno == ENOSPC || sysErrno == EDQUOT { return .diskFull(path: path) }
+        return .catalog(msg)
     }
 
     /// Runs a statement; returns all rows for queries.
     @discardableResult
     func run(_ sql: String, _ args: [Value] = []) throws -> [[Value]] {
         var stmt: OpaquePointer?
-        guard sqlite3_prepare_v2(db, sql, -1, &stmt, nil) == SQLITE_OK else { throw EngineError.catalog(String(cString: sqlite3_errmsg(db))) }
+        let prc = sqlite3_prepare_v2(db, sql, -1, &stmt, nil)
+        guard prc == SQLITE_OK else { throw failure(prc, String(cString: sqlite3_errmsg(db))) }
         defer { sqlite3_finalize(stmt) }
         let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
         for (i, a) in args.enumerated() {
@@ -51,7 +61,7 @@ final class SQLiteDB {
         while true {
             let rc = sqlite3_step(stmt)
             if rc == SQLITE_DONE { break }
-            guard rc == SQLITE_ROW else { throw EngineError.catalog(String(cString: sqlite3_errmsg(db))) }
+            guard rc == SQLITE_ROW else { throw failure(rc, String(cString: sqlite3_errmsg(db))) }
             var row: [Value] = []
             for c in 0..<sqlite3_column_count(stmt) {
                 switch sqlite3_column_type(stmt, c) {

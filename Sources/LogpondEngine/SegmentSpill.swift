@@ -27,7 +27,7 @@ final class SegmentSpill {
         tmp = dir + "/" + FileNames.segmentTemp(id: id)
         final = dir + "/" + FileNames.segment(id: id)
         fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else { throw EngineError.io(path: tmp, reason: String(cString: strerror(errno))) }
+        guard fd >= 0 else { throw EngineError.io(path: tmp, errno: errno) }
     }
 
     /// Appends `bytes`; `checksummed` says whether they count in the footer's checksum.
@@ -40,7 +40,7 @@ final class SegmentSpill {
                 let n = Glibc.write(fd, buf.baseAddress! + off, buf.count - off)
                 if n < 0 {
                     if errno == EINTR { continue }
-                    failure = .io(path: tmp, reason: String(cString: strerror(errno)))
+                    failure = .io(path: tmp, errno: errno)
                     return
                 }
                 off += n
@@ -53,9 +53,9 @@ final class SegmentSpill {
     func publish() throws -> String {
         defer { if fd >= 0 { Glibc.close(fd); fd = -1 } }
         if let f = failure { unlink(tmp); throw f }
-        guard fsync(fd) == 0 else { unlink(tmp); throw EngineError.io(path: tmp, reason: "fsync failed") }
+        guard fsync(fd) == 0 else { let e = errno; unlink(tmp); throw EngineError.io(path: tmp, errno: e) }
         Glibc.close(fd); fd = -1
-        guard rename(tmp, final) == 0 else { throw EngineError.io(path: final, reason: String(cString: strerror(errno))) }
+        guard rename(tmp, final) == 0 else { let e = errno; unlink(tmp); throw EngineError.io(path: final, errno: e) }
         Translog.fsyncDir(dir)
         return final
     }

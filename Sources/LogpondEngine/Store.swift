@@ -23,6 +23,10 @@ public struct StoreOptions: Sendable {
     public var flushBufferedBytes = Limits.flushBufferedBytes
     /// Install the templates in `mappings/` (ShippedTemplates) when the data folder is new.
     public var installShippedTemplates = true
+    /// `cluster.routing.allocation.disk.*` and `cluster.info.update.interval`.
+    public var watermarks = DiskWatermarks()
+    /// `indexing_pressure.memory.limit`: bytes of write requests in flight before 429.
+    public var indexingPressureLimitBytes = MemoryBudget.share(Limits.indexingPressureShare, of: MemoryBudget.defaultBytes)
     public init(dataPath: String) { self.dataPath = dataPath }
 }
 
@@ -44,8 +48,13 @@ public final class Store: @unchecked Sendable {
     /// Set after a flush or merge freed large buffers; the background loop hands the free pages
     /// back to the system once writes pause (StoreBackground.swift).
     var trimPending = false
-    /// Write requests wait here while the write buffers are too full (StorePressure.swift).
-    let pressure = IndexingPressure()
+    /// Write requests are counted here and wait while the write buffers are too full
+    /// (StorePressure.swift).
+    public let pressure: IndexingPressure
+    /// The disk watermarks, the flood-stage block and the reserve file (DiskMonitor.swift).
+    public let disk: DiskMonitor
+    /// Failed background flushes in a row (a full disk): the next try waits longer.
+    var flushFailures = 0
     public private(set) var recoveryReport = TranslogReader.Report()
     /// Damage found at open that no single index owns (a translog record whose index cannot
     /// be told): the cluster reports red while it is there.
@@ -54,14 +63,24 @@ public final class Store: @unchecked Sendable {
     /// Whether anything damaged was found: cluster health is red then.
     public var isDamaged: Bool { !storeDamage.isEmpty || allIndices.contains { !$0.brokenSegments.isEmpty } }
     /// Log lines for the operator (recovery problems, deletions); the CLI prints them.
-    public var log: @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+    public var log: @Sendable (String) -> Void = Store.standardErrorLog
+    static let standardErrorLog: @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
 
     public init(options: StoreOptions, log: (@Sendable (String) -> Void)? = nil) throws {
         self.options = options
         if let log { self.log = log }
         let fm = FileManager.default
-        try fm.createDirectory(atPath: options.dataPath + "/" + FileNames.indicesDir, withIntermediateDirectories: true)
+        pressure = IndexingPressure(limitBytes: options.indexingPressureLimitBytes)
+        let logger = log ?? Store.standardErrorLog
+        disk = DiskMonitor(dataPath: options.dataPath, watermarks: options.watermarks, log: logger)
+        // On a nearly full disk the reserve is given up before anything else writes, so the
+        // catalog and the next translog generation find room at start.
+        if let u = DiskUsage.of(options.dataPath), u.available < Limits.diskReserveBytes * 2 { disk.releaseReserve() }
+        do { try fm.createDirectory(atPath: options.dataPath + "/" + FileNames.indicesDir, withIntermediateDirectories: true) }
+        catch { if disk.releaseReserve() { try fm.createDirectory(atPath: options.dataPath + "/" + FileNames.indicesDir, withIntermediateDirectories: true) } else { throw error } }
         catalog = try Catalog(path: options.dataPath + "/" + FileNames.catalog)
+        let monitor = disk
+        catalog.onDiskFull = { monitor.noteFull($0) }
         templates = try TemplateStore(catalog: catalog)
         if try catalog.meta("shipped_templates_installed") == nil {
             if options.installShippedTemplates {
@@ -73,6 +92,7 @@ public final class Store: @unchecked Sendable {
             try catalog.setMeta("shipped_templates_installed", options.installShippedTemplates ? "true" : "skipped")
         }
         try open()
+        disk.check()
     }
 
     var indicesDir: String { options.dataPath + "/" + FileNames.indicesDir }
@@ -127,7 +147,8 @@ public final class Store: @unchecked Sendable {
         if skipped > Limits.replayFailuresLogged { log("[logpond] translog: \(skipped) operations in all could not be replayed") }
         for t in recoveryReport.truncated { log("[logpond] translog: \(t)") }
         reportTranslogDamage(recoveryReport, byUUID: byUUID)
-        translog = try Translog(dir: translogDir, lastGeneration: TranslogReader.lastGeneration(dir: translogDir))
+        let monitor = disk
+        translog = try Translog(dir: translogDir, lastGeneration: TranslogReader.lastGeneration(dir: translogDir), onDiskFull: { monitor.noteFull($0) })
         // Persist any mapping changes replay made before serving.
         for idx in byName.values {
             let mj: String? = idx.mappingLock.withLock {
@@ -218,6 +239,11 @@ public final class Store: @unchecked Sendable {
         }
         rmdir(idx.dir)
         log("[logpond] deleted index [\(name)] (uuid \(idx.uuid))")
+        // The freed space may lift the flood-stage block now rather than at the next check
+        // (the files go once searches holding them let go, so look again shortly too).
+        let monitor = disk
+        DispatchQueue.global().async { monitor.check() }
+        DispatchQueue.global().asyncAfter(deadline: .now() + 1) { monitor.check() }
     }
 
     /// Closes an index: its buffered documents are flushed, its files stay, it is neither

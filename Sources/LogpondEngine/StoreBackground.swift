@@ -15,6 +15,7 @@ extension Store {
         let m = Thread { [weak self] in self?.mergeLoop() }
         m.name = "logpond-merge"
         m.start()
+        disk.start(stopped: { [weak self] in self?.isStopping ?? true })
     }
 
     private func refreshFlushLoop() {
@@ -23,6 +24,7 @@ extension Store {
         defer { pressure.active = false; pressure.flushed() }
         var lastFlush = DispatchTime.now().uptimeNanoseconds
         var lastRefresh = lastFlush
+        var retryAfterNanos: UInt64 = 0
         while !isStopping {
             _ = pressure.wake.wait(timeout: .now() + .milliseconds(50))
             let now = DispatchTime.now().uptimeNanoseconds
@@ -36,9 +38,25 @@ extension Store {
                 }
             }
             let buffered = totalBufferedBytes
-            if buffered >= options.flushBufferedBytes || Clock.elapsed(from: lastFlush, to: now) >= UInt64(min(max(0, options.flushIntervalMillis), 1 << 40)) * 1_000_000 {
+            let due = buffered >= options.flushBufferedBytes || Clock.elapsed(from: lastFlush, to: now) >= UInt64(min(max(0, options.flushIntervalMillis), 1 << 40)) * 1_000_000
+            if due && Clock.elapsed(from: lastFlush, to: now) >= retryAfterNanos {
                 lastFlush = now
-                do { try flushAllBlocking() } catch { log("[logpond] flush failed: \(error)") }
+                do {
+                    try flushAllBlocking()
+                    if flushFailures > 0 { log("[logpond] flush succeeded again after \(flushFailures) failed attempts") }
+                    flushFailures = 0
+                    retryAfterNanos = 0
+                } catch {
+                    // The buffers stay in memory and in the translog; the next try waits
+                    // longer each time (a full disk is freed by hand, not by retrying).
+                    if case EngineError.diskFull(let p) = error { disk.noteFull(p) }
+                    flushFailures += 1
+                    let millis = min(Limits.flushRetryMaxMillis, Limits.flushRetryMinMillis << min(flushFailures - 1, 16))
+                    retryAfterNanos = UInt64(millis) * 1_000_000
+                    if flushFailures <= 3 || flushFailures % 20 == 0 {
+                        log("[logpond] flush failed (attempt \(flushFailures), next in \(millis) ms): \(error)")
+                    }
+                }
                 pressure.flushed()
             } else if buffered == 0 && Clock.elapsed(from: lastFlush, to: now) >= Limits.trimAfterIdleNanos && stopLock.withLock({ trimPending }) {
                 // Trimming after every flush of a sustained ingest gave the pages back only to
@@ -58,10 +76,16 @@ extension Store {
                 idx.mergeLock.withLock {
                     let c = idx.mergeCandidates()
                     guard c.count > 1 else { return }
+                    // The output is about the inputs' size and exists beside them until the
+                    // swap: without that much room above the flood stage the merge waits.
+                    guard disk.hasRoom(forBytes: c.reduce(Int64(0)) { $0 + Int64($1.byteSize) }) else { return }
                     // A field's merge does not start while a flush runs: the two threads' working
                     // sets took turns instead of adding up at the ingest peak.
                     do { try idx.merge(c, catalog: catalog, nextSegmentID: nextSegmentID, betweenFields: { self.flushLock.withLock {} }) }
-                    catch { log("[logpond] merge of index [\(idx.name)] failed: \(error)") }
+                    catch {
+                        if case EngineError.diskFull(let p) = error { disk.noteFull(p) }
+                        log("[logpond] merge of index [\(idx.name)] failed: \(error)")
+                    }
                     stopLock.withLock { trimPending = true }
                 }
             }

@@ -1,12 +1,43 @@
 import Foundation
 
-/// Indexing pressure: a write request waits (asynchronously, off the thread pool) while the
-/// write buffers of all indices hold more than `Limits.indexingPressureBytes` of source, until
-/// the background flush has taken them. On two cores ingest is CPU-bound, so the wait mostly
-/// hands the flush the time it needs anyway; what it bounds is how much piles up in memory
-/// while a flush and a merge run (the ingest peak grew with ingest speed).
-final class IndexingPressure: @unchecked Sendable {
+/// Indexing pressure, two bounds. The bytes of write requests in flight (from the body read
+/// to the response) stay under `indexing_pressure.memory.limit`: past it a request is refused
+/// whole with 429, as Elasticsearch does, and collectors retry. And a write request waits
+/// (asynchronously, off the thread pool) while the write buffers of all indices hold more
+/// than `Limits.indexingPressureBytes` of source, until the background flush has taken them:
+/// on two cores ingest is CPU-bound, so the wait mostly hands the flush the time it needs;
+/// after `Limits.indexingPressureMaxWaits` flushes it is refused with 429 too.
+public final class IndexingPressure: @unchecked Sendable {
     private let lock = NSLock()
+    /// `indexing_pressure.memory.limit`.
+    public let limitBytes: Int64
+    private var inFlight: Int64 = 0
+    private var total: Int64 = 0
+    private var rejected: Int64 = 0
+    private var bufferRejected: Int64 = 0
+
+    init(limitBytes: Int64) { self.limitBytes = limitBytes }
+
+    /// Counts a request's bytes in, or refuses it when they would pass the limit.
+    func begin(_ bytes: Int64) throws {
+        try lock.withLock {
+            guard inFlight + bytes <= limitBytes else {
+                rejected += 1
+                throw EngineError.rejected("rejected execution of coordinating operation [coordinating_and_primary_bytes=\(inFlight), replica_bytes=0, all_bytes=\(inFlight), coordinating_operation_bytes=\(bytes), max_coordinating_and_primary_bytes=\(limitBytes)]")
+            }
+            inFlight += bytes
+            total += bytes
+        }
+    }
+
+    func end(_ bytes: Int64) { lock.withLock { inFlight -= bytes } }
+
+    /// For `_nodes/stats`: bytes in flight now, bytes taken in all, rejections.
+    public var stats: (current: Int64, total: Int64, rejections: Int64) {
+        lock.withLock { (inFlight, total, rejected + bufferRejected) }
+    }
+
+    fileprivate func noteBufferRejection() { lock.withLock { bufferRejected += 1 } }
     private var flushes: UInt64 = 0
     private var waiters: [CheckedContinuation<Void, Never>] = []
     /// Wakes the flush loop as soon as a write fills the buffers, instead of at its next 50 ms
@@ -52,14 +83,29 @@ extension Store {
         if pressure.active && totalBufferedBytes >= options.flushBufferedBytes { pressure.wake.signal() }
     }
 
-    /// Holds a write request while the write buffers are over the pressure limit (at most
-    /// `Limits.indexingPressureMaxWaits` flushes, so a stuck flush never stops writes).
-    func admitWrite() async {
+    /// Runs a write request's work with its `bytes` counted as in flight; refuses it with
+    /// 429 (`EngineError.rejected`) when they would pass `indexing_pressure.memory.limit`.
+    public func withIndexingPressure<T>(bytes: Int, _ body: () async throws -> T) async throws -> T {
+        let n = Int64(bytes)
+        try pressure.begin(n)
+        defer { pressure.end(n) }
+        return try await body()
+    }
+
+    /// Holds a write request while the write buffers are over the pressure limit; after
+    /// `Limits.indexingPressureMaxWaits` flushes it is refused (429), so a flush that cannot
+    /// keep up (or cannot write) never lets the buffers grow without bound.
+    func admitWrite() async throws {
         guard pressure.active else { return }
         var waits = 0
-        while waits < Limits.indexingPressureMaxWaits {
+        while true {
             let seen = pressure.flushCount
-            guard totalBufferedBytes > Limits.indexingPressureBytes else { return }
+            let buffered = totalBufferedBytes
+            guard buffered > Limits.indexingPressureBytes else { return }
+            guard waits < Limits.indexingPressureMaxWaits else {
+                pressure.noteBufferRejection()
+                throw EngineError.rejected("rejected execution of write: the write buffers hold \(buffered) bytes, more than \(Limits.indexingPressureBytes), and \(waits) flushes did not bring them under; retry later")
+            }
             await pressure.waitForFlush(after: seen)
             waits += 1
         }

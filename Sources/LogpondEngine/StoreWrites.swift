@@ -6,7 +6,12 @@ extension Store {
     /// Applies `ops` in order; each item succeeds or fails alone. Returns once every successful
     /// item is durable. Throws only when the translog cannot be written (nothing is acknowledged).
     public func write(_ ops: [WriteOp], refresh: Bool = false) async throws -> [Result<WriteResult, EngineError>] {
-        await admitWrite()
+        // At the flood stage the whole request is refused (Elasticsearch's 429 for _bulk);
+        // a request of deletes only goes on, since deleting is how space comes back.
+        disk.checkIfDue()
+        let firstWrite = ops.first { $0.action != .delete }
+        if let w = firstWrite, disk.isBlocked { throw EngineError.floodStage(index: w.index) }
+        try await admitWrite()
         var results: [Result<WriteResult, EngineError>] = []
         results.reserveCapacity(ops.count)
         var framed = ByteWriter(capacity: ops.reduce(0) { $0 + $1.source.count + 64 })
@@ -62,10 +67,24 @@ extension Store {
                 idx.mappingDirty = false
                 return Index.mappingString(idx.mapping)
             }
-            if let mj { try catalog.updateMapping(uuid: idx.uuid, mapping: mj) }
+            if let mj {
+                do { try catalog.updateMapping(uuid: idx.uuid, mapping: mj) }
+                catch EngineError.diskFull {
+                    idx.mappingLock.withLock { idx.mappingDirty = true }   // the next flush writes it
+                    throw EngineError.floodStage(index: idx.name)
+                }
+            }
         }
         wakeFlushIfDue()
-        if framed.count > 0 { try await translog.append(framed.bytes) }
+        // A full disk met here (before the monitor saw it) answers as the flood stage does:
+        // nothing of this request was acknowledged, and the translog kept no part of it.
+        if framed.count > 0 {
+            do { try await translog.append(framed.bytes) }
+            catch EngineError.diskFull(let p) {
+                disk.noteFull(p)
+                throw EngineError.floodStage(index: firstWrite?.index ?? ops.first?.index ?? "_all")
+            }
+        }
         if refresh { for idx in touched.values { try? self.refresh(idx) } }
         return results
     }

@@ -34,13 +34,19 @@ public final class Translog: @unchecked Sendable {
     private var thread: Thread?
     /// Total bytes appended since start (for stats).
     public private(set) var appendedBytes: Int64 = 0
+    /// Bytes waiting in the queue (bounded by `Limits.translogQueueMaxBytes`).
+    private var queuedBytes = 0
+    /// Told when a write finds the disk full; true when it freed space (the reserve) so the
+    /// write is worth one more try.
+    let onDiskFull: (String) -> Bool
 
     /// Opens a fresh generation after `lastGeneration` (replay has already read the old ones).
-    public init(dir: String, lastGeneration: Int64) throws {
+    public init(dir: String, lastGeneration: Int64, onDiskFull: @escaping (String) -> Bool = { _ in false }) throws {
         self.dir = dir
+        self.onDiskFull = onDiskFull
         generation = lastGeneration
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        try openNext()
+        do { try openNext() } catch EngineError.diskFull(let p) where onDiskFull(p) { try openNext() }
         let t = Thread { [weak self] in self?.run() }
         t.name = "translog-writer"
         thread = t
@@ -54,11 +60,11 @@ public final class Translog: @unchecked Sendable {
         generation += 1
         let path = dir + "/" + FileNames.translog(generation: generation)
         let f = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0o644)
-        guard f >= 0 else { generation -= 1; throw EngineError.io(path: path, reason: String(cString: strerror(errno))) }
+        guard f >= 0 else { let e = errno; generation -= 1; throw EngineError.io(path: path, errno: e) }
         let h = Self.header(generation: generation)
         do {
             try Self.writeAll(f, h, path: path)
-            guard fsync(f) == 0 else { throw EngineError.io(path: path, reason: "fsync failed: \(String(cString: strerror(errno)))") }
+            guard fsync(f) == 0 else { throw EngineError.io(path: path, errno: errno) }
         } catch {
             // A failed roll leaves neither a descriptor nor a headerless generation behind.
             Glibc.close(f)
@@ -77,7 +83,7 @@ public final class Translog: @unchecked Sendable {
             var off = 0
             while off < b.count {
                 let n = write(fd, b.baseAddress! + off, b.count - off)
-                if n < 0 { if errno == EINTR { continue }; throw EngineError.io(path: path, reason: String(cString: strerror(errno))) }
+                if n < 0 { if errno == EINTR { continue }; throw EngineError.io(path: path, errno: errno) }
                 off += n
             }
         }
@@ -112,6 +118,12 @@ public final class Translog: @unchecked Sendable {
         try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, Error>) in
             cond.lock()
             if stopped { cond.unlock(); c.resume(throwing: EngineError.io(path: dir, reason: "translog is closed")); return }
+            if queuedBytes > 0 && queuedBytes + framed.count > Limits.translogQueueMaxBytes {
+                cond.unlock()
+                c.resume(throwing: EngineError.rejected("rejected execution of translog append [\(framed.count) bytes]: \(queuedBytes) bytes already wait for the disk, more than \(Limits.translogQueueMaxBytes); retry later"))
+                return
+            }
+            queuedBytes += framed.count
             queue.append(.append(framed, c))
             cond.signal()
             cond.unlock()
@@ -147,6 +159,7 @@ public final class Translog: @unchecked Sendable {
             if queue.isEmpty && stopped { cond.unlock(); if fd >= 0 { fsync(fd); Glibc.close(fd) }; return }
             let batch = queue
             queue.removeAll(keepingCapacity: true)
+            queuedBytes = 0
             cond.unlock()
             process(batch)
         }
@@ -159,8 +172,8 @@ public final class Translog: @unchecked Sendable {
         func sync() {
             guard !pending.isEmpty else { return }
             do {
-                try Self.writeAll(fd, buffer, path: path)
-                guard fdatasync(fd) == 0 else { throw EngineError.io(path: path, reason: "fsync failed: \(String(cString: strerror(errno)))") }
+                do { try writeDurably(buffer, path: path) }
+                catch EngineError.diskFull(let p) where onDiskFull(p) { try writeDurably(buffer, path: path) }
                 generationBytes += Int64(buffer.count)
                 appendedBytes += Int64(buffer.count)
                 for c in pending { c.resume() }
@@ -173,10 +186,26 @@ public final class Translog: @unchecked Sendable {
                 buffer.append(contentsOf: bytes); pending.append(c)
             case .roll(let c):
                 sync()
-                do { try openNext(); c.resume(returning: generation) } catch { c.resume(throwing: error) }
+                do {
+                    do { try openNext() } catch EngineError.diskFull(let p) where onDiskFull(p) { try openNext() }
+                    c.resume(returning: generation)
+                } catch { c.resume(throwing: error) }
             }
         }
         sync()
         if generationBytes > Limits.translogGenerationBytes { try? openNext() }
+    }
+
+    /// Appends `buffer` to the current generation and syncs it. On failure the generation is
+    /// cut back to its last whole record, so a full disk leaves no half-written record (replay
+    /// would take a torn tail for a crash, but a later append after it would be lost).
+    private func writeDurably(_ buffer: [UInt8], path: String) throws {
+        do {
+            try Self.writeAll(fd, buffer, path: path)
+            guard fdatasync(fd) == 0 else { throw EngineError.io(path: path, errno: errno) }
+        } catch {
+            _ = ftruncate(fd, off_t(generationBytes))
+            throw error
+        }
     }
 }

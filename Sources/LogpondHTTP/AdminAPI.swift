@@ -16,6 +16,8 @@ extension API {
         flat["index.provided_name"] = i.name
         flat["index.version.created"] = "7171899"
         if i.currentState == "close" { flat["index.verified_before_close"] = "true" }
+        // The flood-stage block is the node's, shown on every index as Elasticsearch sets it.
+        if store.disk.isBlocked { flat["index.blocks.read_only_allow_delete"] = "true" }
         return nestedSettings(flat)
     }
 

@@ -6,7 +6,9 @@ extension API {
     func aggregationWriter(_ req: SearchRequest, _ snaps: [IndexSnapshot]) -> ((inout JSONWriter) throws -> Void)? {
         guard let aggs = req.aggregations, !aggs.isEmpty else { return nil }
         return { w in
-            let result = try AggregationRunner(request: req, snapshots: snaps).run(aggs)
+            let memory = MemoryAccount(requestBreaker)
+            defer { memory.close() }
+            let result = try AggregationRunner(request: req, snapshots: snaps, memory: memory).run(aggs)
             w.raw(",\"aggregations\":")
             w.raw(result)
         }

@@ -72,13 +72,15 @@ extension API {
             return CatTable.render(rows, params: params, defaultColumns: ["health", "status", "index", "uuid", "pri", "rep", "docs.count", "docs.deleted", "store.size", "pri.store.size"])
         case "templates":
             return catTemplates(rest.count > 1 ? rest[1] : nil, params: params)
+        case "allocation":
+            return catAllocation(params: params)
         case "count":
             let indices = rest.count > 1 ? try store.resolve(rest[1]) : store.allIndices
             let total = indices.reduce(0) { $0 + $1.stats.docs }
             let now = Int64(Date().timeIntervalSince1970)
             return CatTable.render([[("epoch", String(now)), ("timestamp", Self.hms(now)), ("count", String(total))]], params: params)
         default:
-            return ESResponse.text(.ok, "=^.^=\n/_cat/health\n/_cat/indices\n/_cat/indices/{index}\n/_cat/count\n/_cat/count/{index}\n/_cat/templates\n")
+            return ESResponse.text(.ok, "=^.^=\n/_cat/health\n/_cat/indices\n/_cat/indices/{index}\n/_cat/count\n/_cat/count/{index}\n/_cat/templates\n/_cat/allocation\n")
         }
     }
 

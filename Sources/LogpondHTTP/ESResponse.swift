@@ -47,9 +47,11 @@ struct ESError: Error {
     var type: String
     var reason: String
     var extra: [(String, String)] = []
+    /// Numeric members (`bytes_wanted`, `bytes_limit` of a circuit breaker).
+    var numbers: [(String, Int64)] = []
 
-    init(_ status: Int, _ type: String, _ reason: String, extra: [(String, String)] = []) {
-        self.status = status; self.type = type; self.reason = reason; self.extra = extra
+    init(_ status: Int, _ type: String, _ reason: String, numbers: [(String, Int64)] = [], extra: [(String, String)] = []) {
+        self.status = status; self.type = type; self.reason = reason; self.extra = extra; self.numbers = numbers
     }
 
     /// The full error body: `{"error":{"root_cause":[…],"type":…,"reason":…},"status":N}`.
@@ -57,10 +59,12 @@ struct ESError: Error {
         var w = JSONWriter()
         func inner() {
             w.raw("{\"type\":"); w.string(type); w.raw(",\"reason\":"); w.string(reason)
+            for (k, v) in numbers { w.comma(); w.key(k); w.int(Int(v)) }
             for (k, v) in extra { w.comma(); w.key(k); w.string(v) }
             w.raw("}")
         }
         w.raw("{\"error\":{\"root_cause\":["); inner(); w.raw("],\"type\":"); w.string(type); w.raw(",\"reason\":"); w.string(reason)
+        for (k, v) in numbers { w.comma(); w.key(k); w.int(Int(v)) }
         for (k, v) in extra { w.comma(); w.key(k); w.string(v) }
         w.raw("},\"status\":"); w.int(status); w.raw("}")
         return w.bytes

@@ -28,6 +28,11 @@ enum ErrorMapping {
         case .corruptFile, .io, .catalog: return ESError(500, "exception", e.description)
         case .writeBlocked: return ESError(403, "cluster_block_exception", e.description)
         case .invalidTemplateName: return ESError(400, "invalid_index_template_exception", e.description)
+        case .floodStage(let n): return ESError(429, "cluster_block_exception", e.description, extra: [("index", EngineError.clip(n))])
+        case .diskFull: return ESError(429, "cluster_block_exception", e.description)
+        case .rejected: return ESError(429, "es_rejected_execution_exception", e.description)
+        case .circuitBreaking(_, let wanted, let limit, _):
+            return ESError(429, "circuit_breaking_exception", e.description, numbers: [("bytes_wanted", wanted), ("bytes_limit", limit)], extra: [("durability", "TRANSIENT")])
         case .templateMissing(let legacy, _):
             return ESError(404, legacy ? "index_template_missing_exception" : "resource_not_found_exception", e.description)
         }

@@ -29,7 +29,7 @@ extension API {
         return indices.filter { $0.currentState == "open" }.map { store.searchSnapshot($0) }
     }
 
-    func search(targets: String, body: [UInt8], params: [String: String], started: UInt64) async throws -> Response {
+    func search(targets: String, body: [UInt8], params: [String: String], started: UInt64) throws -> Response {
         let req = try SearchRequest.parse(body: try parseJSONBody(body), params: params)
         let snaps = try snapshots(targets, params)
         var bytes: [UInt8]
@@ -65,7 +65,7 @@ extension API {
         return ESResponse.json(.ok, bytes)
     }
 
-    func count(targets: String, body: [UInt8], params: [String: String]) async throws -> Response {
+    func count(targets: String, body: [UInt8], params: [String: String]) throws -> Response {
         let json = try parseJSONBody(body)
         var q: Query = .matchAll(boost: 1)
         if let o = json as? [String: Any] {
@@ -85,7 +85,7 @@ extension API {
     }
 
     /// `_msearch`: header/body line pairs; one response per pair, each with its own status.
-    func msearch(defaultTargets: String?, body: [UInt8], params: [String: String], started: UInt64) async throws -> Response {
+    func msearch(defaultTargets: String?, body: [UInt8], params: [String: String], started: UInt64) throws -> Response {
         var lines = body.split(separator: 10, omittingEmptySubsequences: false).map { Array($0) }
         while let l = lines.last, l.allSatisfy({ $0 == 32 || $0 == 13 || $0 == 9 }) { lines.removeLast() }
         guard !lines.isEmpty else { throw ESError(400, "action_request_validation_exception", "Validation Failed: 1: no requests added;") }

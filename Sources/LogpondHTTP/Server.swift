@@ -36,14 +36,30 @@ struct API: Sendable {
     let store: Store
     let config: ServerConfig
     let scrolls = ScrollStore()
+    let searchPool: SearchPool
+    /// indices.breaker.request.limit (aggregations) and network.breaker.inflight_requests.limit
+    /// (request bodies).
+    let requestBreaker: MemoryBreaker
+    let inflightBreaker: MemoryBreaker
+
+    init(store: Store, config: ServerConfig) {
+        self.store = store
+        self.config = config
+        searchPool = SearchPool(size: config.searchThreads, queueSize: config.searchQueueSize)
+        requestBreaker = MemoryBreaker(name: "request", limitBytes: config.requestBreakerBytes)
+        inflightBreaker = MemoryBreaker(name: "in_flight_requests", limitBytes: config.inflightBreakerBytes)
+    }
 
     func handle(_ request: Request) async -> Response {
         let started = DispatchTime.now().uptimeNanoseconds
         let path = RequestPath(request.uri.path)
         let params = parseQuery(request.uri.query)
+        // Request bodies are held here for the in-flight breaker until the response is made.
+        let bodies = MemoryAccount(inflightBreaker)
+        defer { bodies.close() }
         do {
             var resp = try await ESResponse.$pretty.withValue(params.flag("pretty")) {
-                try await route(request, path, params, started: started)
+                try await route(request, path, params, started: started, bodies: bodies)
             }
             if request.method == .head { resp.body = ResponseBody() }
             resp.headers[ESResponse.serverTimeHeader] = String(Clock.elapsed(from: started) / 1000)
@@ -65,10 +81,14 @@ struct API: Sendable {
 
     func tookMillis(_ started: UInt64) -> Int { Int(Clock.elapsed(from: started) / 1_000_000) }
 
-    func route(_ req: Request, _ path: RequestPath, _ p: [String: String], started: UInt64) async throws -> Response {
+    func route(_ req: Request, _ path: RequestPath, _ p: [String: String], started: UInt64, bodies: MemoryAccount) async throws -> Response {
         let s = path.segments
         let m = req.method
-        func body() async throws -> [UInt8] { try await RequestBody.read(req, limit: config.maxContentLength) }
+        func body() async throws -> [UInt8] {
+            let b = try await RequestBody.read(req, limit: config.maxContentLength)
+            try bodies.add(Int64(b.count), what: "<http_request>")
+            return b
+        }
         func methodNotAllowed(_ allowed: String) -> ESError {
             ESError(405, "method_not_allowed", "Incorrect HTTP method for uri [\(EngineError.clip(path.raw))] and method [\(m.rawValue)], allowed: [\(allowed)]")
         }
@@ -78,26 +98,34 @@ struct API: Sendable {
             return info()
         case (1, "_bulk"), (2, _) where s.count == 2 && s[1] == "_bulk":
             guard m == .post || m == .put else { throw methodNotAllowed("POST, PUT") }
-            return try await bulk(body: try await body(), defaultIndex: s.count == 2 ? s[0] : nil, params: p, started: started)
+            let b = try await body()
+            return try await store.withIndexingPressure(bytes: b.count) {
+                try await bulk(body: b, defaultIndex: s.count == 2 ? s[0] : nil, params: p, started: started)
+            }
         default: break
         }
         let last = s.last!
         if s.count >= 2 && s[0] == "_search" && s[1] == "scroll" {
-            return try scroll(body: try await body(), params: p, method: m, pathID: s.count > 2 ? s[2] : nil, started: started)
+            let b = try await body()
+            if m == .delete { return try scroll(body: b, params: p, method: m, pathID: s.count > 2 ? s[2] : nil, started: started) }
+            return try await searchPool.run { try scroll(body: b, params: p, method: m, pathID: s.count > 2 ? s[2] : nil, started: started) }
         }
         if last == "_msearch" && s.count <= 2 {
             guard m == .get || m == .post else { throw methodNotAllowed("GET, POST") }
-            return try await msearch(defaultTargets: s.count == 2 ? s[0] : nil, body: try await body(), params: p, started: started)
+            let b = try await body()
+            return try await searchPool.run { try msearch(defaultTargets: s.count == 2 ? s[0] : nil, body: b, params: p, started: started) }
         }
         if last == "_search" && s.count <= 2 {
             guard m == .get || m == .post else { throw methodNotAllowed("GET, POST") }
             try URLParams.check(p, URLParams.search, path: path.raw)
-            return try await search(targets: s.count == 2 ? s[0] : "_all", body: try await body(), params: p, started: started)
+            let b = try await body()
+            return try await searchPool.run { try search(targets: s.count == 2 ? s[0] : "_all", body: b, params: p, started: started) }
         }
         if last == "_count" && s.count <= 2 {
             guard m == .get || m == .post else { throw methodNotAllowed("GET, POST") }
             try URLParams.check(p, URLParams.count, path: path.raw)
-            return try await count(targets: s.count == 2 ? s[0] : "_all", body: try await body(), params: p)
+            let b = try await body()
+            return try await searchPool.run { try count(targets: s.count == 2 ? s[0] : "_all", body: b, params: p) }
         }
         if last == "_refresh" && s.count <= 2 { return try refresh(targets: s.count == 2 ? s[0] : "_all") }
         if last == "_flush" && s.count <= 2 { return try await flush(targets: s.count == 2 ? s[0] : "_all") }
@@ -131,6 +159,7 @@ struct API: Sendable {
         case "_mapping" where s.count == 3 && s[1] == "field": return try getFieldMapping(targets: "_all", fields: s[2])
         case "_cluster" where s.count >= 2 && s[1] == "health": return clusterHealth()
         case "_cat": return try cat(Array(s.dropFirst()), params: p)
+        case "_nodes" where s.contains("stats"): return nodeStats()
         case "_nodes": return nodes(req)
         case "_mapping" where s.count == 1: return try getMapping(targets: "_all")
         default: break
@@ -153,11 +182,16 @@ struct API: Sendable {
         case "_doc", "_create":
             if s.count == 2 {
                 guard m == .post else { throw methodNotAllowed("POST") }
-                return try await indexDoc(index, id: nil, create: false, body: try await body(), params: p)
+                let b = try await body()
+                return try await store.withIndexingPressure(bytes: b.count) { try await indexDoc(index, id: nil, create: false, body: b, params: p) }
             }
             guard s.count == 3 else { break }
             switch m {
-            case .put, .post: return try await indexDoc(index, id: s[2], create: s[1] == "_create" || p["op_type"] == "create", body: try await body(), params: p)
+            case .put, .post:
+                let b = try await body()
+                return try await store.withIndexingPressure(bytes: b.count) {
+                    try await indexDoc(index, id: s[2], create: s[1] == "_create" || p["op_type"] == "create", body: b, params: p)
+                }
             case .get, .head: return try getDoc(index, id: s[2])
             case .delete: return try await deleteDoc(index, id: s[2], params: p)
             default: throw methodNotAllowed("GET, HEAD, PUT, POST, DELETE")
@@ -165,7 +199,10 @@ struct API: Sendable {
         default:
             // Legacy typed endpoints: POST /{index}/{type} (rsyslog) and /{index}/{type}/{id}.
             if !s[1].hasPrefix("_") && s.count <= 3 && (m == .post || m == .put) {
-                return try await indexDoc(index, id: s.count == 3 ? s[2] : nil, create: p["op_type"] == "create", body: try await body(), params: p)
+                let b = try await body()
+                return try await store.withIndexingPressure(bytes: b.count) {
+                    try await indexDoc(index, id: s.count == 3 ? s[2] : nil, create: p["op_type"] == "create", body: b, params: p)
+                }
             }
         }
         throw ESError(400, "illegal_argument_exception", "no handler found for uri [\(EngineError.clip(path.raw))] and method [\(m.rawValue)]")

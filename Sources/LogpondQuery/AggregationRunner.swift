@@ -6,7 +6,12 @@ import LogpondEngine
 public struct AggregationRunner {
     public let request: SearchRequest
     public let snapshots: [IndexSnapshot]
-    public init(request: SearchRequest, snapshots: [IndexSnapshot]) { self.request = request; self.snapshots = snapshots }
+    /// The request breaker's account: the partial states' estimated size is held there and
+    /// checked after every segment, so an aggregation stops before it outgrows the limit.
+    public let memory: MemoryAccount?
+    public init(request: SearchRequest, snapshots: [IndexSnapshot], memory: MemoryAccount? = nil) {
+        self.request = request; self.snapshots = snapshots; self.memory = memory
+    }
 
     public func run(_ aggs: [String: Any]) throws -> [UInt8] {
         let nodes = try AggNode.parseAll(aggs)
@@ -24,6 +29,10 @@ public struct AggregationRunner {
                 for n in nodes where !n.isPipeline {
                     let st = try n.collect(ctx, docs)
                     states[n.name] = states[n.name].map { AggState.merge($0, st) } ?? st
+                }
+                if let memory {
+                    let bytes = states.values.reduce(Int64(0)) { $0 &+ $1.estimatedBytes }
+                    try memory.set(bytes, what: "<agg [\(nodes.first?.name ?? "")]>")
                 }
             }
         }
@@ -98,6 +107,32 @@ indirect enum AggState {
         default: return a
         }
     }
+}
+
+extension AggState {
+    /// About what this state takes in memory: dictionary entries, keys, kept values and
+    /// hits. An estimate for the request breaker, as Elasticsearch's are; it walks the state,
+    /// which costs far less than building it did.
+    var estimatedBytes: Int64 {
+        switch self {
+        case .metric(let m):
+            return 96 &+ Int64(m.values?.count ?? 0) &* 8 &+ Int64(m.hashes?.count ?? 0) &* 16
+        case .buckets(let m):
+            var n: Int64 = 64
+            for (k, b) in m {
+                if case .str(let s) = k { n = n &+ Int64(s.utf8.count) }
+                n = n &+ 80 &+ b.estimatedBytes
+            }
+            return n
+        case .single(let b): return 32 &+ b.estimatedBytes
+        case .named(let m): return m.reduce(Int64(64)) { $0 &+ 80 &+ Int64($1.key.utf8.count) &+ $1.value.estimatedBytes }
+        case .hits(let hs, _): return hs.reduce(Int64(64)) { $0 &+ 160 &+ Int64($1.source.count) &+ Int64($1.id.utf8.count) }
+        }
+    }
+}
+
+extension Bucket {
+    var estimatedBytes: Int64 { subs.reduce(Int64(32)) { $0 &+ 48 &+ $1.value.estimatedBytes } }
 }
 
 /// A bucket: its document count and its sub-aggregations' states.

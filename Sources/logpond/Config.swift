@@ -74,13 +74,8 @@ struct ValidationErrorMessage: Error, CustomStringConvertible {
     init(_ d: String) { description = d }
 }
 
-/// Parses sizes like `100mb`, `1gb`, `512kb` or plain bytes.
-func parseByteSize(_ s: String) -> Int? {
-    let t = s.lowercased().trimmingCharacters(in: .whitespaces)
-    let units: [(String, Int)] = [("tb", 1 << 40), ("gb", 1 << 30), ("mb", 1 << 20), ("kb", 1 << 10), ("b", 1)]
-    for (u, m) in units where t.hasSuffix(u) { return Int(t.dropLast(u.count)).map { $0 * m } }
-    return Int(t)
-}
+/// Parses sizes like `100mb`, `1gb`, `512kb` or plain bytes (ByteSize.parse), as an Int.
+func parseByteSize(_ s: String) -> Int? { ByteSize.parse(s).flatMap { Int(exactly: $0) } }
 
 /// Parses durations like `500ms`, `30s`, `1m`, `12h`, `7d` into milliseconds.
 func parseMillis(_ s: String) -> Int? {

@@ -1,0 +1,79 @@
+import Foundation
+import LogpondEngine
+
+/// Elasticsearch's search thread pool (`thread_pool.search.size`, `queue_size`): at most
+/// `size` searches run at once, on threads of their own (a search never holds one of the
+/// few cooperative threads writes need), up to `queueSize` wait, and beyond that a search
+/// is refused with 429 `es_rejected_execution_exception`.
+final class SearchPool: @unchecked Sendable {
+    let size: Int
+    let queueSize: Int
+    private let lock = NSLock()
+    private var active = 0
+    private var waiting: [(id: UInt64, c: CheckedContinuation<Void, Error>)] = []
+    private var nextID: UInt64 = 0
+    private var largest = 0
+    private var completed: Int64 = 0
+    private var rejected: Int64 = 0
+    private let queue = DispatchQueue(label: "lp-search", qos: .userInitiated, attributes: .concurrent)
+
+    init(size: Int, queueSize: Int) { self.size = max(1, size); self.queueSize = max(0, queueSize) }
+
+    /// Elasticsearch's default size: int(cores × 3 / 2) + 1.
+    static var defaultSize: Int { ProcessInfo.processInfo.activeProcessorCount * 3 / 2 + 1 }
+
+    /// Runs `work` on a pool thread once a slot is free; a search that gives up waiting (its
+    /// client went away) leaves the queue.
+    func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await acquire()
+        defer { release() }
+        try Task.checkCancellation()
+        return try await withCheckedThrowingContinuation { (c: CheckedContinuation<T, Error>) in
+            queue.async { c.resume(with: Result { try work() }) }
+        }
+    }
+
+    private func acquire() async throws {
+        let id: UInt64 = lock.withLock { nextID &+= 1; return nextID }
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, Error>) in
+                let outcome: Int = lock.withLock {
+                    if active < size { active += 1; largest = max(largest, active); return 0 }
+                    if waiting.count < queueSize { waiting.append((id, c)); return 1 }
+                    rejected += 1
+                    return 2
+                }
+                switch outcome {
+                case 0: c.resume()
+                case 1: break
+                default:
+                    c.resume(throwing: EngineError.rejected("rejected execution of search on the search thread pool [size = \(size), queue capacity = \(queueSize), active threads = \(size), queued tasks = \(queueSize)]; retry later"))
+                }
+            }
+        } onCancel: {
+            let c: CheckedContinuation<Void, Error>? = lock.withLock {
+                guard let i = waiting.firstIndex(where: { $0.id == id }) else { return nil }
+                return waiting.remove(at: i).c
+            }
+            c?.resume(throwing: CancellationError())
+        }
+    }
+
+    private func release() {
+        let next: CheckedContinuation<Void, Error>? = lock.withLock {
+            completed += 1
+            // The slot passes straight to the first waiter, so `active` stays the same.
+            if !waiting.isEmpty { return waiting.removeFirst().c }
+            active -= 1
+            return nil
+        }
+        next?.resume()
+    }
+
+    /// `_nodes/stats` `thread_pool.search`.
+    var stats: [(String, Any)] {
+        lock.withLock {
+            [("threads", size), ("queue", waiting.count), ("active", active), ("rejected", rejected), ("largest", largest), ("completed", completed)]
+        }
+    }
+}

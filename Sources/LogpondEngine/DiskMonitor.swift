@@ -17,9 +17,24 @@ public final class DiskMonitor: @unchecked Sendable {
     private var lastUsage: DiskUsage?
     private var lastCheck: UInt64 = 0
     private var reservePresent = false
+    /// Set when a write met a full disk, cleared when a flush succeeds again: until then the
+    /// block stays whatever the percentages say (a flush of a few MB fails on a disk that is
+    /// under the flood stage by less than that, and writes would only pile up in the translog).
+    private var writeFailing = false
+    private var retryHook: (@Sendable () -> Void)?
+    /// Called (outside the lock) when usage is below the high watermark but the last write
+    /// failed: the store retries its flush now, and a success lifts the block.
+    var onRetryWrites: (@Sendable () -> Void)? {
+        get { lock.withLock { retryHook } }
+        set { lock.withLock { retryHook = newValue } }
+    }
     /// Called (outside the lock) after a check finds the disk past the low watermark:
     /// retention's size budget runs then, before the flood stage is reached.
-    var onPressure: (@Sendable () -> Void)?
+    var onPressure: (@Sendable () -> Void)? {
+        get { lock.withLock { pressureHook } }
+        set { lock.withLock { pressureHook = newValue } }
+    }
+    private var pressureHook: (@Sendable () -> Void)?
     let log: @Sendable (String) -> Void
     let reserveBytes: Int64
 
@@ -46,6 +61,7 @@ public final class DiskMonitor: @unchecked Sendable {
         guard let raw = DiskUsage.of(dataPath) else { return currentLevel }
         var crossed: [String] = []
         var pressure = false
+        var retry = false
         let lvl: DiskLevel = lock.withLock {
             lastCheck = DispatchTime.now().uptimeNanoseconds
             // While given up, the reserve still counts as used: making it again must not
@@ -64,7 +80,8 @@ public final class DiskMonitor: @unchecked Sendable {
                 level = new
             }
             if new == .floodStage { blocked = true }
-            if blocked && new < .high {
+            if blocked && new < .high && writeFailing { retry = true }
+            if blocked && new < .high && !writeFailing {
                 blocked = false
                 crossed.append("disk usage below the high watermark [\(watermarks.high)] on \(at); the read-only-allow-delete block is lifted, writes are accepted again")
             }
@@ -74,6 +91,7 @@ public final class DiskMonitor: @unchecked Sendable {
         for c in crossed { log("[logpond] \(c)") }
         if lvl < .high { restoreReserve() }
         if pressure { onPressure?() }
+        if retry { onRetryWrites?() }
         return lvl
     }
 
@@ -99,11 +117,17 @@ public final class DiskMonitor: @unchecked Sendable {
     @discardableResult
     public func noteFull(_ path: String) -> Bool {
         let newly: Bool = lock.withLock {
-            defer { blocked = true; level = .floodStage }
+            defer { blocked = true; writeFailing = true }
             return !blocked
         }
         if newly { log("[logpond] no space left on the device (writing \(path)); every index is read-only-allow-delete: writes get 429 until usage falls below the high watermark [\(watermarks.high)]. Delete old indices to free space") }
         return releaseReserve()
+    }
+
+    /// A flush succeeded: writes reach the disk again, so the block may lift at this check.
+    func writesRecovered() {
+        let was: Bool = lock.withLock { defer { writeFailing = false }; return writeFailing }
+        if was { check() }
     }
 
     /// Deletes the reserve file; true when it was there.

@@ -119,6 +119,22 @@ extension Store {
     /// Checks at start and then every interval (±10% jitter so many servers do not align).
     public func startRetention(_ config: RetentionConfig) {
         guard !config.isEmpty else { return }
+        // Past the low watermark the policies run at each disk check (at most every 10 s),
+        // not only on their own schedule, so the size budget acts before the flood stage.
+        let lastRun = NSLock()
+        nonisolated(unsafe) var last: UInt64 = 0
+        disk.onPressure = { [weak self] in
+            guard let self else { return }
+            let due: Bool = lastRun.withLock {
+                guard last == 0 || Clock.elapsed(from: last) >= 10_000_000_000 else { return false }
+                last = DispatchTime.now().uptimeNanoseconds
+                return true
+            }
+            if due {
+                let done = self.applyRetention(config)
+                if !done.isEmpty { self.log("[logpond] retention ran early because the disk is past the low watermark [\(self.disk.watermarks.low)]") }
+            }
+        }
         let t = Thread { [weak self] in
             while let self, !self.isStopping {
                 self.applyRetention(config)

@@ -55,6 +55,8 @@ public final class Store: @unchecked Sendable {
     public let disk: DiskMonitor
     /// Failed background flushes in a row (a full disk): the next try waits longer.
     var flushFailures = 0
+    /// Set (under stopLock) to make the flush loop flush now (DiskMonitor.onRetryWrites).
+    var flushRequested = false
     public private(set) var recoveryReport = TranslogReader.Report()
     /// Damage found at open that no single index owns (a translog record whose index cannot
     /// be told): the cluster reports red while it is there.

@@ -15,6 +15,7 @@ extension Store {
         let m = Thread { [weak self] in self?.mergeLoop() }
         m.name = "logpond-merge"
         m.start()
+        disk.onRetryWrites = { [weak self] in self?.requestFlush() }
         disk.start(stopped: { [weak self] in self?.isStopping ?? true })
     }
 
@@ -38,7 +39,9 @@ extension Store {
                 }
             }
             let buffered = totalBufferedBytes
-            let due = buffered >= options.flushBufferedBytes || Clock.elapsed(from: lastFlush, to: now) >= UInt64(min(max(0, options.flushIntervalMillis), 1 << 40)) * 1_000_000
+            let requested = stopLock.withLock { defer { flushRequested = false }; return flushRequested }
+            if requested { retryAfterNanos = 0 }
+            let due = requested || buffered >= options.flushBufferedBytes || Clock.elapsed(from: lastFlush, to: now) >= UInt64(min(max(0, options.flushIntervalMillis), 1 << 40)) * 1_000_000
             if due && Clock.elapsed(from: lastFlush, to: now) >= retryAfterNanos {
                 lastFlush = now
                 do {
@@ -46,6 +49,7 @@ extension Store {
                     if flushFailures > 0 { log("[logpond] flush succeeded again after \(flushFailures) failed attempts") }
                     flushFailures = 0
                     retryAfterNanos = 0
+                    disk.writesRecovered()
                 } catch {
                     // The buffers stay in memory and in the translog; the next try waits
                     // longer each time (a full disk is freed by hand, not by retrying).
@@ -66,6 +70,12 @@ extension Store {
                 lp_release_free_memory()
             }
         }
+    }
+
+    /// Asks the flush loop for a flush now, past any back-off (the disk has room again).
+    func requestFlush() {
+        stopLock.withLock { flushRequested = true }
+        pressure.wake.signal()
     }
 
     private func mergeLoop() {

@@ -69,6 +69,53 @@ struct FileConfig {
     }
 }
 
+extension FileConfig {
+    /// `cluster.routing.allocation.disk.*` and `cluster.info.update.interval`.
+    func watermarks() throws -> DiskWatermarks {
+        var w = DiskWatermarks()
+        let base = "cluster.routing.allocation.disk."
+        if let e = self[base + "threshold_enabled"] { w.enabled = e != "false" }
+        for (key, set) in [("low", { (t: DiskWatermarks.Threshold) in w.low = t }), ("high", { w.high = $0 }), ("flood_stage", { w.floodStage = $0 })] {
+            guard let v = self[base + "watermark." + key] else { continue }
+            guard let t = DiskWatermarks.parse(v) else {
+                throw ValidationErrorMessage("\(base)watermark.\(key): cannot read [\(v)]; use a percentage of the disk used (85%), a ratio (0.85) or the free space to keep (500mb)")
+            }
+            set(t)
+        }
+        if let p = w.problem() { throw ValidationErrorMessage("\(base)watermark: \(p)") }
+        if let i = self["cluster.info.update.interval"] {
+            guard let ms = parseMillis(i), ms >= 100 else { throw ValidationErrorMessage("cluster.info.update.interval: cannot read [\(i)]; use a duration of at least 100ms, such as 30s") }
+            w.checkIntervalMillis = Int64(ms)
+        }
+        return w
+    }
+
+    /// `logpond.memory.budget`: a size, or a percentage of the machine's (cgroup's) memory.
+    func memoryBudget() throws -> Int64 {
+        guard let v = self["logpond.memory.budget"] else { return MemoryBudget.defaultBytes }
+        guard let b = MemoryBudget.parse(v, budget: MemoryBudget.available), b >= 16 << 20 else {
+            throw ValidationErrorMessage("logpond.memory.budget: cannot read [\(v)]; use a size of at least 16mb (1gb) or a share of memory (25%)")
+        }
+        return b
+    }
+
+    /// A memory limit such as `indexing_pressure.memory.limit`: a size or a share of the budget.
+    func memoryLimit(_ key: String, budget: Int64, defaultShare: Double) throws -> Int64 {
+        guard let v = self[key] else { return MemoryBudget.share(defaultShare, of: budget) }
+        guard let b = MemoryBudget.parse(v, budget: budget), b > 0 else {
+            throw ValidationErrorMessage("\(key): cannot read [\(v)]; use a size (100mb) or a percentage of logpond.memory.budget (10%)")
+        }
+        return b
+    }
+
+    /// A positive count such as `thread_pool.search.size`.
+    func count(_ key: String, default d: Int, min lo: Int) throws -> Int {
+        guard let v = self[key] else { return d }
+        guard let n = Int(v), n >= lo, n <= 1 << 20 else { throw ValidationErrorMessage("\(key): cannot read [\(v)]; use a whole number from \(lo) to \(1 << 20)") }
+        return n
+    }
+}
+
 struct ValidationErrorMessage: Error, CustomStringConvertible {
     let description: String
     init(_ d: String) { description = d }

@@ -112,6 +112,14 @@ struct Serve: AsyncParsableCommand {
         var opts = StoreOptions(dataPath: dataPath)
         if let r = file["index.refresh_interval"].flatMap(parseMillis) { opts.refreshIntervalMillis = r }
         if let t = file["logpond.install_templates"] { opts.installShippedTemplates = t != "false" }
+        opts.watermarks = try file.watermarks()
+        let budget = try file.memoryBudget()
+        opts.indexingPressureLimitBytes = try file.memoryLimit("indexing_pressure.memory.limit", budget: budget, defaultShare: Limits.indexingPressureShare)
+        sc.memoryBudgetBytes = budget
+        sc.requestBreakerBytes = try file.memoryLimit("indices.breaker.request.limit", budget: budget, defaultShare: Limits.requestBreakerShare)
+        sc.inflightBreakerBytes = try file.memoryLimit("network.breaker.inflight_requests.limit", budget: budget, defaultShare: Limits.inflightBreakerShare)
+        sc.searchThreads = try file.count("thread_pool.search.size", default: sc.searchThreads, min: 1)
+        sc.searchQueueSize = try file.count("thread_pool.search.queue_size", default: sc.searchQueueSize, min: 0)
         try FileManager.default.createDirectory(atPath: dataPath, withIntermediateDirectories: true)
         let lockFD = open(dataPath + "/" + FileNames.lockFile, O_RDWR | O_CREAT, 0o644)
         guard lockFD >= 0, flock(lockFD, LOCK_EX | LOCK_NB) == 0 else {

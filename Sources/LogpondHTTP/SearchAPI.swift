@@ -29,8 +29,9 @@ extension API {
         return indices.filter { $0.currentState == "open" }.map { store.searchSnapshot($0) }
     }
 
-    func search(targets: String, body: [UInt8], params: [String: String], started: UInt64) throws -> Response {
-        let req = try SearchRequest.parse(body: try parseJSONBody(body), params: params)
+    func search(targets: String, body: [UInt8], params: [String: String], started: UInt64, cancelled: (@Sendable () -> Bool)? = nil) throws -> Response {
+        var req = try SearchRequest.parse(body: try parseJSONBody(body), params: params)
+        req.cancelled = cancelled
         let snaps = try snapshots(targets, params)
         var bytes: [UInt8]
         if let s = params["scroll"] {
@@ -65,7 +66,7 @@ extension API {
         return ESResponse.json(.ok, bytes)
     }
 
-    func count(targets: String, body: [UInt8], params: [String: String]) throws -> Response {
+    func count(targets: String, body: [UInt8], params: [String: String], cancelled: (@Sendable () -> Bool)? = nil) throws -> Response {
         let json = try parseJSONBody(body)
         var q: Query = .matchAll(boost: 1)
         if let o = json as? [String: Any] {
@@ -75,7 +76,7 @@ extension API {
         _ = try Param.int(params["terminate_after"], "terminate_after")
         if params["q"] != nil { q = try SearchRequest.parse(body: nil, params: params.filter { $0.key != "size" && $0.key != "from" }).query }
         let snaps = try snapshots(targets, params)
-        let n = try Searcher().count(q, snaps)
+        let n = try Searcher().count(q, snaps, cancelled: cancelled)
         // Damaged segments are left out of the count and reported, as search reports them.
         var w = JSONWriter()
         w.raw("{\"count\":"); w.int(n); w.raw(",")
@@ -85,7 +86,7 @@ extension API {
     }
 
     /// `_msearch`: header/body line pairs; one response per pair, each with its own status.
-    func msearch(defaultTargets: String?, body: [UInt8], params: [String: String], started: UInt64) throws -> Response {
+    func msearch(defaultTargets: String?, body: [UInt8], params: [String: String], started: UInt64, cancelled: (@Sendable () -> Bool)? = nil) throws -> Response {
         var lines = body.split(separator: 10, omittingEmptySubsequences: false).map { Array($0) }
         while let l = lines.last, l.allSatisfy({ $0 == 32 || $0 == 13 || $0 == 9 }) { lines.removeLast() }
         guard !lines.isEmpty else { throw ESError(400, "action_request_validation_exception", "Validation Failed: 1: no requests added;") }
@@ -110,7 +111,8 @@ extension API {
                 case let a as [Any]: targets = a.map { "\($0)" }.joined(separator: ",")
                 default: targets = defaultTargets ?? "_all"
                 }
-                let req = try SearchRequest.parse(body: try parseJSONBody(bodyLine), params: [:])
+                var req = try SearchRequest.parse(body: try parseJSONBody(bodyLine), params: [:])
+                req.cancelled = cancelled
                 let snaps = try snapshots(targets, p)
                 var item = try runSearch(req, snaps, started: itemStart)
                 item.removeLast()   // reopen the object to add the item's status

@@ -1,5 +1,6 @@
 import Foundation
 import LogpondEngine
+import LogpondQuery
 
 /// Elasticsearch's search thread pool (`thread_pool.search.size`, `queue_size`): at most
 /// `size` searches run at once, on threads of their own (a search never holds one of the
@@ -15,6 +16,8 @@ final class SearchPool: @unchecked Sendable {
     private var largest = 0
     private var completed: Int64 = 0
     private var rejected: Int64 = 0
+    private var cancelledWhileQueued: Int64 = 0
+    private var cancelledRunning: Int64 = 0
     private let queue = DispatchQueue(label: "lp-search", qos: .userInitiated, attributes: .concurrent)
 
     init(size: Int, queueSize: Int) { self.size = max(1, size); self.queueSize = max(0, queueSize) }
@@ -24,12 +27,24 @@ final class SearchPool: @unchecked Sendable {
 
     /// Runs `work` on a pool thread once a slot is free; a search that gives up waiting (its
     /// client went away) leaves the queue.
-    func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    func run<T: Sendable>(_ cancelled: (@Sendable () -> Bool)? = nil, _ work: @escaping @Sendable () throws -> T) async throws -> T {
         try await acquire()
         defer { release() }
         try Task.checkCancellation()
-        return try await withCheckedThrowingContinuation { (c: CheckedContinuation<T, Error>) in
-            queue.async { c.resume(with: Result { try work() }) }
+        // A client that left while its search was queued: the slot goes to the next one.
+        if let cancelled, cancelled() {
+            lock.withLock { cancelledWhileQueued += 1 }
+            throw CancellationError()
+        }
+        do {
+            return try await withCheckedThrowingContinuation { (c: CheckedContinuation<T, Error>) in
+                // Task-locals (`?pretty`) do not cross to a GCD thread by themselves.
+                let pretty = ESResponse.pretty
+                queue.async { c.resume(with: Result { try ESResponse.$pretty.withValue(pretty) { try work() } }) }
+            }
+        } catch let e as QueryError where e.type == QueryError.cancelled.type {
+            lock.withLock { cancelledRunning += 1 }
+            throw e
         }
     }
 
@@ -73,7 +88,7 @@ final class SearchPool: @unchecked Sendable {
     /// `_nodes/stats` `thread_pool.search`.
     var stats: [(String, Any)] {
         lock.withLock {
-            [("threads", size), ("queue", waiting.count), ("active", active), ("rejected", rejected), ("largest", largest), ("completed", completed)]
+            [("threads", size), ("queue", waiting.count), ("active", active), ("rejected", rejected), ("largest", largest), ("completed", completed), ("cancelled", cancelledWhileQueued + cancelledRunning)]
         }
     }
 }

@@ -22,7 +22,7 @@ public struct LogpondServer {
         logger.logLevel = .warning
         let app = Application(
             responder: responder,
-            server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler()])),
+            server: .http1(configuration: .init(additionalChannelHandlers: [ConnectionWatch(), ExpectContinueHandler()])),
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: nil, reuseAddress: true),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
             logger: logger
@@ -89,6 +89,9 @@ struct API: Sendable {
             try bodies.add(Int64(b.count), what: "<http_request>")
             return b
         }
+        // Searches stop once their client has gone (ConnectionWatch).
+        let connection = ClientConnection.of(req.headers)
+        let cancelled: (@Sendable () -> Bool)? = connection.map { c in { c.isClosed } }
         func methodNotAllowed(_ allowed: String) -> ESError {
             ESError(405, "method_not_allowed", "Incorrect HTTP method for uri [\(EngineError.clip(path.raw))] and method [\(m.rawValue)], allowed: [\(allowed)]")
         }
@@ -108,24 +111,24 @@ struct API: Sendable {
         if s.count >= 2 && s[0] == "_search" && s[1] == "scroll" {
             let b = try await body()
             if m == .delete { return try scroll(body: b, params: p, method: m, pathID: s.count > 2 ? s[2] : nil, started: started) }
-            return try await searchPool.run { try scroll(body: b, params: p, method: m, pathID: s.count > 2 ? s[2] : nil, started: started) }
+            return try await searchPool.run(cancelled) { try scroll(body: b, params: p, method: m, pathID: s.count > 2 ? s[2] : nil, started: started) }
         }
         if last == "_msearch" && s.count <= 2 {
             guard m == .get || m == .post else { throw methodNotAllowed("GET, POST") }
             let b = try await body()
-            return try await searchPool.run { try msearch(defaultTargets: s.count == 2 ? s[0] : nil, body: b, params: p, started: started) }
+            return try await searchPool.run(cancelled) { try msearch(defaultTargets: s.count == 2 ? s[0] : nil, body: b, params: p, started: started, cancelled: cancelled) }
         }
         if last == "_search" && s.count <= 2 {
             guard m == .get || m == .post else { throw methodNotAllowed("GET, POST") }
             try URLParams.check(p, URLParams.search, path: path.raw)
             let b = try await body()
-            return try await searchPool.run { try search(targets: s.count == 2 ? s[0] : "_all", body: b, params: p, started: started) }
+            return try await searchPool.run(cancelled) { try search(targets: s.count == 2 ? s[0] : "_all", body: b, params: p, started: started, cancelled: cancelled) }
         }
         if last == "_count" && s.count <= 2 {
             guard m == .get || m == .post else { throw methodNotAllowed("GET, POST") }
             try URLParams.check(p, URLParams.count, path: path.raw)
             let b = try await body()
-            return try await searchPool.run { try count(targets: s.count == 2 ? s[0] : "_all", body: b, params: p) }
+            return try await searchPool.run(cancelled) { try count(targets: s.count == 2 ? s[0] : "_all", body: b, params: p, cancelled: cancelled) }
         }
         if last == "_refresh" && s.count <= 2 { return try refresh(targets: s.count == 2 ? s[0] : "_all") }
         if last == "_flush" && s.count <= 2 { return try await flush(targets: s.count == 2 ? s[0] : "_all") }

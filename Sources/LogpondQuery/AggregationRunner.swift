@@ -23,6 +23,7 @@ public struct AggregationRunner {
                 var sq = SegmentQuery(segment: seg, mapping: s.mapping, analysis: s.analysis, stats: stats)
                 sq.rebindQuery = request.query
                 if sq.excludedByTime(request.query) { continue }
+                try QueryError.check(request.cancelled)
                 var docs = try sq.docs(request.query)
                 if let d = dels { docs = docs.filter { !d.contains(Int($0)) } }
                 let ctx = AggContext(segment: seg, mapping: s.mapping, query: sq, index: s.name, snapshot: s)

@@ -8,4 +8,11 @@ public struct QueryError: Error, CustomStringConvertible, Sendable {
 
     static func parsing(_ r: String) -> QueryError { QueryError("parsing_exception", r) }
     static func illegal(_ r: String) -> QueryError { QueryError("illegal_argument_exception", r) }
+    /// The client closed its connection: nobody will read the answer.
+    public static let cancelled = QueryError("task_cancelled_exception", "cancelled: the client closed the connection")
+
+    /// Throws `cancelled` when `flag` says the client went away.
+    static func check(_ flag: (@Sendable () -> Bool)?) throws {
+        if let flag, flag() { throw cancelled }
+    }
 }

@@ -14,6 +14,8 @@ public struct SearchRequest: @unchecked Sendable {
     public struct FieldRequest: Sendable { public var pattern: String; public var format: String? }
 
     public var query: Query = .matchAll(boost: 1)
+    /// True once the client has gone away: the search stops at the next segment.
+    public var cancelled: (@Sendable () -> Bool)? = nil
     public var postFilter: Query? = nil
     public var from = 0
     public var size = 10

@@ -47,13 +47,14 @@ public struct Searcher {
     }
 
     /// Counts matching live documents (`_count`).
-    public func count(_ q: Query, _ snaps: [IndexSnapshot]) throws -> Int {
+    public func count(_ q: Query, _ snaps: [IndexSnapshot], cancelled: (@Sendable () -> Bool)? = nil) throws -> Int {
         var total = 0
         for s in snaps {
             let (stats, df) = Self.segmentQueries(s)
             for (seg, dels) in s.segments {
                 let sq = SegmentQuery(segment: seg, mapping: s.mapping, analysis: s.analysis, stats: stats, defaultField: df)
                 if sq.excludedByTime(q) { continue }
+                try QueryError.check(cancelled)
                 total += try sq.count(q, deletes: dels)
             }
         }
@@ -99,12 +100,16 @@ public struct Searcher {
             return true
         }
         if countOnly {
-            for j in jobs where !expired() { c.total += try j.sq.count(r.query, deletes: j.dels) }
+            for j in jobs where !expired() {
+                try QueryError.check(r.cancelled)
+                c.total += try j.sq.count(r.query, deletes: j.dels)
+            }
             return c
         }
         let scored = c.scored
         func run(_ j: (si: Int, gi: Int, sq: SegmentQuery, dels: Bitset?)) throws -> SegmentHits {
             if expired() { return SegmentHits() }
+            try QueryError.check(r.cancelled)
             return try segmentHits(r, j.sq, j.dels, scored: scored, limit: limit, sort: effectiveSort, timeSorted: timeSorted, after: after, si: j.si, gi: j.gi)
         }
         let parts: [SegmentHits]

@@ -52,7 +52,7 @@ final class ChunkedArrayTests: XCTestCase {
 /// Indexing pressure: a waiter wakes at the next flush, never misses one that already ran.
 final class IndexingPressureTests: XCTestCase {
     func testWaiterWakesOnTheNextFlushAndNeverMissesOne() async {
-        let p = IndexingPressure()
+        let p = IndexingPressure(limitBytes: 1 << 20)
         let seen = p.flushCount
         p.flushed()
         await p.waitForFlush(after: seen)          // a flush since `seen`: returns at once

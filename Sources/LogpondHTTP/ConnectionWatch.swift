@@ -22,13 +22,27 @@ final class ConnectionWatch: ChannelInboundHandler, RemovableChannelHandler {
         context.fireChannelInactive()
     }
 
+    /// The server allows half-closure, so a client's close arrives as the end of its input.
+    /// An HTTP client that shuts its sending side down and still waits for the answer is
+    /// rare enough (curl, libcurl, urllib3 and Go's client do not) to be treated as gone.
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let e = event as? ChannelEvent, e == .inputClosed { connection.close() }
+        context.fireUserInboundEventTriggered(event)
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         if case .head(var head) = unwrapInboundIn(data) {
             head.headerFields[Self.header] = String(connection.id)
             context.fireChannelRead(wrapInboundOut(.head(head)))
             return
         }
+        let end: Bool
+        if case .end = unwrapInboundIn(data) { end = true } else { end = false }
         context.fireChannelRead(data)
+        // While a request is handled nobody asks the socket for more, so a client's close
+        // would go unseen until the response: one read after each request's end lets the
+        // end of file (or the next pipelined request, buffered as usual) arrive.
+        if end { context.read() }
     }
 }
 

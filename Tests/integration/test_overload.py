@@ -20,3 +20,53 @@ def test_overload_answers_429_never_5xx_and_keeps_what_it_acknowledged(tmp_path)
     assert stats["indexing_pressure"]["memory"]["total"]["coordinating_rejections"] > 0, stats
     assert stats["indexing_pressure"]["memory"]["current"]["all_in_bytes"] == 0, stats
     assert stats["breakers"]["request"]["estimated_size_in_bytes"] == 0, stats
+
+
+def test_a_search_whose_client_hangs_up_is_cancelled(make_server):
+    """Elasticsearch cancels a search whose HTTP connection closes; so does Logpond, at the
+    next segment, and a queued one never starts."""
+    import json as _json
+    import random
+    import time
+
+    import requests
+
+    from overload import bulk_body
+
+    s = make_server("thread_pool.search.size: 1\n").start()
+    rng = random.Random(7)
+    for i in range(16):   # sixteen indices: sixteen segments at least, so there is a "next" one
+        r = requests.post(s.url + "/_bulk?refresh=true", data=bulk_body(rng, 4000, "cancel-%02d" % i),
+                          headers={"Content-Type": "application/x-ndjson"}, timeout=120)
+        assert r.status_code == 200 and not r.json()["errors"]
+    heavy = {"size": 0, "aggs": {"ids": {"terms": {"field": "req_id.keyword", "size": 60000},
+                                         "aggs": {"u": {"cardinality": {"field": "pod.keyword"}}}}}}
+    t0 = time.time()
+    assert s.post("/cancel-*/_search", heavy).status_code == 200
+    full = time.time() - t0
+    assert full > 1.0, f"the heavy search took {full:.2f}s: too quick to hang up on"
+
+    def pool():
+        node = next(iter(s.get("/_nodes/stats").json()["nodes"].values()))
+        return node["thread_pool"]["search"]
+
+    before = pool()
+    # Hang up after a moment, twice: one running, one queued behind it (the pool has one thread).
+    for _ in range(2):
+        try:
+            requests.post(s.url + "/cancel-*/_search", data=_json.dumps(heavy),
+                          headers={"Content-Type": "application/json"}, timeout=0.3)
+        except requests.exceptions.Timeout:
+            pass
+    deadline = time.time() + full
+    while time.time() < deadline:
+        now = pool()
+        if now["cancelled"] - before["cancelled"] == 2 and now["active"] == 0:
+            break
+        time.sleep(0.05)
+    now = pool()
+    assert now["cancelled"] - before["cancelled"] == 2, (before, now)
+    assert now["completed"] - before["completed"] == 2, (before, now)   # both left the pool...
+    assert now["active"] == 0 and now["queue"] == 0, now
+    # ...well before one heavy search would have finished, and the server still answers.
+    assert s.get("/cancel-*/_count").json()["count"] == 64000

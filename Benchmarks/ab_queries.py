@@ -12,6 +12,7 @@ import os
 import signal
 import statistics
 import sys
+import time
 
 import requests
 
@@ -50,6 +51,7 @@ def main():
     ap.add_argument("--runs", type=int, default=20)
     args = ap.parse_args()
     times = {"a": {}, "b": {}}
+    trips = {"a": {}, "b": {}}   # the client's round trip on a keep-alive connection
     answers = {}
     for rnd in range(args.rounds):
         for side in ("a", "b") if rnd % 2 == 0 else ("b", "a"):
@@ -63,13 +65,18 @@ def main():
                 if answers.setdefault(name, key) != key:
                     raise SystemExit(f"{name}: the two builds answer differently")
                 for _ in range(args.runs):
+                    t0 = time.perf_counter()
                     r = sess.post(f"{url}/{idx}/_search", data=data, headers={"Content-Type": "application/json"})
+                    _ = r.content
+                    trips[side].setdefault(name, []).append((time.perf_counter() - t0) * 1000)
                     times[side].setdefault(name, []).append(int(r.headers["X-Logpond-Server-Micros"]) / 1000)
             proc.send_signal(signal.SIGTERM); proc.wait(timeout=60)
-    print(f"{'query':6} {'old ms':>8} {'new ms':>8} {'new/old':>8}   (server time, medians of {args.rounds * args.runs // 2 * 2 // 2} runs each)")
+    print(f"{'query':6} {'old ms':>8} {'new ms':>8} {'new/old':>8}   {'old rt':>8} {'new rt':>8} {'new/old':>8}"
+          f"   (server time, then the client's round trip; medians of {args.rounds * args.runs // 2} runs each)")
     for name in times["a"]:
         a, b = statistics.median(times["a"][name]), statistics.median(times["b"][name])
-        print(f"{name:6} {a:8.3f} {b:8.3f} {b / a:8.2f}")
+        ra, rb = statistics.median(trips["a"][name]), statistics.median(trips["b"][name])
+        print(f"{name:6} {a:8.3f} {b:8.3f} {b / a:8.2f}   {ra:8.3f} {rb:8.3f} {rb / ra:8.2f}")
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ public enum EngineError: Error, CustomStringConvertible, Sendable {
     case catalog(String)
     case indexClosed(String)
     case tooLarge(String)
-    case writeBlocked(String)
+    case writeBlocked(String, block: String, setting: String)
     case invalidTemplateName(String)
     case templateMissing(legacy: Bool, reason: String)
     /// The disk passed the flood-stage watermark: writes wait until space is freed.
@@ -58,7 +58,7 @@ public enum EngineError: Error, CustomStringConvertible, Sendable {
         case .catalog(let r): return "catalog error: \(r); check the data folder is writable and not used by another server"
         case .indexClosed: return "closed"
         case .tooLarge(let r): return r
-        case .writeBlocked(let n): return "index [\(Self.clip(n))] blocked by: [FORBIDDEN/8/index write (api)]; remove index.blocks.write to write again"
+        case .writeBlocked(let n, let block, let setting): return "index [\(Self.clip(n))] blocked by: [\(block)]; remove \(setting) to write again"
         case .invalidTemplateName(let n): return "template name [\(Self.clip(n))] must not be empty and must not contain a space, ',' or '*'"
         case .templateMissing(_, let r): return r
         case .floodStage(let n):

@@ -76,8 +76,11 @@ public final class Index: @unchecked Sendable {
     public let analysis: AnalysisRegistry
     /// index.mapping.total_fields.limit
     let totalFieldsLimit: Int
-    /// index.blocks.write / index.blocks.read_only: writes are refused while set.
-    var writeBlocked = false
+    /// index.blocks.write / read_only / read_only_allow_delete: which one refuses writes now.
+    var writeBlock: WriteBlock?
+
+    /// The index-level write blocks, with Elasticsearch's ids.
+    enum WriteBlock { case write, readOnly, readOnlyAllowDelete }
 
     init(record: IndexRecord, dir: String, mapping: Mapping) throws {
         uuid = record.uuid; name = record.name; creationDate = record.creationDate
@@ -94,16 +97,23 @@ public final class Index: @unchecked Sendable {
     /// Re-reads the write blocks from the settings; caller holds the lock (or is the initialiser).
     func refreshBlocks() {
         let s = IndexSettings(json: settingsJSON)
-        writeBlocked = ["blocks.write", "blocks.read_only", "blocks.read_only_allow_delete"].contains { s.string($0) == "true" || s.string($0) == "1" }
+        func on(_ k: String) -> Bool { s.string(k) == "true" || s.string(k) == "1" }
+        writeBlock = on("blocks.read_only") ? .readOnly : on("blocks.write") ? .write : on("blocks.read_only_allow_delete") ? .readOnlyAllowDelete : nil
     }
 
     /// Replay skips the block and close checks: its operations were acknowledged before any
     /// block or close that came later, and an acknowledgement is a promise.
-    func checkWritable(replaying: Bool = false) throws {
+    func checkWritable(replaying: Bool = false, deleting: Bool = false) throws {
         if state == "deleted" { throw EngineError.indexNotFound(name) }
         if replaying { return }
         if state == "close" { throw EngineError.indexClosed(name) }
-        if writeBlocked { throw EngineError.writeBlocked(name) }
+        switch writeBlock {
+        case nil: return
+        case .write: throw EngineError.writeBlocked(name, block: "FORBIDDEN/8/index write (api)", setting: "index.blocks.write")
+        case .readOnly: throw EngineError.writeBlocked(name, block: "FORBIDDEN/5/index read-only (api)", setting: "index.blocks.read_only")
+        // Set by hand, the flood-stage block answers as the disk's own does, and lets deletes by.
+        case .readOnlyAllowDelete: if !deleting { throw EngineError.floodStage(index: name) }
+        }
     }
 
     // MARK: writes
@@ -221,7 +231,7 @@ public final class Index: @unchecked Sendable {
 
     /// Applies a delete; during replay an op older than the live doc is a no-op.
     func delete(id: String, seq: Int64, replaying: Bool = false) throws -> WriteResult {
-        try checkWritable(replaying: replaying)
+        try checkWritable(replaying: replaying, deleting: true)
         maxSeq = max(maxSeq, seq)
         guard let e = try lookup(id), e.seq < seq else {
             return WriteResult(index: name, id: id, version: 1, seq: seq, outcome: .notFound)

@@ -1,0 +1,140 @@
+"""Each 429 of issue 15 on its own, deterministically, and the settings that drive them:
+index write blocks with Elasticsearch's ids, the request and in-flight breakers, indexing
+pressure, the search queue, `_nodes/stats` and `_cat/allocation`, and config the server refuses."""
+import json
+import subprocess
+
+import requests
+
+from conftest import BIN, assert_es_error
+
+DOC = {"@timestamp": "2026-12-03T10:00:00Z", "log": "hello", "pod": "a"}
+
+
+def bulk(server, index, n=1, pad=0):
+    lines = []
+    for i in range(n):
+        lines.append(json.dumps({"index": {"_index": index, "_id": str(i)}}))
+        lines.append(json.dumps(dict(DOC, pad="x" * pad, n=i)))
+    return requests.post(server.url + "/_bulk", data="\n".join(lines) + "\n",
+                         headers={"Content-Type": "application/x-ndjson"}, timeout=60)
+
+
+def test_index_write_blocks_answer_with_elasticsearchs_ids(server):
+    assert bulk(server, "blk", 3).status_code == 200
+    assert server.put("/blk/_settings", {"index": {"blocks": {"read_only_allow_delete": True}}}).status_code == 200
+    reason = "index [blk] blocked by: [TOO_MANY_REQUESTS/12/disk usage exceeded flood-stage watermark, index has read-only-allow-delete block];"
+    # An index's own block fails the bulk's items for it, as Elasticsearch does (the node's
+    # flood stage refuses the whole request: test_disk_full.py).
+    item = bulk(server, "blk").json()["items"][0]["index"]
+    assert item["status"] == 429 and item["error"] == {"type": "cluster_block_exception", "reason": reason}
+    body = assert_es_error(server.put("/blk/_doc/9", DOC), 429, "cluster_block_exception")
+    assert body["error"]["reason"] == reason
+    # The block allows deletes, as its name says.
+    assert server.delete("/blk/_doc/1").status_code == 200
+    assert server.put("/blk/_settings", {"index.blocks.read_only_allow_delete": None}).status_code == 200
+    assert bulk(server, "blk").status_code == 200
+    assert server.put("/blk/_settings", {"index.blocks.read_only": True}).status_code == 200
+    body = assert_es_error(server.put("/blk/_doc/9", DOC), 403, "cluster_block_exception")
+    assert "[FORBIDDEN/5/index read-only (api)]" in body["error"]["reason"]
+    body = assert_es_error(server.delete("/blk/_doc/2"), 403, "cluster_block_exception")
+    assert server.put("/blk/_settings", {"index.blocks.read_only": None, "index.blocks.write": True}).status_code == 200
+    body = assert_es_error(server.put("/blk/_doc/9", DOC), 403, "cluster_block_exception")
+    assert "[FORBIDDEN/8/index write (api)]" in body["error"]["reason"]
+
+
+def test_request_breaker_stops_aggregations_not_searches(make_server):
+    s = make_server("indices.breaker.request.limit: 2kb\n").start()
+    assert bulk(s, "agg", 200).status_code == 200
+    s.post("/agg/_refresh")
+    r = s.search("agg", {"size": 0, "aggs": {"n": {"terms": {"field": "n", "size": 1000}}}})
+    body = assert_es_error(r, 429, "circuit_breaking_exception")
+    err = body["error"]
+    assert err["reason"].startswith("[request] Data too large, data for [<agg [n]>] would be [")
+    assert err["bytes_limit"] == 2048 and err["bytes_wanted"] > 2048 and err["durability"] == "TRANSIENT"
+    # Plain searches hold nothing in the breaker, and a trip gives everything back.
+    assert s.search("agg", {"query": {"match": {"log": "hello"}}}).status_code == 200
+    assert s.search("agg", {"size": 0, "aggs": {"m": {"max": {"field": "n"}}}}).status_code == 200
+    node = next(iter(s.get("/_nodes/stats").json()["nodes"].values()))
+    assert node["breakers"]["request"]["tripped"] == 1
+    assert node["breakers"]["request"]["estimated_size_in_bytes"] == 0
+
+
+def test_inflight_breaker_and_indexing_pressure_refuse_large_requests(make_server):
+    s = make_server("network.breaker.inflight_requests.limit: 64kb\nindexing_pressure.memory.limit: 16kb\n").start()
+    # A bulk over the indexing pressure limit: refused whole, nothing indexed.
+    r = bulk(s, "pres", 40, pad=500)
+    body = assert_es_error(r, 429, "es_rejected_execution_exception")
+    assert body["error"]["reason"].startswith("rejected execution of coordinating operation [coordinating_and_primary_bytes=0, replica_bytes=0, all_bytes=0, coordinating_operation_bytes=")
+    assert bulk(s, "pres", 2).status_code == 200
+    s.post("/pres/_refresh")
+    assert s.get("/pres/_count").json()["count"] == 2
+    # A search body over the in-flight breaker.
+    big = {"query": {"bool": {"should": [{"term": {"log": "x" * 100}}] * 1000}}}
+    body = assert_es_error(s.search("pres", big), 429, "circuit_breaking_exception")
+    assert body["error"]["reason"].startswith("[in_flight_requests] Data too large, data for [<http_request>]")
+    node = next(iter(s.get("/_nodes/stats").json()["nodes"].values()))
+    assert node["indexing_pressure"]["memory"]["limit_in_bytes"] == 16384
+    assert node["indexing_pressure"]["memory"]["total"]["coordinating_rejections"] == 1
+    assert node["breakers"]["in_flight_requests"]["tripped"] == 1
+    assert node["breakers"]["in_flight_requests"]["estimated_size_in_bytes"] <= 64 * 1024
+
+
+def test_search_queue_full_answers_429(make_server):
+    import threading
+    s = make_server("thread_pool.search.size: 1\nthread_pool.search.queue_size: 0\n").start()
+    assert bulk(s, "q", 2000).status_code == 200
+    s.post("/q/_refresh")
+    heavy = {"size": 0, "aggs": {"a": {"terms": {"field": "n", "size": 5000},
+                                       "aggs": {"b": {"terms": {"field": "pad.keyword", "size": 10}}}}}}
+    statuses, lock = [], threading.Lock()
+
+    def one():
+        r = s.search("q", heavy)
+        with lock:
+            statuses.append((r.status_code, r.json().get("error", {}).get("type")))
+
+    threads = [threading.Thread(target=one) for _ in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert {st for st, _ in statuses} <= {200, 429}, statuses
+    assert (429, "es_rejected_execution_exception") in statuses and (200, None) in statuses, statuses
+    pool = next(iter(s.get("/_nodes/stats").json()["nodes"].values()))["thread_pool"]["search"]
+    assert pool["threads"] == 1 and pool["rejected"] == sum(1 for st, _ in statuses if st == 429)
+
+
+def test_nodes_stats_and_cat_allocation(server):
+    assert bulk(server, "st", 5).status_code == 200
+    node = next(iter(server.get("/_nodes/stats").json()["nodes"].values()))
+    fs = node["fs"]["total"]
+    assert fs["total_in_bytes"] >= fs["free_in_bytes"] >= fs["available_in_bytes"] > 0
+    assert node["fs"]["watermark"] == {"level": node["fs"]["watermark"]["level"], "read_only_allow_delete": False,
+                                       "low": "85%", "high": "90%", "flood_stage": "95%",
+                                       "reserve_present": node["fs"]["watermark"]["reserve_present"]}
+    assert node["indexing_pressure"]["memory"]["total"]["all_in_bytes"] > 0
+    assert set(node["thread_pool"]["search"]) >= {"threads", "queue", "active", "rejected", "largest", "completed"}
+    assert set(node["breakers"]) == {"request", "in_flight_requests"}
+    assert node["process"]["mem"]["resident_in_bytes"] > 1 << 20
+    text = server.get("/_cat/allocation?v").text.splitlines()
+    assert text[0].split() == ["shards", "disk.indices", "disk.used", "disk.avail", "disk.total", "disk.percent", "host", "ip", "node"]
+    row = server.get("/_cat/allocation?format=json&bytes=b").json()[0]
+    assert int(row["disk.total"]) >= int(row["disk.used"]) and row["shards"] == "1"
+
+
+def test_config_the_server_refuses(tmp_path):
+    for text, needle in [
+        ("cluster.routing.allocation.disk.watermark.low: 95%\ncluster.routing.allocation.disk.watermark.high: 90%\n", "must be <= high"),
+        ("cluster.routing.allocation.disk.watermark.flood_stage: 1gb\n", "must all be percentages"),
+        ("cluster.routing.allocation.disk.watermark.low: lots\n", "cannot read [lots]"),
+        ("cluster.info.update.interval: 1ms\n", "cluster.info.update.interval"),
+        ("indexing_pressure.memory.limit: -5\n", "indexing_pressure.memory.limit"),
+        ("thread_pool.search.size: 0\n", "thread_pool.search.size"),
+        ("logpond.memory.budget: 1kb\n", "logpond.memory.budget"),
+    ]:
+        cfg = tmp_path / "bad.yml"
+        cfg.write_text(text)
+        r = subprocess.run([BIN, "serve", "--data", str(tmp_path / "d"), "--port", "0", "--config", str(cfg)],
+                           capture_output=True, text=True, timeout=60)
+        assert r.returncode != 0 and needle in (r.stdout + r.stderr), (text, r.stdout, r.stderr)

@@ -21,7 +21,7 @@ public struct DiskWatermarks: Sendable, Equatable {
 
         public var description: String {
             switch self {
-            case .usedPercent(let p): return p == p.rounded() ? "\(Int(p))%" : String(format: "%.1f%%", p)
+            case .usedPercent(let p): return p == p.rounded() ? "\(Int(p))%" : String(format: "%g%%", p)
             case .freeBytes(let b): return ByteSize.format(b)
             }
         }

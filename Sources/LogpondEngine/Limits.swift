@@ -187,7 +187,7 @@ public enum Limits {
     /// A merge starts only while the disk keeps this much free beyond its output's size above
     /// the flood stage; otherwise it waits (merges free space only once they are done).
     public static let mergeFreeSpaceFactor: Int64 = 2
-    /// A failed flush is retried after this long, doubling to the maximum (a full disk frees
+    /// A failed flush or merge is retried after this long, doubling to the maximum (a full disk frees
     /// up by the operator's hand, not by retrying every 50 ms).
     public static let flushRetryMinMillis = 500
     public static let flushRetryMaxMillis = 30_000

@@ -80,9 +80,13 @@ extension Store {
 
     private func mergeLoop() {
         OSThread.name("lp-merge")
+        // Per index: failures in a row and when to try again (0.5 s, doubling to 30 s), so a
+        // merge that cannot succeed (a full disk, a damaged input) is not retried twice a second.
+        var failures: [String: (count: Int, retryAt: UInt64)] = [:]
         while !isStopping {
             Thread.sleep(forTimeInterval: 0.5)
             for idx in allIndices {
+                if let f = failures[idx.uuid], DispatchTime.now().uptimeNanoseconds < f.retryAt { continue }
                 idx.mergeLock.withLock {
                     let c = idx.mergeCandidates()
                     guard c.count > 1 else { return }
@@ -94,8 +98,13 @@ extension Store {
                     do { try idx.merge(c, catalog: catalog, nextSegmentID: nextSegmentID, betweenFields: { self.flushLock.withLock {} }) }
                     catch {
                         if case EngineError.diskFull(let p) = error { disk.noteFull(p) }
-                        log("[logpond] merge of index [\(idx.name)] failed: \(error)")
+                        let n = (failures[idx.uuid]?.count ?? 0) + 1
+                        let millis = min(Limits.flushRetryMaxMillis, Limits.flushRetryMinMillis << min(n - 1, 16))
+                        failures[idx.uuid] = (n, DispatchTime.now().uptimeNanoseconds &+ UInt64(millis) * 1_000_000)
+                        if n <= 3 || n % 20 == 0 { log("[logpond] merge of index [\(idx.name)] failed (attempt \(n), next in \(millis) ms): \(error)") }
+                        return
                     }
+                    failures[idx.uuid] = nil
                     stopLock.withLock { trimPending = true }
                 }
             }

@@ -138,3 +138,28 @@ def test_config_the_server_refuses(tmp_path):
         r = subprocess.run([BIN, "serve", "--data", str(tmp_path / "d"), "--port", "0", "--config", str(cfg)],
                            capture_output=True, text=True, timeout=60)
         assert r.returncode != 0 and needle in (r.stdout + r.stderr), (text, r.stdout, r.stderr)
+
+
+def test_retention_budget_runs_early_past_the_low_watermark(make_server):
+    """Past the low watermark the size budget runs at the disk checks, not hours later."""
+    import time
+    s = make_server("cluster.info.update.interval: 1s\n"
+                    "cluster.routing.allocation.disk.watermark.low: 0.01%\n"
+                    "cluster.routing.allocation.disk.watermark.high: 0.02%\n"
+                    "cluster.routing.allocation.disk.watermark.flood_stage: 99.99%\n"
+                    "logpond:\n  retention:\n    check_interval: 1h\n    max_total_size: 1b\n    budget_pattern: early-*\n").start()
+    now = int(time.time() * 1000)
+    for k in range(3):
+        s.put(f"/early-{k}", {"settings": {"index.creation_date": now - (10 - k) * 86_400_000}})
+        assert bulk(s, f"early-{k}", 50).status_code == 200
+    s.post("/_flush")
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        names = {i["index"] for i in s.get("/_cat/indices?format=json").json()}
+        if names == {"early-2"}:
+            break
+        time.sleep(0.3)
+    assert names == {"early-2"}
+    log = s.log_text()
+    assert "retention deleted [early-0]: data is" in log and "retention deleted [early-1]" in log
+    assert "retention ran early because the disk is past the low watermark [0.01%]" in log, log[-2000:]

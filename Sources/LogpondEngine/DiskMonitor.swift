@@ -105,10 +105,15 @@ public final class DiskMonitor: @unchecked Sendable {
         return watermarks.level(after) < .floodStage
     }
 
-    /// A check from the write path, at most once per `Limits.diskWriteCheckNanos`.
+    /// A check from the write path, at most once per `Limits.diskWriteCheckNanos`, on a
+    /// background queue: it may write the reserve or run retention, which no request waits for.
     func checkIfDue() {
-        let due = lock.withLock { Clock.elapsed(from: lastCheck) >= Limits.diskWriteCheckNanos }
-        if due { check() }
+        let due: Bool = lock.withLock {
+            guard Clock.elapsed(from: lastCheck) >= Limits.diskWriteCheckNanos else { return false }
+            lastCheck = DispatchTime.now().uptimeNanoseconds   // one scheduled check at a time
+            return true
+        }
+        if due { DispatchQueue.global(qos: .utility).async { self.check() } }
     }
 
     /// A write met a full disk: writes are blocked now (whatever the percentages say, the

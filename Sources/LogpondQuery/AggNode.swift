@@ -133,6 +133,9 @@ final class AggNode {
         }
         let vs = try ValuesSource(ctx, f, self)
         let missing = (body["missing"] as? NSNumber)?.doubleValue
+        // Cardinality keeps a hash per value, percentiles every value: charged before.
+        if m.hashes != nil { try ctx.charge(docs.count * 24, name) }
+        if m.values != nil { try ctx.charge(docs.count * 8, name) }
         for d in docs {
             if type == "cardinality" || (type == "value_count" && vs.isKeyword) {
                 let strs = vs.strings(Int(d))

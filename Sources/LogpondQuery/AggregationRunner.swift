@@ -26,7 +26,8 @@ public struct AggregationRunner {
                 try QueryError.check(request.cancelled)
                 var docs = try sq.docs(request.query)
                 if let d = dels { docs = docs.filter { !d.contains(Int($0)) } }
-                let ctx = AggContext(segment: seg, mapping: s.mapping, query: sq, index: s.name, snapshot: s)
+                let ctx = AggContext(segment: seg, mapping: s.mapping, query: sq, index: s.name, snapshot: s, memory: memory)
+                try ctx.charge(docs.count * 4, nodes.first?.name ?? "")   // the matching documents
                 for n in nodes where !n.isPipeline {
                     let st = try n.collect(ctx, docs)
                     states[n.name] = states[n.name].map { AggState.merge($0, st) } ?? st
@@ -60,6 +61,16 @@ struct AggContext {
     let query: SegmentQuery
     let index: String
     let snapshot: IndexSnapshot
+    /// The request breaker's account. Collectors charge what they are about to build (the
+    /// runner then sets it to the estimate of the merged states after the segment), so one big
+    /// segment's state is stopped before it is built, not after.
+    var memory: MemoryAccount? = nil
+
+    /// Charges `bytes` for aggregation `name` (429 `circuit_breaking_exception` past the limit).
+    func charge(_ bytes: Int, _ name: String) throws {
+        guard let memory, bytes > 0 else { return }
+        try memory.add(Int64(bytes), what: "<agg [\(name)]>")
+    }
 }
 
 /// Elasticsearch's search.max_buckets (65,536), counted over the whole response.

@@ -7,6 +7,8 @@ extension AggNode {
         guard let f = field else { throw QueryError.parsing("Required [field] for [\(type)] aggregation [\(name)]") }
         let vs = try ValuesSource(ctx, f, self)
         var groups: [AggKey: [Int32]] = [:]
+        // Each document lands in a group list at least once: charged before they are built.
+        if type != "date_histogram" || !subs.isEmpty { try ctx.charge(docs.count * 8, name) }
         switch type {
         case "terms":
             let missing = body["missing"].map { JSONValue($0).map { v -> AggKey in
@@ -81,6 +83,7 @@ extension AggNode {
     /// then, only when sub-aggregations need them, each bucket's documents by a counting sort
     /// (documents stay ascending); the few distinct ordinals become strings at the end.
     func collectOrdinals(_ ctx: AggContext, _ docs: [Int32], _ ords: OrdinalColumn, _ dict: TermDictionary, isIP: Bool, missing: AggKey?) throws -> AggState {
+        try ctx.charge(dict.count * 4, name)
         var counts = [Int32](repeating: 0, count: dict.count)
         var missingDocs: [Int32] = []
         ords.offsets.withUnsafeBufferPointer { offs in
@@ -94,6 +97,11 @@ extension AggNode {
                 }
             }
         }
+        // What the buckets will take, charged before they are built: a key and a bucket per
+        // distinct term (and with sub-aggregations each term's documents).
+        var distinct = 0
+        for c in counts where c > 0 { distinct += 1 }
+        try ctx.charge(distinct * (160 + (subs.isEmpty ? 0 : 64)) + (subs.isEmpty ? 0 : docs.count * 4 + counts.count * 16), name)
         var byOrd: [Int: [Int32]] = [:]
         if !subs.isEmpty {
             var start = [Int](repeating: 0, count: counts.count + 1)

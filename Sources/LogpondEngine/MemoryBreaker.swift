@@ -1,4 +1,5 @@
 import Foundation
+import CSimdJSON
 
 /// A circuit breaker as Elasticsearch has them: memory that requests are about to take is
 /// estimated and added up across requests; a request that would pass the limit is stopped
@@ -38,12 +39,17 @@ public final class MemoryAccount: @unchecked Sendable {
     public let breaker: MemoryBreaker
     private let lock = NSLock()
     private var held: Int64 = 0
+    private var most: Int64 = 0
 
     public init(_ breaker: MemoryBreaker) { self.breaker = breaker }
+
+    /// The most this account held at once (also what it was refused, when it tripped).
+    public var peak: Int64 { lock.withLock { most } }
 
     /// Holds `total` bytes from now on; throws (holding what it held) when the growth trips.
     public func set(_ total: Int64, what: String) throws {
         try lock.withLock {
+            most = max(most, total)
             if total > held { try breaker.add(total - held, what: what) } else { breaker.release(held - total) }
             held = total
         }
@@ -51,9 +57,34 @@ public final class MemoryAccount: @unchecked Sendable {
 
     /// Adds `bytes` to what is held.
     public func add(_ bytes: Int64, what: String) throws {
-        try lock.withLock { try breaker.add(bytes, what: what); held += bytes }
+        try lock.withLock {
+            most = max(most, held &+ bytes)
+            try breaker.add(bytes, what: what)
+            held += bytes
+        }
     }
 
     public func close() { lock.withLock { breaker.release(held); held = 0 } }
     deinit { breaker.release(held) }
+}
+
+/// Gives freed heap pages back to the system after a request that built large temporary
+/// structures (an aggregation's partial states): the allocator keeps them otherwise, and under
+/// a stream of heavy aggregations on several threads RSS kept what each arena once held. At
+/// most once a second, on a background queue.
+public enum HeapTrim {
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var last: UInt64 = 0
+
+    /// Bytes a request must have held for a trim to follow it.
+    public static let afterBytes: Int64 = 8 * 1024 * 1024
+
+    public static func soon() {
+        let due: Bool = lock.withLock {
+            guard last == 0 || Clock.elapsed(from: last) >= 1_000_000_000 else { return false }
+            last = DispatchTime.now().uptimeNanoseconds
+            return true
+        }
+        if due { DispatchQueue.global(qos: .utility).async { lp_release_free_memory() } }
+    }
 }

@@ -7,7 +7,10 @@ extension API {
         guard let aggs = req.aggregations, !aggs.isEmpty else { return nil }
         return { w in
             let memory = MemoryAccount(requestBreaker)
-            defer { memory.close() }
+            defer {
+                memory.close()
+                if memory.peak >= HeapTrim.afterBytes { HeapTrim.soon() }
+            }
             let result = try AggregationRunner(request: req, snapshots: snaps, memory: memory).run(aggs)
             w.raw(",\"aggregations\":")
             w.raw(result)

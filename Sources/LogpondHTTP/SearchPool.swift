@@ -29,12 +29,30 @@ final class SearchPool: @unchecked Sendable {
         inlineMax = max(0, cooperativeThreads - 1)
     }
 
+    /// Whether a search body may ask for aggregations (a byte scan; a false alarm only costs
+    /// the hop to the pool's threads).
+    static func mayAggregate(_ body: [UInt8]) -> Bool {
+        let needles: [[UInt8]] = [Array("\"aggs\"".utf8), Array("\"aggregations\"".utf8)]
+        for n in needles where body.count >= n.count {
+            var i = 0
+            while i <= body.count - n.count {
+                var k = 0
+                while k < n.count && body[i + k] == n[k] { k += 1 }
+                if k == n.count { return true }
+                i += 1
+            }
+        }
+        return false
+    }
+
     /// Elasticsearch's default size: int(cores × 3 / 2) + 1.
     static var defaultSize: Int { ProcessInfo.processInfo.activeProcessorCount * 3 / 2 + 1 }
 
     /// Runs `work` on a pool thread once a slot is free; a search that gives up waiting (its
     /// client went away) leaves the queue.
-    func run<T: Sendable>(_ cancelled: (@Sendable () -> Bool)? = nil, _ work: @escaping @Sendable () throws -> T) async throws -> T {
+    /// `mayRunInline` false keeps a search on the pool's threads whatever the count: requests
+    /// with aggregations, whose large temporary states are better built (and given back) there.
+    func run<T: Sendable>(_ cancelled: (@Sendable () -> Bool)? = nil, mayRunInline: Bool = true, _ work: @escaping @Sendable () throws -> T) async throws -> T {
         try await acquire()
         defer { release() }
         try Task.checkCancellation()
@@ -44,7 +62,7 @@ final class SearchPool: @unchecked Sendable {
             throw CancellationError()
         }
         let runInline: Bool = lock.withLock {
-            guard inline < inlineMax else { return false }
+            guard mayRunInline, inline < inlineMax else { return false }
             inline += 1
             return true
         }

@@ -116,13 +116,13 @@ struct API: Sendable {
         if last == "_msearch" && s.count <= 2 {
             guard m == .get || m == .post else { throw methodNotAllowed("GET, POST") }
             let b = try await body()
-            return try await searchPool.run(cancelled) { try msearch(defaultTargets: s.count == 2 ? s[0] : nil, body: b, params: p, started: started, cancelled: cancelled) }
+            return try await searchPool.run(cancelled, mayRunInline: false) { try msearch(defaultTargets: s.count == 2 ? s[0] : nil, body: b, params: p, started: started, cancelled: cancelled) }
         }
         if last == "_search" && s.count <= 2 {
             guard m == .get || m == .post else { throw methodNotAllowed("GET, POST") }
             try URLParams.check(p, URLParams.search, path: path.raw)
             let b = try await body()
-            return try await searchPool.run(cancelled) { try search(targets: s.count == 2 ? s[0] : "_all", body: b, params: p, started: started, cancelled: cancelled) }
+            return try await searchPool.run(cancelled, mayRunInline: !SearchPool.mayAggregate(b)) { try search(targets: s.count == 2 ? s[0] : "_all", body: b, params: p, started: started, cancelled: cancelled) }
         }
         if last == "_count" && s.count <= 2 {
             guard m == .get || m == .post else { throw methodNotAllowed("GET, POST") }

@@ -6,7 +6,8 @@ import LogpondQuery
 /// `size` searches run at once, up to `queueSize` wait, and beyond that a search is refused
 /// with 429 `es_rejected_execution_exception`. A search runs on the request's own thread while
 /// fewer than `inlineMax` do (one fewer than the cooperative threads, so writes always keep
-/// one), otherwise on threads of its own: the hop there and back cost 0.05–0.1 ms a search.
+/// one), otherwise, and always with aggregations, on threads of its own: the hop there and back
+/// costs 0.05–0.1 ms a search (docs/benchmarks.md).
 final class SearchPool: @unchecked Sendable {
     let size: Int
     let queueSize: Int
@@ -48,10 +49,10 @@ final class SearchPool: @unchecked Sendable {
     /// Elasticsearch's default size: int(cores × 3 / 2) + 1.
     static var defaultSize: Int { ProcessInfo.processInfo.activeProcessorCount * 3 / 2 + 1 }
 
-    /// Runs `work` on a pool thread once a slot is free; a search that gives up waiting (its
-    /// client went away) leaves the queue.
-    /// `mayRunInline` false keeps a search on the pool's threads whatever the count: requests
-    /// with aggregations, whose large temporary states are better built (and given back) there.
+    /// Runs `work` once a slot is free; a search whose client went away while it waited
+    /// leaves the queue. `mayRunInline` false keeps it on the pool's threads whatever the
+    /// count: requests with aggregations, whose large temporary states are better built (and
+    /// given back, `HeapTrim`) there.
     func run<T: Sendable>(_ cancelled: (@Sendable () -> Bool)? = nil, mayRunInline: Bool = true, _ work: @escaping @Sendable () throws -> T) async throws -> T {
         try await acquire()
         defer { release() }

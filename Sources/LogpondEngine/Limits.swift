@@ -175,6 +175,11 @@ public enum Limits {
     /// stack's end. The deepest real request seen (a Grafana query with nested bool filters
     /// and four levels of aggregations) is under 40; Jackson's default is 1000.
     public static let maxRequestJSONDepth = 100
+    /// A verified `Authorization` header is trusted this long without bcrypt again (5 min;
+    /// removing a user or changing a password clears the cache at once).
+    public static let authCacheNanos: UInt64 = 300_000_000_000
+    /// Verified headers remembered at most (the cache empties past it).
+    public static let authCacheEntries = 10_000
     /// Filler kept in the data folder (FileNames.diskReserve) and given up the moment a write
     /// finds the disk full: what deleting an index (a SQLite WAL append of a few pages), the
     /// next translog generation (one page) and a start on a full disk need, with room to spare.

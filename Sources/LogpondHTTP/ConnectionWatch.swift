@@ -15,7 +15,10 @@ final class ConnectionWatch: ChannelInboundHandler, RemovableChannelHandler {
     static let header = HTTPField.Name("x-logpond-connection")!
     let connection = ClientConnection()
 
-    func handlerAdded(context: ChannelHandlerContext) { ClientConnection.register(connection) }
+    func handlerAdded(context: ChannelHandlerContext) {
+        connection.address = context.channel.remoteAddress?.ipAddress ?? "unknown"
+        ClientConnection.register(connection)
+    }
     func handlerRemoved(context: ChannelHandlerContext) { connection.close() }
     func channelInactive(context: ChannelHandlerContext) {
         connection.close()
@@ -53,6 +56,12 @@ final class ClientConnection: @unchecked Sendable {
     nonisolated(unsafe) private static var open: [UInt64: ClientConnection] = [:]
 
     let id: UInt64
+    /// The client's IP address, for log lines (failed logins).
+    var address: String {
+        get { stateLock.withLock { addressValue } }
+        set { stateLock.withLock { addressValue = newValue } }
+    }
+    private var addressValue = "unknown"
     private let stateLock = NSLock()
     private var closed = false
 

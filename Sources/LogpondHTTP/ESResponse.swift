@@ -49,28 +49,44 @@ struct ESError: Error {
     var extra: [(String, String)] = []
     /// Numeric members (`bytes_wanted`, `bytes_limit` of a circuit breaker).
     var numbers: [(String, Int64)] = []
+    /// A 401 that names the schemes a client may use (`WWW-Authenticate`, in the body's
+    /// `header` and as response headers, as Elasticsearch sends them).
+    var authenticate = false
+    static let authenticateSchemes = ["Basic realm=\"security\" charset=\"UTF-8\"", "ApiKey"]
 
-    init(_ status: Int, _ type: String, _ reason: String, numbers: [(String, Int64)] = [], extra: [(String, String)] = []) {
+    init(_ status: Int, _ type: String, _ reason: String, numbers: [(String, Int64)] = [], extra: [(String, String)] = [], authenticate: Bool = false) {
         self.status = status; self.type = type; self.reason = reason; self.extra = extra; self.numbers = numbers
+        self.authenticate = authenticate
     }
 
     /// The full error body: `{"error":{"root_cause":[…],"type":…,"reason":…},"status":N}`.
     var body: [UInt8] {
         var w = JSONWriter()
+        func schemes() {
+            w.raw(",\"header\":{\"WWW-Authenticate\":[")
+            for (i, s) in Self.authenticateSchemes.enumerated() { if i > 0 { w.comma() }; w.string(s) }
+            w.raw("]}")
+        }
         func inner() {
             w.raw("{\"type\":"); w.string(type); w.raw(",\"reason\":"); w.string(reason)
             for (k, v) in numbers { w.comma(); w.key(k); w.int(Int(v)) }
             for (k, v) in extra { w.comma(); w.key(k); w.string(v) }
+            if authenticate { schemes() }
             w.raw("}")
         }
         w.raw("{\"error\":{\"root_cause\":["); inner(); w.raw("],\"type\":"); w.string(type); w.raw(",\"reason\":"); w.string(reason)
         for (k, v) in numbers { w.comma(); w.key(k); w.int(Int(v)) }
         for (k, v) in extra { w.comma(); w.key(k); w.string(v) }
+        if authenticate { schemes() }
         w.raw("},\"status\":"); w.int(status); w.raw("}")
         return w.bytes
     }
 
-    var response: Response { ESResponse.json(HTTPResponse.Status(code: status), body) }
+    var response: Response {
+        var r = ESResponse.json(HTTPResponse.Status(code: status), body)
+        if authenticate { for s in Self.authenticateSchemes { r.headers.append(HTTPField(name: .wwwAuthenticate, value: s)) } }
+        return r
+    }
 
     static func badRequest(_ reason: String, type: String = "illegal_argument_exception") -> ESError { ESError(400, type, reason) }
 }

@@ -41,6 +41,8 @@ struct API: Sendable {
     /// (request bodies).
     let requestBreaker: MemoryBreaker
     let inflightBreaker: MemoryBreaker
+    /// Users and roles (SecurityAPI.swift); open while no user is configured.
+    let auth: Authenticator
 
     init(store: Store, config: ServerConfig) {
         self.store = store
@@ -48,6 +50,7 @@ struct API: Sendable {
         searchPool = SearchPool(size: config.searchThreads, queueSize: config.searchQueueSize)
         requestBreaker = MemoryBreaker(name: "request", limitBytes: config.requestBreakerBytes)
         inflightBreaker = MemoryBreaker(name: "in_flight_requests", limitBytes: config.inflightBreakerBytes)
+        auth = Authenticator(catalog: store.catalog, log: store.log)
     }
 
     func handle(_ request: Request) async -> Response {
@@ -59,7 +62,9 @@ struct API: Sendable {
         defer { bodies.close() }
         do {
             var resp = try await ESResponse.$pretty.withValue(params.flag("pretty")) {
-                try await route(request, path, params, started: started, bodies: bodies)
+                let who = try authorize(request, path)
+                if path.segments == ["_security", "_authenticate"] { return authenticateResponse(who) }
+                return try await route(request, path, params, started: started, bodies: bodies)
             }
             if request.method == .head { resp.body = ResponseBody() }
             resp.headers[ESResponse.serverTimeHeader] = String(Clock.elapsed(from: started) / 1000)

@@ -17,7 +17,7 @@ struct Logpond: AsyncParsableCommand {
         elasticsearch-py at http://127.0.0.1:9200. Data lives in one folder (./data by default).
         """,
         version: LogpondVersion.string,
-        subcommands: [Serve.self, Curate.self, Inspect.self, Check.self, Version.self],
+        subcommands: [Serve.self, Users.self, Curate.self, Inspect.self, Check.self, Version.self],
         defaultSubcommand: nil
     )
 }
@@ -95,6 +95,7 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Address to listen on (network.host).") var host: String?
     @Option(name: .long, help: "Port to listen on (http.port).") var port: Int?
     @Option(name: .long, help: "YAML config file.") var config: String?
+    @Flag(name: .long, help: "Listen beyond loopback without any user configured: anyone who reaches the port can read and delete everything.") var insecureNoAuth = false
 
     func run() async throws {
         let file = try config.map { try FileConfig.load($0) } ?? FileConfig()
@@ -126,6 +127,18 @@ struct Serve: AsyncParsableCommand {
             throw ValidationErrorMessage("data folder \(dataPath) is in use by another logpond server; stop it or use --data to pick another folder")
         }
         let store = try Store(options: opts)
+        // The Docker convention: ELASTIC_PASSWORD creates (or resets) the `elastic` superuser.
+        if let pw = ProcessInfo.processInfo.environment["ELASTIC_PASSWORD"], !pw.isEmpty {
+            try store.catalog.putUser(UserRecord(name: "elastic", passwordHash: Passwords.hash(pw), role: Role.superuser.rawValue))
+            FileHandle.standardError.write(Data("[logpond] user [elastic] (superuser) set from ELASTIC_PASSWORD\n".utf8))
+        }
+        let hasUsers = !(try store.catalog.users()).isEmpty
+        if !hasUsers && !isLoopback(sc.host) {
+            if !insecureNoAuth {
+                throw ValidationErrorMessage("refusing to listen on \(sc.host) with no user configured: anyone who reaches it could read and delete every log. Add one first: `logpond users add NAME --role superuser --data \(dataPath)` (or set ELASTIC_PASSWORD), or pass --insecure-no-auth if you really mean an open server")
+            }
+            FileHandle.standardError.write(Data("[logpond] WARNING: --insecure-no-auth: listening on \(sc.host) without authentication; anyone who reaches this port can read, write and delete everything\n".utf8))
+        }
         let r = store.recoveryReport
         if r.ops > 0 || !r.truncated.isEmpty {
             let skipped = r.skipped > 0 ? " (\(r.skipped) could not be replayed: see the lines above)" : ""

@@ -1,0 +1,210 @@
+"""Users, roles and Basic authentication (issue 14, first part): every route needs credentials
+once a user exists, 401 and 403 bodies as Elasticsearch sends them, each role gets exactly its
+routes, the loopback default, ELASTIC_PASSWORD, and elasticsearch-py 7/8 with basic_auth."""
+import base64
+import os
+import subprocess
+import textwrap
+import time
+
+import pytest
+import requests
+
+from conftest import BIN, PYDEPS, Server
+
+PASSWORDS = {"admin": "s3cret-admin", "fb": "s3cret-ingest", "grafana": "s3cret-viewer", "cron": "s3cret-curator"}
+ROLES = {"admin": "superuser", "fb": "ingest", "grafana": "viewer", "cron": "curator"}
+
+
+def add_user(data, name, role, password):
+    r = subprocess.run([BIN, "users", "add", name, "--role", role, "--password-stdin", "--data", data],
+                       input=password + "\n", capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+
+
+def auth(name):
+    return (name, PASSWORDS[name])
+
+
+@pytest.fixture
+def secured(tmp_path):
+    data = str(tmp_path / "data")
+    s = Server(data).start()
+    for name, role in ROLES.items():
+        add_user(data, name, role, PASSWORDS[name])
+    deadline = time.time() + 5      # the server notices new users within a second
+    while requests.get(s.url + "/", timeout=10).status_code != 401:
+        assert time.time() < deadline, "users were not picked up"
+        time.sleep(0.1)
+    yield s
+    s.stop()
+
+
+def assert_401(r, reason_start):
+    assert r.status_code == 401, r.text
+    assert r.headers.get_all if False else True
+    assert 'Basic realm="security" charset="UTF-8"' in r.headers.get("WWW-Authenticate", ""), r.headers
+    err = r.json()["error"]
+    assert err["type"] == "security_exception" and err["reason"].startswith(reason_start), err
+    assert err["header"]["WWW-Authenticate"] == ['Basic realm="security" charset="UTF-8"', "ApiKey"]
+    assert err["root_cause"][0]["type"] == "security_exception"
+
+
+def test_open_without_users_and_anonymous_authenticate(server):
+    assert server.get("/").status_code == 200
+    me = server.get("/_security/_authenticate").json()
+    assert me["username"] == "_anonymous" and me["authentication_type"] == "anonymous"
+
+
+def test_every_request_needs_credentials_once_a_user_exists(secured):
+    s = secured
+    assert_401(requests.get(s.url + "/"), "missing authentication credentials for REST request [/]")
+    assert_401(requests.get(s.url + "/", auth=("admin", "wrong")), "unable to authenticate user [admin]")
+    # The same answer for a user that does not exist.
+    assert_401(requests.get(s.url + "/", auth=("nobody", "wrong")), "unable to authenticate user [nobody]")
+    assert_401(requests.get(s.url + "/", headers={"Authorization": "Bearer abc"}), "missing authentication credentials")
+    r = requests.get(s.url + "/", auth=auth("admin"))
+    assert r.status_code == 200 and r.json()["version"]["number"].startswith("7.")
+    me = requests.get(s.url + "/_security/_authenticate", auth=auth("grafana")).json()
+    assert me["username"] == "grafana" and me["roles"] == ["viewer"] and me["authentication_realm"]["type"] == "native"
+    # Failed logins are logged with the client's address; no password ever is.
+    log = s.log_text()
+    assert "failed login for user [admin] from 127.0.0.1" in log
+    assert "wrong" not in log and PASSWORDS["admin"] not in log
+    # Removing a user shuts it out within a second or so (the cache is cleared).
+    r = subprocess.run([BIN, "users", "remove", "cron", "--data", s.data_dir], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    deadline = time.time() + 5
+    while requests.get(s.url + "/", auth=auth("cron")).status_code != 401:
+        assert time.time() < deadline
+        time.sleep(0.1)
+
+
+# (method, path, body, roles that may): every route family of API.route.
+TABLE = [
+    ("GET", "/", None, {"superuser", "ingest", "viewer", "curator"}),
+    ("HEAD", "/", None, {"superuser", "ingest", "viewer", "curator"}),
+    ("GET", "/_nodes/http", None, {"superuser", "ingest", "viewer", "curator"}),
+    ("GET", "/_nodes/stats", None, {"superuser", "ingest", "viewer", "curator"}),
+    ("GET", "/_cluster/health", None, {"superuser", "ingest", "viewer", "curator"}),
+    ("GET", "/_cluster/state/metadata", None, {"superuser", "ingest", "viewer", "curator"}),
+    ("GET", "/_cat/indices", None, {"superuser", "ingest", "viewer", "curator"}),
+    ("GET", "/_stats", None, {"superuser", "ingest", "viewer", "curator"}),
+    ("POST", "/_bulk", '{"index":{"_index":"t"}}\n{"a":1}\n', {"superuser", "ingest"}),
+    ("POST", "/t/_bulk", '{"index":{}}\n{"a":1}\n', {"superuser", "ingest"}),
+    ("POST", "/t/_doc", '{"a":1}', {"superuser", "ingest"}),
+    ("PUT", "/t/_doc/1", '{"a":1}', {"superuser", "ingest"}),
+    ("PUT", "/t/_create/2", '{"a":1}', {"superuser", "ingest"}),
+    ("POST", "/t/fluentd", '{"a":1}', {"superuser", "ingest"}),
+    ("DELETE", "/t/_doc/1", None, {"superuser", "ingest"}),
+    ("GET", "/t/_doc/1", None, {"superuser", "viewer", "curator"}),
+    ("POST", "/t/_search", '{"query":{"match_all":{}}}', {"superuser", "viewer", "curator"}),
+    ("GET", "/_search", None, {"superuser", "viewer", "curator"}),
+    ("POST", "/t/_count", None, {"superuser", "viewer", "curator"}),
+    ("POST", "/_msearch", '{}\n{"query":{"match_all":{}}}\n', {"superuser", "viewer", "curator"}),
+    ("POST", "/_search/scroll", '{"scroll_id":"x"}', {"superuser", "viewer", "curator"}),
+    ("GET", "/t/_mapping", None, {"superuser", "viewer", "curator"}),
+    ("GET", "/_mapping", None, {"superuser", "viewer", "curator"}),
+    ("GET", "/t/_field_caps?fields=*", None, {"superuser", "viewer", "curator"}),
+    ("POST", "/_analyze", '{"text":"a b"}', {"superuser", "viewer", "curator"}),
+    ("GET", "/t/_settings", None, {"superuser", "viewer", "curator"}),
+    ("GET", "/t", None, {"superuser", "viewer", "curator"}),
+    ("GET", "/_template/fluent-logging", None, {"superuser", "ingest", "viewer", "curator"}),
+    ("PUT", "/_template/x", '{"index_patterns":["x-*"]}', {"superuser", "ingest"}),
+    ("DELETE", "/_template/x", None, {"superuser", "ingest"}),
+    ("PUT", "/_index_template/y", '{"index_patterns":["y-*"]}', {"superuser", "ingest"}),
+    ("PUT", "/created", None, {"superuser", "ingest"}),
+    ("POST", "/t/_refresh", None, {"superuser", "ingest", "curator"}),
+    ("POST", "/t/_flush", None, {"superuser", "curator"}),
+    ("POST", "/t/_forcemerge", None, {"superuser", "curator"}),
+    ("PUT", "/t/_settings", '{"index":{"refresh_interval":"1s"}}', {"superuser", "curator"}),
+    ("PUT", "/t/_mapping", '{"properties":{"z":{"type":"keyword"}}}', {"superuser"}),
+    ("POST", "/t/_close", None, {"superuser", "curator"}),
+    ("POST", "/t/_open", None, {"superuser", "curator"}),
+    ("DELETE", "/gone", None, {"superuser", "curator"}),
+]
+
+
+def test_each_role_gets_exactly_its_routes(secured):
+    s = secured
+    requests.post(s.url + "/t/_doc/1?refresh=true", json={"a": 1}, auth=auth("admin"))
+    for method, path, body, allowed in TABLE:
+        assert_401(requests.request(method, s.url + path, data=body, headers={"Content-Type": "application/json"}),
+                   "missing authentication credentials") if method != "HEAD" else None
+        for name, role in ROLES.items():
+            if name == "admin" or path == "/gone":
+                continue
+            if method == "DELETE" and path == "/gone":
+                continue
+            r = requests.request(method, s.url + path, data=body, auth=auth(name), headers={"Content-Type": "application/json"})
+            if role in allowed:
+                assert r.status_code != 403, (method, path, role, r.text[:200])
+                assert r.status_code != 401, (method, path, role)
+            else:
+                assert r.status_code == 403, (method, path, role, r.status_code, r.text[:200])
+                if method != "HEAD":
+                    err = r.json()["error"]
+                    assert err["type"] == "security_exception" and f"is unauthorized for user [{name}]" in err["reason"], err
+    # An ingest user cannot search or delete an index; a viewer cannot write.
+    assert requests.post(s.url + "/t/_search", json={}, auth=auth("fb")).status_code == 403
+    assert requests.delete(s.url + "/t", auth=auth("fb")).status_code == 403
+    assert requests.post(s.url + "/t/_doc", json={"a": 2}, auth=auth("grafana")).status_code == 403
+    assert requests.delete(s.url + "/t", auth=auth("cron")).status_code == 200
+
+
+def test_refuses_to_listen_beyond_loopback_without_users(tmp_path):
+    data = str(tmp_path / "d")
+    r = subprocess.run([BIN, "serve", "--data", data, "--host", "0.0.0.0", "--port", "0"], capture_output=True, text=True, timeout=60)
+    assert r.returncode != 0
+    assert "refusing to listen on 0.0.0.0 with no user configured" in r.stdout + r.stderr
+    assert "logpond users add" in r.stdout + r.stderr and "--insecure-no-auth" in r.stdout + r.stderr
+
+
+def test_elastic_password_creates_the_superuser(tmp_path):
+    data = str(tmp_path / "data")
+    s = Server(data)
+    env_before = os.environ.get("ELASTIC_PASSWORD")
+    os.environ["ELASTIC_PASSWORD"] = "changeme"
+    try:
+        s.start()
+    finally:
+        if env_before is None:
+            del os.environ["ELASTIC_PASSWORD"]
+        else:
+            os.environ["ELASTIC_PASSWORD"] = env_before
+    try:
+        assert requests.get(s.url + "/", timeout=10).status_code == 401
+        assert requests.get(s.url + "/", auth=("elastic", "changeme"), timeout=10).status_code == 200
+        # The seed's Fluent Bit sends HTTP_User/HTTP_Passwd as Basic authentication.
+        hdr = {"Authorization": "Basic " + base64.b64encode(b"elastic:changeme").decode(), "Content-Type": "application/x-ndjson"}
+        r = requests.post(s.url + "/_bulk", data='{"create":{"_index":"logstash-2026.12.03","_type":"_doc"}}\n{"log":"x"}\n', headers=hdr, timeout=10)
+        assert r.status_code == 200 and not r.json()["errors"]
+    finally:
+        s.stop()
+
+
+@pytest.mark.parametrize("flavour", ["es7", "es8"])
+def test_elasticsearch_py_with_basic_auth(secured, flavour):
+    path = os.path.join(PYDEPS, flavour)
+    if not os.path.isdir(path):
+        pytest.fail(f"{path} missing: run `make pydeps` (make test does)")
+    script = textwrap.dedent("""
+        import sys
+        from elasticsearch import Elasticsearch
+        url, flavour = sys.argv[1], sys.argv[2]
+        kw = {"basic_auth": ("admin", "s3cret-admin")} if flavour == "es8" else {"http_auth": ("admin", "s3cret-admin")}
+        es = Elasticsearch(url, **kw)
+        assert es.info()["version"]["number"].startswith("7.17")
+        es.index(index="py", id="1", document={"a": 1}, refresh=True) if flavour == "es8" else es.index(index="py", id="1", body={"a": 1}, refresh=True)
+        assert es.count(index="py")["count"] == 1
+        bad = Elasticsearch(url, **({"basic_auth": ("admin", "nope")} if flavour == "es8" else {"http_auth": ("admin", "nope")}))
+        try:
+            bad.info()
+            raise SystemExit("no error for a wrong password")
+        except Exception as e:
+            assert "401" in str(e) or "AuthenticationException" in type(e).__name__, repr(e)
+        print("CLIENT-OK")
+    """)
+    r = subprocess.run(["python3", "-c", script, secured.url, flavour], env=dict(os.environ, PYTHONPATH=path),
+                       capture_output=True, text=True, timeout=120)
+    assert "CLIENT-OK" in r.stdout, r.stdout + r.stderr

@@ -21,7 +21,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
-        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd",
@@ -43,8 +42,7 @@ let package = Package(
                                .product(name: "NIOCore", package: "swift-nio"),
                                .product(name: "HTTPTypes", package: "swift-http-types"),
                                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"), "CZlib",
-                               .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
-                               .product(name: "Crypto", package: "swift-crypto")],
+                               .product(name: "HummingbirdBcrypt", package: "hummingbird-auth")],
                 path: "Sources/LogpondHTTP"),
         .executableTarget(name: "logpond",
                           dependencies: ["LogpondHTTP", "LogpondEngine",

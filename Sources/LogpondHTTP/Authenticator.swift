@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import HummingbirdBcrypt
 import LogpondEngine
@@ -14,8 +13,8 @@ public enum Passwords {
 
 /// Who a request is, from its `Authorization` header. Users live in the catalog (the
 /// `logpond users` command writes them, this process reloads them when `security_version`
-/// moves). A verified header is remembered by its SHA-256 for `Limits.authCacheNanos`, so
-/// bcrypt runs once per credential, not per request.
+/// moves). A verified header is remembered (in memory, which holds it anyway while the request
+/// is read) for `Limits.authCacheNanos`, so bcrypt runs once per credential, not per request.
 final class Authenticator: @unchecked Sendable {
     enum Outcome: Equatable {
         /// No user is configured: the server is open (and bound to loopback unless told).
@@ -31,7 +30,7 @@ final class Authenticator: @unchecked Sendable {
     private var users: [String: UserRecord] = [:]
     private var version = ""
     private var checked: UInt64 = 0
-    private var cache: [Data: (user: String, role: Role, until: UInt64)] = [:]
+    private var cache: [String: (user: String, role: Role, until: UInt64)] = [:]
     private var lastFailureLog: UInt64 = 0
     private var unloggedFailures = 0
 
@@ -40,8 +39,6 @@ final class Authenticator: @unchecked Sendable {
         self.log = log
         reloadIfChanged(force: true)
     }
-
-    var isEnabled: Bool { reloadIfChanged(); return lock.withLock { !users.isEmpty } }
 
     /// Re-reads the users when their version moved; looked at most once a second.
     private func reloadIfChanged(force: Bool = false) {
@@ -64,7 +61,7 @@ final class Authenticator: @unchecked Sendable {
         reloadIfChanged()
         guard lock.withLock({ !users.isEmpty }) else { return .open }
         guard let header, let (name, password) = Self.basic(header) else { return .missing }
-        let key = Data(SHA256.hash(data: Data(header.utf8)))
+        let key = header
         let now = DispatchTime.now().uptimeNanoseconds
         if let hit = lock.withLock({ cache[key] }), hit.until > now { return .user(hit.user, hit.role) }
         let record = lock.withLock { users[name] }

@@ -10,7 +10,7 @@ import Glibc
 /// once a second, and at once when any write meets a full disk.
 public final class DiskMonitor: @unchecked Sendable {
     public let dataPath: String
-    public private(set) var watermarks: DiskWatermarks
+    public let watermarks: DiskWatermarks
     private let lock = NSLock()
     private var level = DiskLevel.ok
     private var blocked = false

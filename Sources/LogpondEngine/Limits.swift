@@ -196,6 +196,10 @@ public enum Limits {
     /// up by the operator's hand, not by retrying every 50 ms).
     public static let flushRetryMinMillis = 500
     public static let flushRetryMaxMillis = 30_000
+    /// The wait after `n` failures in a row (n ≥ 1): 0.5 s, 1 s, 2 s … 30 s.
+    static func retryDelayMillis(afterFailures n: Int) -> Int {
+        min(flushRetryMaxMillis, flushRetryMinMillis << min(max(n, 1) - 1, 16))
+    }
     /// Nesting of parentheses (and unary operators) in a query string or a pipeline script.
     public static let maxQueryStringDepth = 64
     /// Elasticsearch's index.max_terms_count: values in one `terms` query.

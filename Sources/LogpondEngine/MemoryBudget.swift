@@ -24,7 +24,11 @@ public enum MemoryBudget {
     }
 
     /// `share` of `budget`, for a default limit.
-    public static func share(_ share: Double, of budget: Int64) -> Int64 { Int64(Double(budget) * share) }
+    public static func share(_ share: Double, of budget: Int64) -> Int64 {
+        // A budget near Int64.max from the config times 1.0 rounds past it as a Double.
+        let v = Double(budget) * share
+        return v.isFinite && v > 0 ? Int64(min(v, 9.0e18)) : 0
+    }
 
     /// Parses a memory setting: a byte size (`100mb`) or a percentage of `budget` (`10%`).
     public static func parse(_ s: String, budget: Int64) -> Int64? {

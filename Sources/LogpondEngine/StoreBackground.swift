@@ -55,7 +55,7 @@ extension Store {
                     // longer each time (a full disk is freed by hand, not by retrying).
                     if case EngineError.diskFull(let p) = error { disk.noteFull(p) }
                     flushFailures += 1
-                    let millis = min(Limits.flushRetryMaxMillis, Limits.flushRetryMinMillis << min(flushFailures - 1, 16))
+                    let millis = Limits.retryDelayMillis(afterFailures: flushFailures)
                     retryAfterNanos = UInt64(millis) * 1_000_000
                     if flushFailures <= 3 || flushFailures % 20 == 0 {
                         log("[logpond] flush failed (attempt \(flushFailures), next in \(millis) ms): \(error)")
@@ -99,7 +99,7 @@ extension Store {
                     catch {
                         if case EngineError.diskFull(let p) = error { disk.noteFull(p) }
                         let n = (failures[idx.uuid]?.count ?? 0) + 1
-                        let millis = min(Limits.flushRetryMaxMillis, Limits.flushRetryMinMillis << min(n - 1, 16))
+                        let millis = Limits.retryDelayMillis(afterFailures: n)
                         failures[idx.uuid] = (n, DispatchTime.now().uptimeNanoseconds &+ UInt64(millis) * 1_000_000)
                         if n <= 3 || n % 20 == 0 { log("[logpond] merge of index [\(idx.name)] failed (attempt \(n), next in \(millis) ms): \(error)") }
                         return

@@ -14,19 +14,20 @@ public final class IndexingPressure: @unchecked Sendable {
     private var inFlight: Int64 = 0
     private var total: Int64 = 0
     private var rejected: Int64 = 0
-    private var bufferRejected: Int64 = 0
 
     init(limitBytes: Int64) { self.limitBytes = limitBytes }
 
     /// Counts a request's bytes in, or refuses it when they would pass the limit.
     func begin(_ bytes: Int64) throws {
         try lock.withLock {
-            guard inFlight + bytes <= limitBytes else {
+            // A limit near Int64.max from the config must not make the sum trap.
+            let (sum, o) = inFlight.addingReportingOverflow(bytes)
+            guard !o, sum <= limitBytes else {
                 rejected += 1
                 throw EngineError.rejected("rejected execution of coordinating operation [coordinating_and_primary_bytes=\(inFlight), replica_bytes=0, all_bytes=\(inFlight), coordinating_operation_bytes=\(bytes), max_coordinating_and_primary_bytes=\(limitBytes)]")
             }
-            inFlight += bytes
-            total += bytes
+            inFlight = sum
+            total &+= bytes
         }
     }
 
@@ -34,10 +35,10 @@ public final class IndexingPressure: @unchecked Sendable {
 
     /// For `_nodes/stats`: bytes in flight now, bytes taken in all, rejections.
     public var stats: (current: Int64, total: Int64, rejections: Int64) {
-        lock.withLock { (inFlight, total, rejected + bufferRejected) }
+        lock.withLock { (inFlight, total, rejected) }
     }
 
-    fileprivate func noteBufferRejection() { lock.withLock { bufferRejected += 1 } }
+    fileprivate func noteBufferRejection() { lock.withLock { rejected += 1 } }
     private var flushes: UInt64 = 0
     private var waiters: [CheckedContinuation<Void, Never>] = []
     /// Wakes the flush loop as soon as a write fills the buffers, instead of at its next 50 ms

@@ -80,8 +80,8 @@ extension Store {
         // nothing of this request was acknowledged, and the translog kept no part of it.
         if framed.count > 0 {
             do { try await translog.append(framed.bytes) }
-            catch EngineError.diskFull(let p) {
-                disk.noteFull(p)
+            catch EngineError.diskFull {
+                // The translog told the disk monitor already (its onDiskFull).
                 throw EngineError.floodStage(index: firstWrite?.index ?? ops.first?.index ?? "_all")
             }
         }

@@ -7,10 +7,11 @@ public enum Role: String, CaseIterable, Sendable {
     /// Whether this role may perform `p`.
     func allows(_ p: Privilege) -> Bool {
         switch self {
+        case _ where p == .anyUser: return true
         case .superuser: return true
-        case .ingest: return [.monitor, .write, .createIndex, .readTemplates, .manageTemplates, .refresh, .anyUser].contains(p)
-        case .viewer: return [.monitor, .read, .readTemplates, .anyUser].contains(p)
-        case .curator: return [.monitor, .read, .readTemplates, .deleteIndex, .admin, .refresh, .anyUser].contains(p)
+        case .ingest: return [.monitor, .write, .createIndex, .readTemplates, .manageTemplates, .refresh].contains(p)
+        case .viewer: return [.monitor, .read, .readTemplates].contains(p)
+        case .curator: return [.monitor, .read, .readTemplates, .deleteIndex, .admin, .refresh].contains(p)
         }
     }
 }

@@ -18,8 +18,8 @@ final class SearchPool: @unchecked Sendable {
     private var largest = 0
     private var completed: Int64 = 0
     private var rejected: Int64 = 0
-    private var cancelledWhileQueued: Int64 = 0
-    private var cancelledRunning: Int64 = 0
+    /// Searches whose client left, queued or running.
+    private var cancelled: Int64 = 0
     private let queue = DispatchQueue(label: "lp-search", qos: .userInitiated, attributes: .concurrent)
     private var inline = 0
     /// Searches that may run on cooperative threads at once.
@@ -59,7 +59,7 @@ final class SearchPool: @unchecked Sendable {
         try Task.checkCancellation()
         // A client that left while its search was queued: the slot goes to the next one.
         if let cancelled, cancelled() {
-            lock.withLock { cancelledWhileQueued += 1 }
+            lock.withLock { self.cancelled += 1 }
             throw CancellationError()
         }
         let runInline: Bool = lock.withLock {
@@ -78,7 +78,7 @@ final class SearchPool: @unchecked Sendable {
                 queue.async { c.resume(with: Result { try ESResponse.$pretty.withValue(pretty) { try work() } }) }
             }
         } catch let e as QueryError where e.type == QueryError.cancelled.type {
-            lock.withLock { cancelledRunning += 1 }
+            lock.withLock { self.cancelled += 1 }
             throw e
         }
     }
@@ -123,7 +123,7 @@ final class SearchPool: @unchecked Sendable {
     /// `_nodes/stats` `thread_pool.search`.
     var stats: [(String, Any)] {
         lock.withLock {
-            [("threads", size), ("queue", waiting.count), ("active", active), ("rejected", rejected), ("largest", largest), ("completed", completed), ("cancelled", cancelledWhileQueued + cancelledRunning)]
+            [("threads", size), ("queue", waiting.count), ("active", active), ("rejected", rejected), ("largest", largest), ("completed", completed), ("cancelled", cancelled)]
         }
     }
 }

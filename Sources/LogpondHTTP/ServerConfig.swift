@@ -13,8 +13,6 @@ public struct ServerConfig: Sendable {
     /// thread_pool.search.size / queue_size.
     public var searchThreads = SearchPool.defaultSize
     public var searchQueueSize = 1000
-    /// logpond.memory.budget, and the breakers taken of it.
-    public var memoryBudgetBytes = MemoryBudget.defaultBytes
     /// indices.breaker.request.limit: aggregations' estimated memory, all requests together.
     public var requestBreakerBytes = MemoryBudget.share(Limits.requestBreakerShare, of: MemoryBudget.defaultBytes)
     /// network.breaker.inflight_requests.limit: request bodies being handled, together.

@@ -116,7 +116,6 @@ struct Serve: AsyncParsableCommand {
         opts.watermarks = try file.watermarks()
         let budget = try file.memoryBudget()
         opts.indexingPressureLimitBytes = try file.memoryLimit("indexing_pressure.memory.limit", budget: budget, defaultShare: Limits.indexingPressureShare)
-        sc.memoryBudgetBytes = budget
         sc.requestBreakerBytes = try file.memoryLimit("indices.breaker.request.limit", budget: budget, defaultShare: Limits.requestBreakerShare)
         sc.inflightBreakerBytes = try file.memoryLimit("network.breaker.inflight_requests.limit", budget: budget, defaultShare: Limits.inflightBreakerShare)
         sc.searchThreads = try file.count("thread_pool.search.size", default: sc.searchThreads, min: 1)

@@ -98,5 +98,5 @@ struct Users: ParsableCommand {
 
 /// Whether `host` is a loopback address, the only place an open server may listen.
 func isLoopback(_ host: String) -> Bool {
-    ["127.0.0.1", "::1", "localhost", "[::1]"].contains(host.lowercased()) || host.hasPrefix("127.")
+    ["::1", "[::1]", "localhost"].contains(host.lowercased()) || host.hasPrefix("127.")
 }

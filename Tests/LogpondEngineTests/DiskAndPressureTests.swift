@@ -81,6 +81,18 @@ final class DiskAndPressureTests: XCTestCase {
         XCTAssertThrowsError(try MemoryAccount(b).add(Int64.max, what: "huge"), "overflowing sums trip, never trap")
     }
 
+    func testLimitsNearInt64MaxFromTheConfigCannotTrap() throws {
+        XCTAssertEqual(MemoryBudget.share(1.0, of: Int64.max), Int64(9.0e18))
+        XCTAssertEqual(MemoryBudget.share(0.1, of: 0), 0)
+        let p = IndexingPressure(limitBytes: Int64.max)
+        try p.begin(Int64.max - 10)
+        XCTAssertThrowsError(try p.begin(100), "the sum overflows: refused, not a trap")
+        XCTAssertEqual(Limits.retryDelayMillis(afterFailures: 1), 500)
+        XCTAssertEqual(Limits.retryDelayMillis(afterFailures: 3), 2000)
+        XCTAssertEqual(Limits.retryDelayMillis(afterFailures: 1_000_000), 30_000)
+        XCTAssertEqual(Limits.retryDelayMillis(afterFailures: 0), 500)
+    }
+
     func testIndexingPressureRefusesPastTheLimitAndCountsBack() throws {
         let p = IndexingPressure(limitBytes: 100)
         try p.begin(60)
@@ -99,23 +111,25 @@ final class DiskAndPressureTests: XCTestCase {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lp-disk-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let m = DiskMonitor(dataPath: dir, watermarks: DiskWatermarks(), reserveBytes: 256 * 1024, log: { _ in })
-        let level = m.check()
-        XCTAssertFalse(m.isBlocked, "a test machine's disk is not past the flood stage (level \(level))")
-        if level < .high {
-            XCTAssertTrue(m.hasReserve)
-            let size = (try FileManager.default.attributesOfItem(atPath: dir + "/" + FileNames.diskReserve)[.size] as? NSNumber)?.intValue
-            XCTAssertEqual(size, 256 * 1024)
-        }
+        // Watermarks of a few free megabytes, so the machine's own usage cannot decide the test.
+        var w = DiskWatermarks()
+        w.low = .freeBytes(3 << 20); w.high = .freeBytes(2 << 20); w.floodStage = .freeBytes(1 << 20)
+        let m = DiskMonitor(dataPath: dir, watermarks: w, reserveBytes: 256 * 1024, log: { _ in })
+        XCTAssertEqual(m.check(), .ok)
+        XCTAssertFalse(m.isBlocked)
+        XCTAssertTrue(m.hasReserve)
+        let size = (try FileManager.default.attributesOfItem(atPath: dir + "/" + FileNames.diskReserve)[.size] as? NSNumber)?.intValue
+        XCTAssertEqual(size, 256 * 1024)
         // A write met a full disk: blocked at once, the reserve given up, and the block holds
         // until a flush succeeds again, whatever the percentages say.
-        let hadReserve = m.hasReserve
-        XCTAssertEqual(m.noteFull(dir + "/x"), hadReserve)
+        XCTAssertTrue(m.noteFull(dir + "/x"), "the reserve was there to give up")
         XCTAssertTrue(m.isBlocked)
+        XCTAssertFalse(m.noteFull(dir + "/x"), "nothing left to give up")
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/" + FileNames.diskReserve))
         m.check()
-        XCTAssertTrue(m.isBlocked)
+        XCTAssertTrue(m.isBlocked, "usage is fine but no write has succeeded since")
         m.writesRecovered()
-        XCTAssertEqual(m.isBlocked, m.currentLevel >= .high)
+        XCTAssertFalse(m.isBlocked)
+        XCTAssertTrue(m.hasReserve, "made again below the high watermark")
     }
 }

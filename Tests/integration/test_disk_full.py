@@ -182,7 +182,7 @@ def test_flood_stage_blocks_writes_reads_and_deletes_go_on_and_writes_resume(tmp
             time.sleep(0.2)
         assert node_disk(server)["read_only_allow_delete"] is False
         assert "flood stage disk watermark" in server.log_text() or "no space left on the device" in server.log_text()
-        assert "write block lifted" in server.log_text() or "block is lifted" in server.log_text()
+        assert "the read-only-allow-delete block is lifted" in server.log_text()
         assert_all_there(server, acked)
         server.post("/_flush")
         assert_no_leftover_generations(tmpfs)

@@ -11,14 +11,6 @@ public struct IndexRecord: Sendable {
     public var flushedSeq: Int64
 }
 
-/// One user of the native realm: name, bcrypt hash, role.
-public struct UserRecord: Sendable {
-    public var name: String
-    public var passwordHash: String
-    public var role: String
-    public init(name: String, passwordHash: String, role: String) { self.name = name; self.passwordHash = passwordHash; self.role = role }
-}
-
 /// One segment's row in the catalog.
 public struct SegmentRecord: Sendable {
     public var id: Int64
@@ -34,7 +26,7 @@ public struct SegmentRecord: Sendable {
 /// The SQLite catalog (docs/format/catalog.md): indices, segments, templates and the translog
 /// checkpoint. Every change that must be atomic is one transaction.
 public final class Catalog: @unchecked Sendable {
-    private let db: SQLiteDB
+    let db: SQLiteDB
     private let lock = NSLock()
 
     /// Migrations in order; shipped ones are never edited, only appended to.
@@ -52,6 +44,13 @@ public final class Catalog: @unchecked Sendable {
         // 2: users of the native realm (docs/security.md); passwords as bcrypt hashes only.
         """
         CREATE TABLE users (name TEXT PRIMARY KEY, password_hash TEXT NOT NULL, role TEXT NOT NULL, updated INTEGER NOT NULL);
+        """,
+        // 3: API keys (docs/security.md); the secret as a bcrypt hash only.
+        """
+        CREATE TABLE api_keys (id TEXT PRIMARY KEY, name TEXT NOT NULL, key_hash TEXT NOT NULL, role TEXT NOT NULL,
+            owner TEXT NOT NULL, creation INTEGER NOT NULL, expiration INTEGER, invalidated INTEGER NOT NULL DEFAULT 0,
+            metadata TEXT NOT NULL DEFAULT '{}');
+        CREATE INDEX api_keys_by_name ON api_keys(name);
         """,
     ]
 
@@ -79,50 +78,6 @@ public final class Catalog: @unchecked Sendable {
     func locked<T>(_ body: () throws -> T) throws -> T {
         lock.lock(); defer { lock.unlock() }
         do { return try body() } catch EngineError.diskFull(let p) where onDiskFull(p) { return try body() }
-    }
-
-    // MARK: users
-
-    /// Every user (name, bcrypt hash, role), by name.
-    public func users() throws -> [UserRecord] {
-        try locked {
-            try db.run("SELECT name, password_hash, role FROM users ORDER BY name").map {
-                UserRecord(name: $0[0].text, passwordHash: $0[1].text, role: $0[2].text)
-            }
-        }
-    }
-
-    /// Adds or replaces a user, and moves `security_version` on so servers reload.
-    public func putUser(_ u: UserRecord) throws {
-        try locked {
-            try db.transaction {
-                try db.run("INSERT INTO users(name, password_hash, role, updated) VALUES (?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET password_hash = excluded.password_hash, role = excluded.role, updated = excluded.updated",
-                           [.text(u.name), .text(u.passwordHash), .text(u.role), .int(Int64(Date().timeIntervalSince1970 * 1000))])
-                try bumpSecurityVersion()
-            }
-        }
-    }
-
-    /// Removes a user; false when there was none.
-    @discardableResult
-    public func deleteUser(_ name: String) throws -> Bool {
-        try locked {
-            try db.transaction {
-                let had = try !db.run("SELECT 1 FROM users WHERE name = ?", [.text(name)]).isEmpty
-                try db.run("DELETE FROM users WHERE name = ?", [.text(name)])
-                try bumpSecurityVersion()
-                return had
-            }
-        }
-    }
-
-    /// Moves whenever users change (by this process or the `logpond users` command).
-    public func securityVersion() throws -> String {
-        try locked { try db.run("SELECT value FROM meta WHERE key = 'security_version'").first?[0].text ?? "0" }
-    }
-
-    private func bumpSecurityVersion() throws {
-        try db.run("INSERT INTO meta(key, value) VALUES ('security_version', '1') ON CONFLICT(key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)")
     }
 
     // MARK: meta

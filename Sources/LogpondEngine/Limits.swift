@@ -180,6 +180,13 @@ public enum Limits {
     public static let authCacheNanos: UInt64 = 300_000_000_000
     /// Verified headers remembered at most (the cache empties past it).
     public static let authCacheEntries = 10_000
+    /// A `_security/api_key` request body: a name, a role, an expiration and some metadata
+    /// need a few hundred bytes; nothing legitimate comes near 64 KiB.
+    public static let maxSecurityBody = 64 * 1024
+    /// Elasticsearch's own limit on an API key's name (1024 characters).
+    public static let apiKeyNameBytes = 1024
+    /// An API key's `metadata` object, kept in the catalog row and reloaded with every key.
+    public static let apiKeyMetadataBytes = 16 * 1024
     /// Filler kept in the data folder (FileNames.diskReserve) and given up the moment a write
     /// finds the disk full: what deleting an index (a SQLite WAL append of a few pages), the
     /// next translog generation (one page) and a start on a full disk need, with room to spare.

@@ -11,26 +11,39 @@ public enum Passwords {
     static let decoy = Bcrypt.hash("logpond decoy password", cost: cost)
 }
 
-/// Who a request is, from its `Authorization` header. Users live in the catalog (the
-/// `logpond users` command writes them, this process reloads them when `security_version`
-/// moves). A verified header is remembered (in memory, which holds it anyway while the request
-/// is read) for `Limits.authCacheNanos`, so bcrypt runs once per credential, not per request.
+/// Who made a request: a user, or an API key and the user who created it.
+struct Identity: Sendable, Equatable {
+    /// The user name; for an API key, its owner's.
+    var user: String
+    var role: Role
+    var apiKey: (id: String, name: String)?
+    static func == (a: Identity, b: Identity) -> Bool { a.user == b.user && a.role == b.role && a.apiKey?.id == b.apiKey?.id }
+}
+
+/// Who a request is, from its `Authorization` header. Users and API keys live in the catalog
+/// (the `logpond users` command and `_security/api_key` write them, this process reloads them
+/// when `security_version` moves). A verified header is remembered (in memory, which holds it
+/// anyway while the request is read) for `Limits.authCacheNanos`, so bcrypt runs once per
+/// credential, not per request.
 final class Authenticator: @unchecked Sendable {
     enum Outcome: Equatable {
         /// No user is configured: the server is open (and bound to loopback unless told).
         case open
-        case user(String, Role)
+        case authenticated(Identity)
         case missing
-        case failed(String)
+        /// A user name that failed, or nil for an API key (whose id is not the caller's to learn about).
+        case failed(user: String?)
     }
 
     private let catalog: Catalog
     private let log: @Sendable (String) -> Void
     private let lock = NSLock()
     private var users: [String: UserRecord] = [:]
+    /// Valid (not invalidated) API keys by id; expiry is checked at use.
+    private var keys: [String: ApiKeyRecord] = [:]
     private var version = ""
     private var checked: UInt64 = 0
-    private var cache: [String: (user: String, role: Role, until: UInt64)] = [:]
+    private var cache: [String: (who: Identity, until: UInt64, expires: Int64?)] = [:]
     private var lastFailureLog: UInt64 = 0
     private var unloggedFailures = 0
 
@@ -49,53 +62,87 @@ final class Authenticator: @unchecked Sendable {
         }
         guard due, let v = try? catalog.securityVersion() else { return }
         let changed = lock.withLock { v != version }
-        guard changed || force, let list = try? catalog.users() else { return }
+        guard changed || force, let list = try? catalog.users(), let apiKeys = try? catalog.apiKeys() else { return }
         lock.withLock {
             version = v
             users = Dictionary(list.map { ($0.name, $0) }, uniquingKeysWith: { $1 })
+            keys = Dictionary(apiKeys.filter { !$0.invalidated }.map { ($0.id, $0) }, uniquingKeysWith: { $1 })
             cache.removeAll()
         }
     }
 
+    /// Whether any user is configured (API keys need one to own them).
+    var secured: Bool { reloadIfChanged(); return lock.withLock { !users.isEmpty } }
+
+    /// Reloads now: after this process changed users or keys itself.
+    func reload() { reloadIfChanged(force: true) }
+
     func authenticate(_ header: String?, client: String) -> Outcome {
         reloadIfChanged()
         guard lock.withLock({ !users.isEmpty }) else { return .open }
-        guard let header, let (name, password) = Self.basic(header) else { return .missing }
-        let key = header
+        guard let header else { return .missing }
         let now = DispatchTime.now().uptimeNanoseconds
-        if let hit = lock.withLock({ cache[key] }), hit.until > now { return .user(hit.user, hit.role) }
-        let record = lock.withLock { users[name] }
-        // The same bcrypt work whether the user exists or not.
-        let ok = Passwords.verify(password, record?.passwordHash ?? Passwords.decoy) && record != nil
-        guard ok, let r = record, let role = Role(rawValue: r.role) else {
-            noteFailure(name, client: client)
-            return .failed(name)
+        if let hit = lock.withLock({ cache[header] }), hit.until > now, !Self.expired(hit.expires) { return .authenticated(hit.who) }
+        let who: Identity, expires: Int64?
+        if let (name, password) = Self.basic(header) {
+            let record = lock.withLock { users[name] }
+            // The same bcrypt work whether the user exists or not.
+            let ok = Passwords.verify(password, record?.passwordHash ?? Passwords.decoy) && record != nil
+            guard ok, let r = record, let role = Role(rawValue: r.role) else { noteFailure("user [\(EngineError.clip(name, max: 64))]", client: client); return .failed(user: name) }
+            (who, expires) = (Identity(user: name, role: role), nil)
+        } else if let (id, secret) = Self.apiKey(header) {
+            let record = lock.withLock { keys[id] }
+            let ok = Passwords.verify(secret, record?.keyHash ?? Passwords.decoy) && record != nil
+            guard ok, let k = record, !Self.expired(k.expiration), let role = Role(rawValue: k.role) else {
+                noteFailure("API key", client: client)
+                return .failed(user: nil)
+            }
+            (who, expires) = (Identity(user: k.owner, role: role, apiKey: (k.id, k.name)), k.expiration)
+        } else {
+            return .missing
         }
         lock.withLock {
             if cache.count > Limits.authCacheEntries { cache.removeAll() }
-            cache[key] = (name, role, now &+ Limits.authCacheNanos)
+            cache[header] = (who, now &+ Limits.authCacheNanos, expires)
         }
-        return .user(name, role)
+        return .authenticated(who)
+    }
+
+    private static func expired(_ expiration: Int64?) -> Bool {
+        guard let e = expiration else { return false }
+        return Int64(Date().timeIntervalSince1970 * 1000) >= e
+    }
+
+    /// `ApiKey base64(id:key)`; nil for anything else.
+    static func apiKey(_ header: String) -> (String, String)? {
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "apikey", let (id, key) = decodePair(parts[1]) else { return nil }
+        return (id, key)
     }
 
     /// `Basic base64(user:password)`; nil for anything else.
     static func basic(_ header: String) -> (String, String)? {
         let parts = header.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "basic",
-              let data = Data(base64Encoded: String(parts[1]).trimmingCharacters(in: .whitespaces)),
+        guard parts.count == 2, parts[0].lowercased() == "basic" else { return nil }
+        return decodePair(parts[1])
+    }
+
+    /// `base64(a:b)` split at the first colon.
+    private static func decodePair(_ b64: Substring) -> (String, String)? {
+        guard let data = Data(base64Encoded: String(b64).trimmingCharacters(in: .whitespaces)),
               let text = String(data: data, encoding: .utf8), let colon = text.firstIndex(of: ":") else { return nil }
         return (String(text[..<colon]), String(text[text.index(after: colon)...]))
     }
 
     /// One log line per failed login, at most one a second; the rest are counted into the next.
-    private func noteFailure(_ name: String, client: String) {
+    private func noteFailure(_ what: String, client: String) {
         let line: String? = lock.withLock {
             let now = DispatchTime.now().uptimeNanoseconds
             guard lastFailureLog == 0 || Clock.elapsed(from: lastFailureLog, to: now) >= 1_000_000_000 else { unloggedFailures += 1; return nil }
             lastFailureLog = now
             defer { unloggedFailures = 0 }
             let more = unloggedFailures > 0 ? " (and \(unloggedFailures) more failed logins since the last line)" : ""
-            return "[logpond] failed login for user [\(EngineError.clip(name, max: 64))] from \(client)\(more)"
+            return "[logpond] failed login for \(what) from \(client)\(more)"
         }
         if let line { log(line) }
     }

@@ -46,6 +46,13 @@ enum RouteAction {
         let last = s.last!
         if first == "_security" {
             if s.count == 2 && s[1] == "_authenticate" { return ("cluster:admin/xpack/security/user/authenticate", .anyUser) }
+            if s.count == 2 && s[1] == "api_key" {
+                switch method {
+                case .get: return ("cluster:admin/xpack/security/api_key/get", .security)
+                case .delete: return ("cluster:admin/xpack/security/api_key/invalidate", .security)
+                default: return ("cluster:admin/xpack/security/api_key/create", .security)
+                }
+            }
             return ("cluster:admin/xpack/security", .security)
         }
         if last == "_bulk" && s.count <= 2 { return ("indices:data/write/bulk", .write) }

@@ -64,6 +64,9 @@ struct API: Sendable {
             var resp = try await ESResponse.$pretty.withValue(params.flag("pretty")) {
                 let who = try authorize(request, path)
                 if path.segments == ["_security", "_authenticate"] { return authenticateResponse(who) }
+                if path.segments == ["_security", "api_key"] {
+                    return try await apiKeyRoute(request.method, who: who, body: { try await RequestBody.read(request, limit: Limits.maxSecurityBody) }, params: params)
+                }
                 return try await route(request, path, params, started: started, bodies: bodies)
             }
             if request.method == .head { resp.body = ResponseBody() }

@@ -92,7 +92,9 @@ public struct JSONWriter {
         case let i as Int: int(i)
         case let i as Int64: int(i)
         case let d as Double: double(d)
-        case let o as [(String, Any)]: object(o)
+        // An empty array of any element type casts to [(String, Any)] too: only exact-typed
+        // (above) or non-empty ones are objects, or an empty `[String]` would print as `{}`.
+        case let o as [(String, Any)] where !o.isEmpty: object(o)
         case let a as [Any]: array(a)
         case let o as [String: Any]:
             raw("{")

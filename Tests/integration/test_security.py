@@ -121,6 +121,9 @@ TABLE = [
     ("POST", "/t/_close", None, {"superuser", "curator"}),
     ("POST", "/t/_open", None, {"superuser", "curator"}),
     ("DELETE", "/gone-{user}", None, {"superuser", "curator"}),   # an index of each user's own
+    ("GET", "/_security/api_key", None, {"superuser"}),
+    ("POST", "/_security/api_key", '{"name":"k-{user}","role":"viewer"}', {"superuser"}),
+    ("DELETE", "/_security/api_key", '{"name":"nothing-by-this-name"}', {"superuser"}),
 ]
 
 
@@ -130,13 +133,13 @@ def test_each_role_gets_exactly_its_routes(secured):
     for name in ROLES:
         assert requests.put(s.url + f"/gone-{name}", auth=auth("admin")).status_code == 200
     for method, path, body, allowed in TABLE:
-        r = requests.request(method, s.url + path.format(user="admin"), data=body, headers={"Content-Type": "application/json"})
+        r = requests.request(method, s.url + path.format(user="admin"), data=body and body.replace("{user}", "admin"), headers={"Content-Type": "application/json"})
         if method == "HEAD":
             assert r.status_code == 401, path
         else:
             assert_401(r, "missing authentication credentials")
         for name, role in ROLES.items():
-            r = requests.request(method, s.url + path.format(user=name), data=body, auth=auth(name), headers={"Content-Type": "application/json"})
+            r = requests.request(method, s.url + path.format(user=name), data=body and body.replace("{user}", name), auth=auth(name), headers={"Content-Type": "application/json"})
             if role in allowed:
                 assert r.status_code != 403, (method, path, role, r.text[:200])
                 assert r.status_code != 401, (method, path, role)
@@ -184,7 +187,7 @@ def test_elastic_password_creates_the_superuser(tmp_path):
 
 
 @pytest.mark.parametrize("flavour", ["es7", "es8"])
-def test_elasticsearch_py_with_basic_auth(secured, flavour):
+def test_elasticsearch_py_with_basic_auth_and_api_keys(secured, flavour):
     path = os.path.join(PYDEPS, flavour)
     if not os.path.isdir(path):
         pytest.fail(f"{path} missing: run `make pydeps` (make test does)")
@@ -203,8 +206,92 @@ def test_elasticsearch_py_with_basic_auth(secured, flavour):
             raise SystemExit("no error for a wrong password")
         except Exception as e:
             assert "401" in str(e) or "AuthenticationException" in type(e).__name__, repr(e)
+        # API keys: made through the client's own security API, then used as (id, key).
+        if flavour == "es8":
+            k = es.security.create_api_key(name="py-" + flavour, expiration="1d", metadata={"by": "es-py"})
+        else:
+            k = es.security.create_api_key(body={"name": "py-" + flavour, "expiration": "1d"})
+        keyed = Elasticsearch(url, api_key=(k["id"], k["api_key"]))
+        assert keyed.count(index="py")["count"] == 1
+        assert keyed.security.authenticate()["api_key"]["id"] == k["id"]
+        keyed8 = Elasticsearch(url, api_key=k["encoded"]) if flavour == "es8" else keyed
+        assert keyed8.info()["tagline"] == "You Know, for Search"
+        inv = es.security.invalidate_api_key(ids=[k["id"]]) if flavour == "es8" else es.security.invalidate_api_key(body={"ids": [k["id"]]})
+        assert inv["invalidated_api_keys"] == [k["id"]]
         print("CLIENT-OK")
     """)
     r = subprocess.run(["python3", "-c", script, secured.url, flavour], env=dict(os.environ, PYTHONPATH=path),
                        capture_output=True, text=True, timeout=120)
     assert "CLIENT-OK" in r.stdout, r.stdout + r.stderr
+
+
+def create_key(s, body, who="admin"):
+    r = requests.post(s.url + "/_security/api_key", json=body, auth=auth(who), timeout=30)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def key_header(k):
+    return {"Authorization": "ApiKey " + k["encoded"]}
+
+
+def test_api_keys(secured):
+    s = secured
+    k = create_key(s, {"name": "fluent-bit", "role": "ingest", "expiration": "1d", "metadata": {"team": "ops"}})
+    assert set(k) == {"id", "name", "expiration", "api_key", "encoded"} and k["name"] == "fluent-bit"
+    assert base64.b64decode(k["encoded"]).decode() == f"{k['id']}:{k['api_key']}"
+    assert 86_000_000 < k["expiration"] - time.time() * 1000 <= 86_400_000
+    r = requests.post(s.url + "/_bulk", data='{"index":{"_index":"logs"}}\n{"msg":"via key"}\n',
+                      headers=dict(key_header(k), **{"Content-Type": "application/x-ndjson"}))
+    assert r.status_code == 200 and not r.json()["errors"], r.text
+    # The key has the ingest role: it may write, not search.
+    r = requests.post(s.url + "/logs/_search", json={}, headers=key_header(k))
+    assert r.status_code == 403
+    assert f"is unauthorized for API key id [{k['id']}] of user [admin] with effective roles [ingest]" in r.json()["error"]["reason"]
+    me = requests.get(s.url + "/_security/_authenticate", headers=key_header(k)).json()
+    assert me["username"] == "admin" and me["authentication_type"] == "api_key" and me["api_key"] == {"id": k["id"], "name": "fluent-bit"}
+    assert me["authentication_realm"] == {"name": "_es_api_key", "type": "_es_api_key"}
+    # Listed without the secret; the catalog holds only a bcrypt hash of it.
+    listed = requests.get(s.url + "/_security/api_key", params={"id": k["id"]}, auth=auth("admin")).json()["api_keys"]
+    assert len(listed) == 1 and listed[0]["name"] == "fluent-bit" and listed[0]["invalidated"] is False
+    assert listed[0]["role"] == "ingest" and listed[0]["username"] == "admin" and listed[0]["metadata"] == {"team": "ops"}
+    assert k["api_key"] not in requests.get(s.url + "/_security/api_key", auth=auth("admin")).text
+    with open(os.path.join(s.data_dir, "catalog.sqlite"), "rb") as f:
+        assert k["api_key"].encode() not in f.read()
+    # A wrong secret, or an unknown id: 401, logged without the secret.
+    for enc in [base64.b64encode(f"{k['id']}:wrong-secret".encode()).decode(), base64.b64encode(b"no-such-id:x").decode()]:
+        r = requests.get(s.url + "/", headers={"Authorization": "ApiKey " + enc})
+        assert_401(r, "unable to authenticate with provided credentials")
+    assert "failed login for API key from 127.0.0.1" in s.log_text() and "wrong-secret" not in s.log_text()
+    # Keys cannot make keys; role descriptors and nameless keys are refused with a reason.
+    sk = create_key(s, {"name": "admin-key"})
+    r = requests.post(s.url + "/_security/api_key", json={"name": "child"}, headers=key_header(sk))
+    assert r.status_code == 403 and "cannot create API keys" in r.text
+    r = requests.post(s.url + "/_security/api_key", json={"name": "x", "role_descriptors": {"r": {"indices": []}}}, auth=auth("admin"))
+    assert r.status_code == 400 and "built-in roles" in r.json()["error"]["reason"]
+    r = requests.post(s.url + "/_security/api_key", json={"role": "viewer"}, auth=auth("admin"))
+    assert r.status_code == 400 and r.json()["error"]["type"] == "action_request_validation_exception"
+    r = requests.post(s.url + "/_security/api_key", json={"name": "x", "expiration": "forever"}, auth=auth("admin"))
+    assert r.status_code == 400 and "[expiration]" in r.text
+    # Invalidation shuts the key out within a second or so, cached or not.
+    r = requests.delete(s.url + "/_security/api_key", json={"ids": [k["id"]]}, auth=auth("admin")).json()
+    assert r == {"invalidated_api_keys": [k["id"]], "previously_invalidated_api_keys": [], "error_count": 0}
+    assert requests.get(s.url + "/", headers=key_header(k)).status_code == 401
+    r = requests.delete(s.url + "/_security/api_key", json={"name": "fluent-bit"}, auth=auth("admin")).json()
+    assert r["invalidated_api_keys"] == [] and r["previously_invalidated_api_keys"] == [k["id"]]
+    assert requests.get(s.url + "/_security/api_key", params={"id": k["id"]}, auth=auth("admin")).json()["api_keys"][0]["invalidated"] is True
+
+
+def test_api_key_expires(secured):
+    s = secured
+    k = create_key(s, {"name": "short", "role": "viewer", "expiration": "2s"})
+    assert requests.get(s.url + "/_cluster/health", headers=key_header(k)).status_code == 200   # now cached
+    time.sleep(2.5)
+    assert_401(requests.get(s.url + "/_cluster/health", headers=key_header(k)), "unable to authenticate with provided credentials")
+    listed = requests.get(s.url + "/_security/api_key", params={"name": "short", "active_only": "true"}, auth=auth("admin")).json()
+    assert listed["api_keys"] == []
+
+
+def test_api_keys_need_a_user(server):
+    r = server.post("/_security/api_key", {"name": "k"})
+    assert r.status_code == 400 and "logpond users add" in r.json()["error"]["reason"]

@@ -2,7 +2,8 @@ import XCTest
 @testable import LogpondEngine
 
 /// Catalog files of each schema version, kept forever: a v1 catalog (before users) migrates to
-/// the current schema and keeps its indices; a v2 catalog (users) reads back its user.
+/// the current schema and keeps its indices; a v2 catalog (users) reads back its user; a v3
+/// catalog (API keys) reads back its key.
 final class CatalogFixtureTests: XCTestCase {
     func copyFixture(_ name: String) throws -> String {
         let src = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/\(name)")
@@ -34,5 +35,23 @@ final class CatalogFixtureTests: XCTestCase {
         XCTAssertTrue(try c.deleteUser("fixture"))
         XCTAssertFalse(try c.deleteUser("fixture"))
         XCTAssertEqual(try c.securityVersion(), "3", "every change moves the version, a no-op delete too")
+    }
+
+    func testVersion3ReadsItsApiKey() throws {
+        let c = try Catalog(path: try copyFixture("catalog-v3.sqlite"))
+        XCTAssertEqual(try c.users().map { $0.role }, ["superuser"])
+        let keys = try c.apiKeys()
+        XCTAssertEqual(keys.count, 1)
+        let k = try XCTUnwrap(keys.first)
+        XCTAssertEqual([k.id, k.name, k.role, k.owner, k.metadata], ["MlpjCmoSJv1QdDenQR8J", "fixture-key", "viewer", "fixture", #"{"fixture":true}"#])
+        XCTAssertEqual(k.creation, 1_796_344_085_229)
+        XCTAssertNil(k.expiration)
+        XCTAssertFalse(k.invalidated)
+        XCTAssertTrue(k.keyHash.hasPrefix("$2b$10$"), "bcrypt, never the secret")
+        let before = try c.securityVersion()
+        XCTAssertEqual(try c.invalidateApiKeys(ids: [k.id, "missing"]).invalidated, [k.id])
+        XCTAssertEqual(try c.invalidateApiKeys(ids: [k.id]).previously, [k.id])
+        XCTAssertTrue(try c.apiKeys()[0].invalidated)
+        XCTAssertNotEqual(try c.securityVersion(), before)
     }
 }

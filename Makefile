@@ -5,8 +5,9 @@ SHELL      := /bin/bash
 SWIFT      ?= swift
 PYTHON     ?= python3
 APT_PKGS   := libsqlite3-dev libzstd-dev libsimdjson-dev zlib1g-dev pkg-config
-# What the compatibility tests drive: Debian's Curator (its `curator` command) and curl.
-TEST_APT_PKGS := elasticsearch-curator curl
+# What the compatibility tests drive: Debian's Curator (its `curator` command), curl, rsyslog's
+# omelasticsearch, and openssl (test certificates for HTTPS).
+TEST_APT_PKGS := elasticsearch-curator curl rsyslog-elasticsearch openssl
 PYDEPS     := .build/pydeps
 ES7        := $(PYDEPS)/es7
 ES8        := $(PYDEPS)/es8

@@ -6,7 +6,7 @@ import PackageDescription
 let hotPath: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
 
 // Layering (imports go one way): logpond (CLI) → LogpondHTTP → LogpondQuery → LogpondEngine
-// → LogpondAnalysis / C shims. See docs/ARCHITECTURE.md.
+// → LogpondAnalysis / C shims; the CLI also uses LogpondTLS (HTTPS). See docs/ARCHITECTURE.md.
 let package = Package(
     name: "logpond",
     platforms: [.macOS(.v14)],
@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd",
@@ -39,13 +40,25 @@ let package = Package(
         .target(name: "LogpondHTTP",
                 dependencies: ["LogpondQuery", "LogpondEngine",
                                .product(name: "Hummingbird", package: "hummingbird"),
+                               .product(name: "HummingbirdCore", package: "hummingbird"),
                                .product(name: "NIOCore", package: "swift-nio"),
                                .product(name: "HTTPTypes", package: "swift-http-types"),
                                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"), "CZlib",
                                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth")],
                 path: "Sources/LogpondHTTP"),
+        // HTTPS (swift-nio-ssl, BoringSSL inside) is its own target so only the CLI links it:
+        // the fuzz build, which links LogpondHTTP, stays without BoringSSL.
+        .target(name: "LogpondTLS",
+                dependencies: [.product(name: "HummingbirdCore", package: "hummingbird"),
+                               .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                               .product(name: "NIOCore", package: "swift-nio"),
+                               .product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
+                path: "Sources/LogpondTLS"),
         .executableTarget(name: "logpond",
-                          dependencies: ["LogpondHTTP", "LogpondEngine",
+                          dependencies: ["LogpondHTTP", "LogpondEngine", "LogpondTLS",
+                                         .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                                         .product(name: "NIOPosix", package: "swift-nio"),
+                                         .product(name: "NIOHTTP1", package: "swift-nio"),
                                          .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                          .product(name: "Yams", package: "Yams")],
                           path: "Sources/logpond"),

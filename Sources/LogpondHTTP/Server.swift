@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import HTTPTypes
 import LogpondEngine
@@ -12,8 +13,10 @@ public struct LogpondServer {
 
     public init(store: Store, config: ServerConfig) { self.store = store; self.config = config }
 
-    /// Runs until the process is asked to stop.
-    public func run(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+    /// Runs until the process is asked to stop. `transport` turns the HTTP/1.1 channel
+    /// configuration into a server (plain by default; the CLI passes HTTPS from LogpondTLS).
+    public func run(transport: (HTTP1Channel.Configuration) -> HTTPServerBuilder = { .http1(configuration: $0) },
+                    onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let api = API(store: store, config: config)
         let responder = CallbackResponder<BasicRequestContext> { request, context in
             await api.handle(request)
@@ -22,7 +25,7 @@ public struct LogpondServer {
         logger.logLevel = .warning
         let app = Application(
             responder: responder,
-            server: .http1(configuration: .init(additionalChannelHandlers: [ConnectionWatch(), ExpectContinueHandler()])),
+            server: transport(.init(additionalChannelHandlers: [ConnectionWatch(), ExpectContinueHandler()])),
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: nil, reuseAddress: true),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
             logger: logger

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LogpondEngine
 import LogpondHTTP
+import LogpondTLS
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -96,6 +97,8 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Port to listen on (http.port).") var port: Int?
     @Option(name: .long, help: "YAML config file.") var config: String?
     @Flag(name: .long, help: "Listen beyond loopback without any user configured: anyone who reaches the port can read and delete everything.") var insecureNoAuth = false
+    @Option(name: .customLong("tls-cert"), help: "PEM certificate (chain) for HTTPS (xpack.security.http.ssl.certificate); reloaded on SIGHUP.") var tlsCert: String?
+    @Option(name: .customLong("tls-key"), help: "PEM private key for HTTPS (xpack.security.http.ssl.key).") var tlsKey: String?
 
     func run() async throws {
         let file = try config.map { try FileConfig.load($0) } ?? FileConfig()
@@ -120,6 +123,9 @@ struct Serve: AsyncParsableCommand {
         sc.inflightBreakerBytes = try file.memoryLimit("network.breaker.inflight_requests.limit", budget: budget, defaultShare: Limits.inflightBreakerShare)
         sc.searchThreads = try file.count("thread_pool.search.size", default: sc.searchThreads, min: 1)
         sc.searchQueueSize = try file.count("thread_pool.search.queue_size", default: sc.searchQueueSize, min: 0)
+        let tls: TLSContextHolder?
+        do { tls = try ServeTLS.settings(cert: tlsCert, key: tlsKey, file: file).map { try TLSContextHolder($0) } }
+        catch let p as TLSSettings.Problem { throw ValidationErrorMessage(p.description) }
         try FileManager.default.createDirectory(atPath: dataPath, withIntermediateDirectories: true)
         let lockFD = open(dataPath + "/" + FileNames.lockFile, O_RDWR | O_CREAT, 0o644)
         guard lockFD >= 0, flock(lockFD, LOCK_EX | LOCK_NB) == 0 else {
@@ -147,10 +153,12 @@ struct Serve: AsyncParsableCommand {
         store.startRetention(try file.retention())
         let server = LogpondServer(store: store, config: sc)
         let host = sc.host
-        try await server.run { port in
-            print("[logpond] listening on http://\(host):\(port) (data: \(dataPath))")
+        let scheme = tls == nil ? "http" : "https"
+        if let tls { ServeTLS.reloadOnHangup(tls) }
+        try await server.run(transport: { c in tls.map { .reloadingTLS(c, holder: $0) } ?? .http1(configuration: c) }, onRunning: { port in
+            print("[logpond] listening on \(scheme)://\(host):\(port) (data: \(dataPath))")
             fflush(stdout)
-        }
+        })
         store.shutdown()
     }
 }

@@ -26,8 +26,12 @@ def free_port():
 class Server:
     """One logpond process; restartable on the same data folder."""
 
-    def __init__(self, data_dir, config_text=None):
+    def __init__(self, data_dir, config_text=None, extra_args=(), ca=None, client_cert=None):
         self.data_dir = data_dir
+        self.extra_args = list(extra_args)
+        # With `ca` (a PEM file) the server speaks HTTPS and the helpers trust that authority.
+        self.ca = ca
+        self.client_cert = client_cert
         self.port = free_port()
         self.proc = None
         self.log_path = os.path.join(data_dir + "-logs", "server.log")
@@ -40,12 +44,13 @@ class Server:
 
     @property
     def url(self):
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.ca else 'http'}://127.0.0.1:{self.port}"
 
     def start(self):
         args = [BIN, "serve", "--data", self.data_dir, "--host", "127.0.0.1", "--port", str(self.port)]
         if self.config_path:
             args += ["--config", self.config_path]
+        args += self.extra_args
         self.log = open(self.log_path, "a")
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.time() + 30
@@ -53,7 +58,7 @@ class Server:
             if self.proc.poll() is not None:
                 raise RuntimeError("server exited: " + self.log_text())
             try:
-                requests.get(self.url + "/", timeout=1)
+                requests.get(self.url + "/", timeout=1, verify=self.ca or True, cert=self.client_cert)
                 return self
             except requests.ConnectionError:
                 time.sleep(0.05)

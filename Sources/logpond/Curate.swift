@@ -1,8 +1,5 @@
 import ArgumentParser
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import LogpondEngine
 
 /// `logpond curate`: deletes daily indices past their age over HTTP, like Curator, so the same
@@ -28,6 +25,8 @@ struct Curate: ParsableCommand {
     @Flag(name: .customLong("dry-run"), help: "Show what would be deleted; change nothing.") var dryRun = false
     @Option(help: "User for HTTP basic auth.") var user: String?
     @Option(help: "Password for HTTP basic auth (or set LOGPOND_PASSWORD).") var password: String?
+    @Option(name: .customLong("api-key"), help: "API key: the `encoded` value POST /_security/api_key returned, or ID:KEY (or set LOGPOND_API_KEY).") var apiKey: String?
+    @Option(help: "PEM file of the authority that signed the server's certificate, for https:// URLs.") var cacert: String?
     @Option(help: "Seconds to wait for each request.") var timeout: Double = 30
 
     struct Failure: Error, CustomStringConvertible { let description: String }
@@ -94,27 +93,22 @@ struct Curate: ParsableCommand {
     }
 
     func request(_ method: String, _ url: String) throws -> Data {
-        guard let u = URL(string: url) else { throw Failure(description: "bad URL \(url)") }
-        var req = URLRequest(url: u, timeoutInterval: timeout)
-        req.httpMethod = method
-        req.setValue("application/json", forHTTPHeaderField: "Accept")
-        if let user {
+        var headers = [("Accept", "application/json")]
+        if let key = apiKey ?? ProcessInfo.processInfo.environment["LOGPOND_API_KEY"] {
+            // `id:key` is encoded here; the `encoded` form is sent as it is.
+            headers.append(("Authorization", "ApiKey " + (key.contains(":") ? Data(key.utf8).base64EncodedString() : key)))
+        } else if let user {
             let pw = password ?? ProcessInfo.processInfo.environment["LOGPOND_PASSWORD"] ?? ""
-            req.setValue("Basic " + Data("\(user):\(pw)".utf8).base64EncodedString(), forHTTPHeaderField: "Authorization")
+            headers.append(("Authorization", "Basic " + Data("\(user):\(pw)".utf8).base64EncodedString()))
         }
-        let sem = DispatchSemaphore(value: 0)
-        nonisolated(unsafe) var result: (Data?, URLResponse?, Error?) = (nil, nil, nil)
-        URLSession.shared.dataTask(with: req) { d, r, e in result = (d, r, e); sem.signal() }.resume()
-        sem.wait()
-        if let e = result.2 {
-            throw Failure(description: "cannot reach \(url): \(e.localizedDescription); is the server running? pass --url to point elsewhere")
+        let reply: HTTPFetch.Reply
+        do { reply = try HTTPFetch(caFile: cacert, timeoutSeconds: timeout).send(method == "DELETE" ? .DELETE : .GET, url, headers: headers) }
+        catch let e as HTTPFetch.Failure { throw Failure(description: e.description) }
+        guard (200..<300).contains(reply.status) else {
+            let reason = ((try? JSONSerialization.jsonObject(with: reply.body)) as? [String: Any]).flatMap { ($0["error"] as? [String: Any])?["reason"] as? String }
+            let hint = reply.status == 401 || reply.status == 403 ? "check --user/--password or --api-key" : "see the server log"
+            throw Failure(description: "\(method) \(url) answered \(reply.status)\(reason.map { ": " + EngineError.clip($0, max: 300) } ?? ""); \(hint)")
         }
-        let status = (result.1 as? HTTPURLResponse)?.statusCode ?? 0
-        let data = result.0 ?? Data()
-        guard (200..<300).contains(status) else {
-            let reason = ((try? JSONSerialization.jsonObject(with: data)) as? [String: Any]).flatMap { ($0["error"] as? [String: Any])?["reason"] as? String }
-            throw Failure(description: "\(method) \(url) answered \(status)\(reason.map { ": " + $0 } ?? ""); \(status == 401 || status == 403 ? "check --user/--password" : "see the server log")")
-        }
-        return data
+        return reply.body
     }
 }

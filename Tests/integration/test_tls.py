@@ -18,6 +18,7 @@ import pytest
 import requests
 
 from conftest import BIN, PYDEPS, Server, free_port
+from test_security import TABLE
 
 ADMIN = ("admin", "tls-admin-pw")
 INGEST = ("fb", "tls-ingest-pw")
@@ -84,6 +85,12 @@ def test_curl_with_cacert_and_every_route_needs_auth(https, certs):
     # Without the authority curl refuses the certificate; plain HTTP gets no answer.
     assert curl(s.url + "/").returncode == 60
     assert curl(s.url.replace("https", "http") + "/").returncode != 0
+    # Every route family answers 401 over HTTPS too, without credentials and with wrong ones.
+    for method, path, body, _ in TABLE:
+        for creds in [None, ("admin", "wrong"), ("nobody", "x")]:
+            r = requests.request(method, s.url + path.format(user="x"), data=body and body.replace("{user}", "x"), auth=creds,
+                                 verify=certs("ca.crt"), headers={"Content-Type": "application/json"})
+            assert r.status_code == 401, (method, path, creds, r.status_code)
     r = curl("--cacert", certs("ca.crt"), "-u", ":".join(INGEST), "-H", "Content-Type: application/x-ndjson",
              "--data-binary", '{"index":{"_index":"tls"}}\n{"msg":"over https"}\n', s.url + "/_bulk?refresh=true")
     assert json.loads(r.stdout)["errors"] is False, r.stdout + r.stderr

@@ -6,6 +6,7 @@ docs/s, MB/s, bytes on disk vs raw NDJSON and peak RSS.
     python3 Benchmarks/ingest.py --docs 1000000 --senders 2
 """
 import argparse
+import base64
 import gzip
 import json
 import os
@@ -70,6 +71,24 @@ def start_server(binary, data=None):
     return data, proc, url
 
 
+def secure(binary, data, url, mode):
+    """Adds a superuser (and for `apikey` makes a key) and returns the headers to send."""
+    if mode == "none":
+        return {}
+    pw = "bench-password"
+    subprocess.run([binary, "users", "add", "bench", "--role", "superuser", "--password-stdin", "--data", data],
+                   input=pw + "\n", text=True, check=True, capture_output=True)
+    basic = {"Authorization": "Basic " + base64.b64encode(f"bench:{pw}".encode()).decode()}
+    for _ in range(100):                       # the server notices a new user within a second
+        if requests.get(url + "/", timeout=5).status_code == 401:
+            break
+        time.sleep(0.05)
+    if mode == "basic":
+        return basic
+    key = requests.post(url + "/_security/api_key", json={"name": "bench"}, headers=basic, timeout=30).json()
+    return {"Authorization": "ApiKey " + key["encoded"]}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--docs", type=int, default=1_000_000)
@@ -81,6 +100,8 @@ def main():
     ap.add_argument("--bin", default=os.path.join(ROOT, ".build", "release", "logpond"))
     ap.add_argument("--out", default=os.path.join(ROOT, "bench-out", "ingest.json"))
     ap.add_argument("--keep", action="store_true", help="keep the data folder")
+    ap.add_argument("--auth", choices=["none", "basic", "apikey"], default="none",
+                    help="send every request with Basic credentials or an API key (a superuser made at start)")
     args = ap.parse_args()
 
     loghub = os.path.join(ROOT, "..", "shared", "data", "loghub")
@@ -91,6 +112,7 @@ def main():
         bodies = [gzip.compress(b, 1) for b in bodies]
 
     data, proc, url = start_server(args.bin)
+    auth = secure(args.bin, data, url, args.auth)
 
     errors = []
     peak = [0]
@@ -106,7 +128,7 @@ def main():
 
     def send(part):
         sess = requests.Session()
-        headers = {"Content-Type": "application/x-ndjson"}
+        headers = dict(auth, **{"Content-Type": "application/x-ndjson"})
         if args.gzip:
             headers["Content-Encoding"] = "gzip"
         for b in part:
@@ -127,12 +149,12 @@ def main():
     ingest_cpu = cpu_seconds(proc.pid)
     ingest_peak = peak[0]
     ingest_parts = dict(parts_peak)
-    requests.post(url + "/_refresh"); requests.post(url + "/_flush")
+    requests.post(url + "/_refresh", headers=auth); requests.post(url + "/_flush", headers=auth)
     t1 = time.perf_counter()
-    requests.post(url + "/_forcemerge?max_num_segments=1", timeout=3600)
+    requests.post(url + "/_forcemerge?max_num_segments=1", timeout=3600, headers=auth)
     merge_s = time.perf_counter() - t1
     stop.set(); w.join()
-    count = requests.get(url + "/logstash-*/_count").json()["count"]
+    count = requests.get(url + "/logstash-*/_count", headers=auth).json()["count"]
     idle_rss = rss_kb(proc.pid, "VmRSS")
     hwm = rss_kb(proc.pid, "VmHWM")
     disk = du(data)
@@ -141,7 +163,7 @@ def main():
         shutil.rmtree(data, ignore_errors=True)
 
     res = {
-        "docs": args.docs, "senders": args.senders, "batch": args.batch, "gzip": args.gzip,
+        "docs": args.docs, "senders": args.senders, "batch": args.batch, "gzip": args.gzip, "auth": args.auth,
         "seconds": round(elapsed, 2), "docs_per_s": round(args.docs / elapsed), "mb_per_s": round(raw_bytes / elapsed / 1e6, 1),
         "raw_ndjson_bytes": raw_bytes, "disk_bytes": disk, "disk_ratio": round(disk / raw_bytes, 4),
         "peak_rss_ingest_mb": round(ingest_peak / 1024, 1),

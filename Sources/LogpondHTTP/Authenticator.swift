@@ -71,9 +71,6 @@ final class Authenticator: @unchecked Sendable {
         }
     }
 
-    /// Whether any user is configured (API keys need one to own them).
-    var secured: Bool { reloadIfChanged(); return lock.withLock { !users.isEmpty } }
-
     /// Reloads now: after this process changed users or keys itself.
     func reload() { reloadIfChanged(force: true) }
 

@@ -295,3 +295,56 @@ def test_api_key_expires(secured):
 def test_api_keys_need_a_user(server):
     r = server.post("/_security/api_key", {"name": "k"})
     assert r.status_code == 400 and "logpond users add" in r.json()["error"]["reason"]
+
+
+# Random Authorization headers and API key requests (hypothesis): never a 5xx, never a crash,
+# never a secret echoed.
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+header_values = st.one_of(
+    st.text(max_size=80),
+    st.builds(lambda scheme, raw: scheme + " " + base64.b64encode(raw).decode(),
+              st.sampled_from(["Basic", "basic", "ApiKey", "apikey", "Bearer", ""]), st.binary(max_size=60)),
+    st.builds(lambda scheme, a, b: scheme + " " + base64.b64encode(f"{a}:{b}".encode()).decode(),
+              st.sampled_from(["Basic", "ApiKey"]), st.text(max_size=30), st.text(max_size=30)),
+)
+json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=20),
+                           lambda c: st.lists(c, max_size=4) | st.dictionaries(st.text(max_size=10), c, max_size=4), max_leaves=12)
+key_bodies = st.fixed_dictionaries({}, optional={
+    "name": st.one_of(st.text(max_size=40), json_values), "role": st.one_of(st.sampled_from(["ingest", "viewer", "root"]), json_values),
+    "expiration": st.one_of(st.sampled_from(["1d", "0s", "-1", "367d", "1e9d", "5m"]), json_values),
+    "metadata": json_values, "role_descriptors": json_values, "ids": json_values, "id": json_values, "username": json_values})
+
+
+@pytest.fixture(scope="module")
+def fuzz_server(tmp_path_factory):
+    data = str(tmp_path_factory.mktemp("authfuzz") / "data")
+    add_user(data, "admin", "superuser", PASSWORDS["admin"])
+    s = Server(data).start()
+    yield s
+    s.stop()
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck))
+@given(value=header_values)
+def test_generated_authorization_headers(fuzz_server, value):
+    try:
+        r = requests.get(fuzz_server.url + "/_cluster/health", headers={"Authorization": value}, timeout=30)
+    except (ValueError, UnicodeError):
+        return      # requests itself refuses this header value
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        assert r.status_code in (400, 401), (value, r.status_code)   # the HTTP parser refuses control characters
+    else:
+        assert r.status_code == 401, (value, r.status_code, r.text[:200])
+    assert fuzz_server.alive()
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
+@given(body=key_bodies, method=st.sampled_from(["POST", "PUT", "DELETE", "GET"]))
+def test_generated_api_key_requests(fuzz_server, body, method):
+    r = requests.request(method, fuzz_server.url + "/_security/api_key", json=body, auth=auth("admin"), timeout=30)
+    assert r.status_code < 500, (method, body, r.status_code, r.text[:300])
+    if r.status_code == 200 and method in ("POST", "PUT"):
+        k = r.json()
+        assert requests.get(fuzz_server.url + "/_security/api_key", params={"id": k["id"]}, auth=auth("admin")).text.count(k["api_key"]) == 0
+    assert fuzz_server.alive()

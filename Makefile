@@ -97,7 +97,8 @@ bench: sysdeps
 	$(SWIFT) build -c release --product logpond
 	$(SWIFT) build -c release --product logpond-bench
 	.build/release/logpond-bench
-	$(PYTHON) Benchmarks/bench.py --docs $(BENCH_DOCS) --senders 2 --runs 20
+	$(PYTHON) Benchmarks/bench.py --docs $(BENCH_DOCS) --senders 2 --runs 20 --shape seed --out bench-out/bench-seed.json
+	$(PYTHON) Benchmarks/bench.py --docs $(BENCH_DOCS) --senders 2 --runs 20 --shape lean --out bench-out/bench-lean.json
 
 clean:
 	rm -rf .build

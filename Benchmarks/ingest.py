@@ -97,6 +97,7 @@ def main():
     ap.add_argument("--senders", type=int, default=2)
     ap.add_argument("--batch", type=int, default=2000)
     ap.add_argument("--gzip", action="store_true")
+    ap.add_argument("--shape", choices=["seed", "lean"], default="seed", help="corpus shape (Benchmarks/corpus.py)")
     ap.add_argument("--bin", default=os.path.join(ROOT, ".build", "release", "logpond"))
     ap.add_argument("--out", default=os.path.join(ROOT, "bench-out", "ingest.json"))
     ap.add_argument("--keep", action="store_true", help="keep the data folder")
@@ -106,7 +107,7 @@ def main():
 
     loghub = os.path.join(ROOT, "..", "shared", "data", "loghub")
     print(f"generating {args.docs:,} records ...", file=sys.stderr)
-    bodies = list(corpus.bulk_bodies(args.docs, batch=args.batch, days=args.days, seed=args.seed, loghub_dir=loghub))
+    bodies = list(corpus.bulk_bodies(args.docs, batch=args.batch, days=args.days, seed=args.seed, loghub_dir=loghub, shape=args.shape))
     raw_bytes = sum(len(b) for b in bodies)
     if args.gzip:
         bodies = [gzip.compress(b, 1) for b in bodies]
@@ -163,7 +164,7 @@ def main():
         shutil.rmtree(data, ignore_errors=True)
 
     res = {
-        "docs": args.docs, "senders": args.senders, "batch": args.batch, "gzip": args.gzip, "auth": args.auth,
+        "docs": args.docs, "senders": args.senders, "batch": args.batch, "gzip": args.gzip, "auth": args.auth, "shape": args.shape,
         "seconds": round(elapsed, 2), "docs_per_s": round(args.docs / elapsed), "mb_per_s": round(raw_bytes / elapsed / 1e6, 1),
         "raw_ndjson_bytes": raw_bytes, "disk_bytes": disk, "disk_ratio": round(disk / raw_bytes, 4),
         "peak_rss_ingest_mb": round(ingest_peak / 1024, 1),

@@ -36,10 +36,11 @@ def main():
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--runs", type=int, default=20)
     ap.add_argument("--queries", required=True, help="JSON file with the query parameters bench.py chose")
+    ap.add_argument("--shape", choices=["seed", "lean"], default="seed")
     args = ap.parse_args()
     q = json.load(open(args.queries))
     loghub = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "data", "loghub")
-    records = list(corpus.generate(args.docs, days=args.days, seed=args.seed, loghub_dir=loghub))
+    records = list(corpus.generate(args.docs, days=args.days, seed=args.seed, loghub_dir=loghub, shape=args.shape))
 
     sb = tantivy.SchemaBuilder()
     sb.add_date_field("ts", stored=True, indexed=True, fast=True)

@@ -21,8 +21,9 @@ def main():
     ap.add_argument("--docs", type=int, default=200_000)
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--bin", default=os.path.join(os.path.dirname(HERE), ".build", "release", "logpond"))
+    ap.add_argument("--modes", default="none,basic,apikey", help="comma-separated: none, basic, apikey")
     args = ap.parse_args()
-    modes = ["none", "basic", "apikey"]
+    modes = args.modes.split(",")
     runs = {m: [] for m in modes}
     out = tempfile.mkdtemp(prefix="lp-auth-bench-")
     for r in range(args.rounds):

@@ -47,7 +47,7 @@ struct DocumentIndexer {
             if kind == .string && Int(e.str_len) > Limits.maxKeywordTermBytes {
                 try checkLongKeyword(e, entry.targets.map { ($0.storage, $0.ignoreAbove) }, path: entry.path)
             }
-            if entry.mapping != nil {
+            if entry.isMapped {
                 if kind == .null { continue }
                 if (kind == .object) != entry.isObject { try shapeMismatch(kind, entry.mapping!, path: entry.path, docID: docID) }
                 if kind == .object { if entry.objectDisabled { skipPrefix = entry.path + "." } }
@@ -177,6 +177,13 @@ struct DocumentIndexer {
     }
 
     static func validate(_ e: lp_event, _ arena: UnsafePointer<UInt8>, _ target: PathCache.Target, docID: String) throws {
+        // The common case (a value that converts) reads only the target's copied-out fields.
+        switch target.type.storage {
+        case .integer, .floating, .date, .boolean:
+            if convert(e, arena, type: target.type, hasFormat: target.hasFormat, formats: target.formats) != nil { return }
+        case .keyword where target.type != .ip: return
+        default: break
+        }
         try validate(e, arena, target.mapping, formats: target.formats, path: target.path, docID: docID)
     }
 
@@ -198,8 +205,12 @@ struct DocumentIndexer {
     /// The doc value of a leaf for numeric, date and boolean fields (dates in the field's unit:
     /// millis for `date`, nanos for `date_nanos`).
     static func convert(_ e: lp_event, _ arena: UnsafePointer<UInt8>, _ f: FieldMapping, formats: DateFormats) -> Int64? {
+        convert(e, arena, type: f.type, hasFormat: f.format != nil, formats: formats)
+    }
+
+    static func convert(_ e: lp_event, _ arena: UnsafePointer<UInt8>, type: FieldType, hasFormat: Bool, formats: DateFormats) -> Int64? {
         let kind = FlatEvent.Kind(rawValue: e.kind)!
-        switch f.type.storage {
+        switch type.storage {
         case .integer:
             var v: Int64
             switch kind {
@@ -212,7 +223,7 @@ struct DocumentIndexer {
                 if let i = Int64(s) { v = i } else if let d = Double(s), d.isFinite, abs(d) < 9.2e18 { v = Int64(d) } else { return nil }
             default: return nil
             }
-            guard let r = f.type.integerRange, r.contains(v) else { return nil }
+            guard let r = type.integerRange, r.contains(v) else { return nil }
             return v
         case .floating:
             let d: Double
@@ -227,11 +238,11 @@ struct DocumentIndexer {
             let parsed: (seconds: Int64, nanos: Int64)?
             switch kind {
             case .int, .uint, .double: parsed = formats.parse(number: e.d)
-            case .string: parsed = formats.parse(e.string(arena)) ?? (f.format == nil ? slashDate(e.string(arena)).map { (DateFormats.floorDiv($0, 1000), DateFormats.floorMod($0, 1000) * 1_000_000) } : nil)
+            case .string: parsed = formats.parse(e.string(arena)) ?? (!hasFormat ? slashDate(e.string(arena)).map { (DateFormats.floorDiv($0, 1000), DateFormats.floorMod($0, 1000) * 1_000_000) } : nil)
             default: parsed = nil
             }
             guard let (sec, nanos) = parsed else { return nil }
-            if f.type == .dateNanos {
+            if type == .dateNanos {
                 guard sec >= 0, sec < 9_223_372_036 else { return nil }   // date_nanos covers 1970..2262
                 return sec * 1_000_000_000 + nanos
             }
@@ -322,7 +333,7 @@ struct DocumentIndexer {
             fb.nextPositionDoc = doc
             fb.nextPosition = last + 1 + positionIncrementGap
         case .keyword?:
-            if target.mapping.type == .ip {
+            if target.type == .ip {
                 guard kind == .string, let term = IPAddress.term(String(decoding: e.string(arena), as: UTF8.self)) else { return }
                 fb.addTerm(term, doc: doc, position: 0)
                 return
@@ -331,7 +342,7 @@ struct DocumentIndexer {
             case .string:
                 let b = e.string(arena)
                 if b.count > target.ignoreAbove, characterCount(b) > target.ignoreAbove { return }
-                if let n = target.mapping.normalizer {
+                if let n = target.normalizer {
                     fb.addTerm(analysis.normalize(String(decoding: b, as: UTF8.self), with: n), doc: doc, position: 0)
                 } else {
                     fb.addTerm(b, doc: doc, position: 0)
@@ -343,11 +354,11 @@ struct DocumentIndexer {
             default: return
             }
         case .integer?, .floating?, .date?, .boolean?:
-            guard let v = convert(e, arena, target.mapping, formats: target.formats) else { return }
+            guard let v = convert(e, arena, type: target.type, hasFormat: target.hasFormat, formats: target.formats) else { return }
             fb.addNumeric(v, doc: doc)
             if target.storage == .boolean { fb.addTerm(v == 1 ? "true" : "false", doc: doc, position: 0) }
             if target.isTimestamp {
-                builder.setTimestamp(doc, target.mapping.type == .dateNanos ? DateFormats.floorDiv(v, 1_000_000) : v)
+                builder.setTimestamp(doc, target.type == .dateNanos ? DateFormats.floorDiv(v, 1_000_000) : v)
             }
         case .object?, nil: return
         }

@@ -175,6 +175,11 @@ public enum Limits {
     /// stack's end. The deepest real request seen (a Grafana query with nested bool filters
     /// and four levels of aggregations) is under 40; Jackson's default is 1000.
     public static let maxRequestJSONDepth = 100
+    /// Distinct field paths one write slot's path cache remembers before it starts again: a
+    /// mapping holds at most `totalFieldsLimit` (1000) fields, so only paths that are never
+    /// indexed (under `dynamic: false` or disabled objects) can pass it, and those must not
+    /// grow memory without end.
+    public static let pathCacheEntries = 4096
     /// A verified `Authorization` header is trusted this long without bcrypt again (5 min;
     /// removing a user or changing a password clears the cache at once).
     public static let authCacheNanos: UInt64 = 300_000_000_000

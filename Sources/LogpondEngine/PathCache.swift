@@ -6,7 +6,10 @@ import Glibc
 
 /// Remembers, per event position, the last document's field paths and what they resolved to.
 /// Log documents of one source share their shape, so most events match the cached path by a
-/// byte comparison and skip building a String and looking the mapping up.
+/// byte comparison and skip building a String and looking the mapping up. Documents of
+/// different sources interleave, and a pod's labels and annotations shift every later
+/// position: a position that misses finds its path's entry by a hash of the path bytes, so
+/// the mapping decisions are made once per distinct path, not once per document.
 final class PathCache {
     /// One field a value goes to (the field or one of its multi-fields), with what indexing
     /// needs from its mapping worked out once: reading the mapping struct per value copied it,
@@ -22,6 +25,12 @@ final class PathCache {
         let formats: DateFormats
         /// `@timestamp` as a date: its millis also sort the segment.
         let isTimestamp: Bool
+        /// What indexing reads of the mapping per value, copied out once: reading them through
+        /// `mapping` copied the optional struct (an outlined copy and destroy per value, 8% of
+        /// the seed-shaped ingest).
+        let type: FieldType
+        let normalizer: String?
+        let hasFormat: Bool
         /// Text fields: the analyzer, resolved on first use (the registry is per index).
         var analyzer: Analyzer?
         var field: SegmentBuilder.FieldBuilder?
@@ -31,6 +40,9 @@ final class PathCache {
             ignoreAbove = mapping.ignoreAbove ?? Int.max
             formats = mapping.format.flatMap { DateFormats.compile($0) } ?? .standard
             isTimestamp = path == SegmentFormat.timestampField && mapping.type.storage == .date
+            type = mapping.type
+            normalizer = mapping.normalizer
+            hasFormat = mapping.format != nil
         }
     }
     /// A class, so handing an entry out costs one retain, not one per field inside (copying
@@ -39,6 +51,8 @@ final class PathCache {
         let bytes: [UInt8]
         let path: String
         let mapping: FieldMapping?
+        /// `mapping != nil`, without copying the optional struct per event.
+        let isMapped: Bool
         /// Under an object with `enabled: false`: kept in `_source` only.
         let disabled: Bool
         /// The field itself and its multi-fields, with their builder fields once resolved.
@@ -51,6 +65,7 @@ final class PathCache {
         let validates: Bool
         init(bytes: [UInt8], path: String, mapping: FieldMapping?, disabled: Bool, targets: [Target]) {
             self.bytes = bytes; self.path = path; self.mapping = mapping; self.disabled = disabled; self.targets = targets
+            isMapped = mapping != nil
             isObject = mapping?.type == .object
             objectDisabled = mapping.map { $0.type == .object && !$0.enabled } ?? false
             switch mapping?.type.storage {
@@ -61,22 +76,52 @@ final class PathCache {
     }
 
     private(set) var entries: [Entry] = []
+    /// Every entry made since the last reset, by a hash of its path bytes (a collision keeps
+    /// the newer one; the older is still found by position or made again).
+    private var byPath: [UInt64: Entry] = [:]
+    /// Every entry made since the last reset, so a new builder clears all their fields.
+    private var made: [Entry] = []
     /// The builder the cached fields belong to, by serial: a weak reference cost a
     /// `swift_weakLoadStrong` per field per document (1% of ingest).
     private var builderSerial: UInt64 = 0
 
     /// Forgets everything (the mapping changed).
-    func reset() { entries.removeAll(keepingCapacity: true) }
+    func reset() {
+        entries.removeAll(keepingCapacity: true)
+        byPath.removeAll(keepingCapacity: true)
+        made.removeAll(keepingCapacity: true)
+    }
+
+    /// FNV-1a over the path bytes: paths are short, and this runs on every positional miss.
+    @inline(__always) static func hash(_ p: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in p { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
+        return h
+    }
+
+    @inline(__always) static func same(_ a: [UInt8], _ p: UnsafeBufferPointer<UInt8>) -> Bool {
+        a.withUnsafeBufferPointer { b in b.count == p.count && (p.count == 0 || memcmp(b.baseAddress!, p.baseAddress!, p.count) == 0) }
+    }
+
+    private func remember(_ entry: Entry, at i: Int) {
+        if i < entries.count { entries[i] = entry } else {
+            while entries.count < i { entries.append(Entry(bytes: [0xFF, 0xFF], path: "", mapping: nil, disabled: false, targets: [])) }
+            entries.append(entry)
+        }
+    }
 
     /// The entry for event `i`, resolved against `mapping`.
     @inline(__always) func resolve(_ i: Int, _ e: lp_event, _ arena: UnsafePointer<UInt8>, _ mapping: Mapping) -> Entry {
         let p = e.path(arena)
-        if i < entries.count {
-            let hit = entries[i].bytes.withUnsafeBufferPointer { b in
-                b.count == p.count && (p.count == 0 || memcmp(b.baseAddress!, p.baseAddress!, p.count) == 0)
-            }
-            if hit { return entries[i] }
+        if i < entries.count, Self.same(entries[i].bytes, p) { return entries[i] }
+        let h = Self.hash(p)
+        if let known = byPath[h], Self.same(known.bytes, p) {
+            remember(known, at: i)
+            return known
         }
+        // Documents whose paths never repeat (random keys under a `dynamic: false` object)
+        // would grow the cache without end: past the limit it starts again.
+        if made.count >= Limits.pathCacheEntries { reset() }
         let path = String(decoding: p, as: UTF8.self)
         let m = mapping[path]
         var targets: [Target] = []
@@ -85,10 +130,9 @@ final class PathCache {
             for (sub, sm) in m.subFields.sorted(by: { $0.key < $1.key }) { targets.append(Target(mapping: sm, path: path + "." + sub)) }
         }
         let entry = Entry(bytes: Array(p), path: path, mapping: m, disabled: mapping.isDisabled(path), targets: targets)
-        if i < entries.count { entries[i] = entry } else {
-            while entries.count < i { entries.append(Entry(bytes: [0xFF, 0xFF], path: "", mapping: nil, disabled: false, targets: [])) }
-            entries.append(entry)
-        }
+        remember(entry, at: i)
+        byPath[h] = entry
+        made.append(entry)
         return entry
     }
 
@@ -96,7 +140,8 @@ final class PathCache {
     @inline(__always) func field(_ target: Target, _ builder: SegmentBuilder, _ storage: FieldType.Storage) -> SegmentBuilder.FieldBuilder {
         if builderSerial != builder.serial {
             builderSerial = builder.serial
-            for k in entries.indices { for j in entries[k].targets.indices { entries[k].targets[j].field = nil } }
+            // Every entry made since the reset (positions hold only some of them).
+            for entry in made { for t in entry.targets { t.field = nil } }
         }
         if let f = target.field { return f }
         let f = builder.field(target.path, storage)

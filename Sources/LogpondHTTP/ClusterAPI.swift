@@ -4,7 +4,9 @@ import LogpondEngine
 
 /// Identity and cluster endpoints: `GET /`, health, nodes, `_cat`.
 extension API {
-    var clusterUUID: String {
+    /// The cluster's id, made once per data folder; read once per process (`API.init`): `GET /`
+    /// read it from SQLite on every request, and waited for the catalog lock behind flushes.
+    static func loadClusterUUID(_ store: Store) -> String {
         if let u = try? store.catalog.meta("cluster_uuid") { return u }
         let u = UUID().uuidString.lowercased()
         try? store.catalog.setMeta("cluster_uuid", u)

@@ -46,6 +46,7 @@ struct API: Sendable {
     let inflightBreaker: MemoryBreaker
     /// Users and roles (SecurityAPI.swift); open while no user is configured.
     let auth: Authenticator
+    let clusterUUID: String
 
     init(store: Store, config: ServerConfig) {
         self.store = store
@@ -54,6 +55,7 @@ struct API: Sendable {
         requestBreaker = MemoryBreaker(name: "request", limitBytes: config.requestBreakerBytes)
         inflightBreaker = MemoryBreaker(name: "in_flight_requests", limitBytes: config.inflightBreakerBytes)
         auth = Authenticator(catalog: store.catalog, log: store.log)
+        clusterUUID = Self.loadClusterUUID(store)
     }
 
     func handle(_ request: Request) async -> Response {

@@ -85,7 +85,7 @@ final class Authenticator: @unchecked Sendable {
             let record = lock.withLock { users[name] }
             // The same bcrypt work whether the user exists or not.
             let ok = Passwords.verify(password, record?.passwordHash ?? Passwords.decoy) && record != nil
-            guard ok, let r = record, let role = Role(rawValue: r.role) else { noteFailure("user [\(EngineError.clip(name, max: 64))]", client: client); return .failed(user: name) }
+            guard ok, let r = record, let role = Role(rawValue: r.role) else { noteFailure("user [\(Self.printable(EngineError.clip(name, max: 64)))]", client: client); return .failed(user: name) }
             (who, expires) = (Identity(user: name, role: role), nil)
         } else if let (id, secret) = Self.apiKey(header) {
             let record = lock.withLock { keys[id] }
@@ -129,6 +129,12 @@ final class Authenticator: @unchecked Sendable {
         guard let data = Data(base64Encoded: String(b64).trimmingCharacters(in: .whitespaces)),
               let text = String(data: data, encoding: .utf8), let colon = text.firstIndex(of: ":") else { return nil }
         return (String(text[..<colon]), String(text[text.index(after: colon)...]))
+    }
+
+    /// A name as it may appear in a log line: control characters (a newline would forge a
+    /// line of its own) become `?`.
+    static func printable(_ s: String) -> String {
+        String(String.UnicodeScalarView(s.unicodeScalars.map { $0.value < 32 || $0.value == 127 ? "?" : $0 }))
     }
 
     /// One log line per failed login, at most one a second; the rest are counted into the next.

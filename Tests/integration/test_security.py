@@ -70,6 +70,15 @@ def test_every_request_needs_credentials_once_a_user_exists(secured):
     log = s.log_text()
     assert "failed login for user [admin] from 127.0.0.1" in log
     assert "wrong" not in log and PASSWORDS["admin"] not in log
+    # A user name cannot forge a log line of its own: control characters become `?`.
+    time.sleep(1.1)       # failed logins are logged at most once a second
+    forged = base64.b64encode(b"evil\n[logpond] forged line:pw").decode()
+    assert requests.get(s.url + "/", headers={"Authorization": "Basic " + forged}).status_code == 401
+    deadline = time.time() + 5
+    while "evil?[logpond] forged line" not in s.log_text():
+        assert time.time() < deadline, s.log_text()[-500:]
+        time.sleep(0.1)
+    assert not any(l.startswith("[logpond] forged line") for l in s.log_text().splitlines())
     # Removing a user shuts it out within a second or so (the cache is cleared).
     r = subprocess.run([BIN, "users", "remove", "cron", "--data", s.data_dir], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr

@@ -12,7 +12,7 @@ PYDEPS     := .build/pydeps
 ES7        := $(PYDEPS)/es7
 ES8        := $(PYDEPS)/es8
 
-.PHONY: all deps sysdeps testdeps pydeps build build-release run test bench clean fuzz fuzz-build fuzz-smoke fuzz-replay
+.PHONY: all deps sysdeps testdeps pydeps build build-release run test bench bench-scale clean fuzz fuzz-build fuzz-smoke fuzz-replay
 
 all: build
 
@@ -99,6 +99,11 @@ bench: sysdeps
 	.build/release/logpond-bench
 	$(PYTHON) Benchmarks/bench.py --docs $(BENCH_DOCS) --senders 2 --runs 20 --shape seed --out bench-out/bench-seed.json
 	$(PYTHON) Benchmarks/bench.py --docs $(BENCH_DOCS) --senders 2 --runs 20 --shape lean --out bench-out/bench-lean.json
+
+# A month of retention (issue 17): 10M seed-shaped records over 30 daily indices; not in CI.
+bench-scale: sysdeps
+	$(SWIFT) build -c release --product logpond
+	$(PYTHON) Benchmarks/scale.py --docs 10000000 --days 30
 
 clean:
 	rm -rf .build

@@ -56,3 +56,12 @@ class Client:
         r = self.conn.getresponse()
         data = r.read()
         return (time.perf_counter() - t) * 1000, r.status, r.headers, data
+
+
+def free_port():
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port

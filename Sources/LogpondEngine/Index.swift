@@ -299,6 +299,7 @@ public final class Index: @unchecked Sendable {
                 sealing.append(sb)
                 out.append(sb)
                 slot.builder = SegmentBuilder()
+                slot.cache.forgetBuilder()
             }
             return (out, top)
         }

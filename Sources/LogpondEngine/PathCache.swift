@@ -136,6 +136,14 @@ final class PathCache {
         return entry
     }
 
+    /// Lets go of the replaced builder's fields. Without this an index no longer written to (a
+    /// past day) kept its last write buffer's terms and postings alive through these
+    /// references: about 5 MB per index, 200 MB at 30 daily indices (issue 17).
+    func forgetBuilder() {
+        builderSerial = 0
+        for entry in made { for t in entry.targets { t.field = nil } }
+    }
+
     /// The builder field for `target`, cached until the builder is replaced.
     @inline(__always) func field(_ target: Target, _ builder: SegmentBuilder, _ storage: FieldType.Storage) -> SegmentBuilder.FieldBuilder {
         if builderSerial != builder.serial {

@@ -237,7 +237,7 @@ public final class Store: @unchecked Sendable {
             idx.state = "deleted"
             for s in idx.diskSegments { s.markObsolete() }
             idx.memSegments.removeAll(); idx.diskSegments.removeAll()
-            for slot in idx.slots { slot.builder = SegmentBuilder() }
+            for slot in idx.slots { slot.builder = SegmentBuilder(); slot.cache.forgetBuilder() }
         }
         rmdir(idx.dir)
         log("[logpond] deleted index [\(name)] (uuid \(idx.uuid))")

@@ -241,6 +241,24 @@ final class StoreTests: XCTestCase {
         XCTAssertEqual(try Searcher().count(.matchAll(boost: 1), [store.searchSnapshot(idx)]), 399)
     }
 
+    /// A refreshed write buffer is let go: the writer slots' path caches held the last buffer's
+    /// fields (terms, postings) of every index written once, 200 MB at 30 daily indices.
+    func testRefreshLetsGoOfTheWriteBuffer() async throws {
+        let store = try Store(options: StoreOptions(dataPath: tempDir()))
+        _ = try await store.write((0..<200).map { WriteOp(action: .index, index: "day-\($0 % 3)", id: nil, source: Array(#"{"msg":"line \#($0)","k":"v\#($0 % 7)"}"#.utf8)) })
+        weak var field: SegmentBuilder.FieldBuilder?
+        for (name, expected) in [("day-0", 67), ("day-1", 67), ("day-2", 66)] {
+            let idx = try XCTUnwrap(store.index(named: name))
+            let held = idx.slots.flatMap { slot in slot.cache.entries.flatMap { $0.targets.compactMap { $0.field } } }
+            XCTAssertFalse(held.isEmpty, "the write went through the path cache")
+            field = held.first
+            try store.refresh(idx)
+            for slot in idx.slots { XCTAssertTrue(slot.cache.entries.allSatisfy { $0.targets.allSatisfy { $0.field == nil } }) }
+            XCTAssertEqual(try Searcher().count(.matchAll(boost: 1), [store.searchSnapshot(idx)]), expected)
+        }
+        XCTAssertNil(field, "the last buffer's fields are freed once refreshed")
+    }
+
     /// A force-merge to one segment leaves one segment also while background merges run on
     /// the same index (they once raced: the merge that finished second dropped its work).
     func testForceMergeWhileBackgroundMergesRunLeavesOneSegment() async throws {

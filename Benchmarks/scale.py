@@ -1,0 +1,167 @@
+#!/usr/bin/env python3
+"""A month of retention (issue 17, `make bench-scale`): ingests N seed-shaped records over D daily
+indices with 2 senders, streaming the corpus (it is never held whole), and reports the ingest rate
+per million (does it hold?), RSS while ingesting and idle, the start-up time on that folder, and
+the client's round trip for q1-q8 plus "the newest 500 of the last 15 minutes across logstash-*"
+(what Grafana and a UI ask most), then RSS after those and a terms aggregation over every day.
+
+    python3 Benchmarks/scale.py --docs 10000000 --days 30          # make bench-scale
+    python3 Benchmarks/scale.py --docs 200000 --days 30 --runs 5   # a quick look
+"""
+import argparse
+import json
+import os
+import queue
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+import requests
+
+sys.path.insert(0, os.path.dirname(__file__))
+import corpus  # noqa: E402
+import floor  # noqa: E402
+from ab_queries import queries  # noqa: E402
+from ingest import rss_kb  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def start(binary, data, port):
+    proc = subprocess.Popen([binary, "serve", "--data", data, "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    t0 = time.perf_counter()
+    while True:
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/", timeout=1).status_code == 200:
+                return proc, time.perf_counter() - t0
+        except requests.ConnectionError:
+            pass
+        if proc.poll() is not None:
+            raise SystemExit("the server exited at start")
+        time.sleep(0.01)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--docs", type=int, default=10_000_000)
+    ap.add_argument("--days", type=int, default=30)
+    ap.add_argument("--senders", type=int, default=2)
+    ap.add_argument("--runs", type=int, default=20)
+    ap.add_argument("--bin", default=os.path.join(ROOT, ".build", "release", "logpond"))
+    ap.add_argument("--out", default=os.path.join(ROOT, "bench-out", "scale.json"))
+    ap.add_argument("--keep", action="store_true", help="keep the data folder")
+    args = ap.parse_args()
+    loghub = os.path.join(ROOT, "..", "shared", "data", "loghub")
+    data = tempfile.mkdtemp(prefix="logpond-scale-")
+    port = floor.free_port()
+    url = f"http://127.0.0.1:{port}"
+    proc, _ = start(args.bin, data, port)
+
+    # Bodies are made by one thread and taken by the senders: the corpus never sits in memory.
+    bodies = queue.Queue(maxsize=16)
+    errors = []
+    sent = [0]
+    lock = threading.Lock()
+
+    def produce():
+        for b in corpus.bulk_bodies(args.docs, batch=2000, days=args.days, loghub_dir=loghub, shape="seed"):
+            bodies.put(b)
+        for _ in range(args.senders):
+            bodies.put(None)
+
+    def send():
+        sess = requests.Session()
+        while (b := bodies.get()) is not None:
+            r = sess.post(url + "/_bulk", data=b, headers={"Content-Type": "application/x-ndjson"}, timeout=300)
+            if r.status_code != 200 or b'"errors":false' not in r.content[:64]:
+                errors.append(r.text[:200])
+            with lock:
+                sent[0] += b.count(b"\n") // 2
+
+    peak = [0]
+    stop = threading.Event()
+
+    def watch():
+        while not stop.is_set():
+            peak[0] = max(peak[0], rss_kb(proc.pid, "VmRSS"))
+            time.sleep(0.1)
+
+    threading.Thread(target=produce, daemon=True).start()
+    w = threading.Thread(target=watch)
+    w.start()
+    t0 = time.perf_counter()
+    senders = [threading.Thread(target=send) for _ in range(args.senders)]
+    for t in senders:
+        t.start()
+    per_million, last_docs, last_t = [], 0, t0
+    while any(t.is_alive() for t in senders):
+        time.sleep(0.5)
+        with lock:
+            n = sent[0]
+        if n - last_docs >= 1_000_000 or (not any(t.is_alive() for t in senders) and n > last_docs):
+            now = time.perf_counter()
+            per_million.append(round((n - last_docs) / (now - last_t)))
+            print(f"{n:,} docs, {per_million[-1]:,} docs/s over the last {n - last_docs:,}, RSS {rss_kb(proc.pid, 'VmRSS') // 1024} MB", file=sys.stderr)
+            last_docs, last_t = n, now
+    elapsed = time.perf_counter() - t0
+    stop.set()
+    w.join()
+    requests.post(url + "/_refresh")
+    requests.post(url + "/_flush")
+    time.sleep(2)
+    idle = rss_kb(proc.pid, "VmRSS")
+    idle_anon, idle_file = rss_kb(proc.pid, "RssAnon"), rss_kb(proc.pid, "RssFile")
+    time.sleep(10)
+    idle_later = rss_kb(proc.pid, "VmRSS")
+    count = requests.get(url + "/logstash-*/_count").json()["count"]
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(timeout=120)
+
+    proc, startup = start(args.bin, data, port)
+    after_start = rss_kb(proc.pid, "VmRSS")
+    qs = queries(url)
+    newest = requests.post(url + "/logstash-*/_search", json={"size": 1, "sort": [{"@timestamp": "desc"}], "_source": ["@timestamp"]}).json()
+    last_ts = newest["hits"]["hits"][0]["_source"]["@timestamp"]
+    qs["last15m"] = ("logstash-*", {"size": 500, "sort": [{"@timestamp": "desc"}],
+                                    "query": {"range": {"@timestamp": {"gte": f"{last_ts}||-15m", "lte": last_ts}}}})
+    client = floor.Client(port)
+    rows = {}
+    for name, (index, body) in qs.items():
+        payload = json.dumps(body)
+        ms, status, _, _ = client.timed("POST", f"/{index}/_search", payload)
+        if status != 200:
+            rows[name] = {"status": status}
+            continue
+        times = sorted(client.timed("POST", f"/{index}/_search", payload)[0] for _ in range(args.runs))
+        rows[name] = {"median_ms": round(statistics.median(times), 2), "p95_ms": round(times[max(0, int(len(times) * 0.95) - 1)], 2)}
+    after_queries = rss_kb(proc.pid, "VmRSS")
+    agg = requests.post(url + "/logstash-*/_search", json={"size": 0, "aggs": {"pods": {"terms": {"field": "kubernetes.pod_name", "size": 50}}}})
+    assert agg.status_code == 200, agg.text[:200]
+    after_agg = rss_kb(proc.pid, "VmRSS")
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(timeout=120)
+    disk = sum(os.path.getsize(os.path.join(r, f)) for r, _, fs in os.walk(data) for f in fs)
+    if not args.keep:
+        shutil.rmtree(data, ignore_errors=True)
+    res = {"docs": args.docs, "days": args.days, "count": count, "errors": len(errors), "docs_per_s": round(args.docs / elapsed),
+           "docs_per_s_per_million": per_million, "peak_rss_ingest_mb": round(peak[0] / 1024, 1), "idle_rss_mb": round(idle / 1024, 1),
+           "idle_anon_mb": round(idle_anon / 1024, 1), "idle_file_mb": round(idle_file / 1024, 1),
+           "idle_rss_12s_mb": round(idle_later / 1024, 1),
+           "startup_s": round(startup, 2), "rss_after_start_mb": round(after_start / 1024, 1),
+           "rss_after_queries_mb": round(after_queries / 1024, 1), "rss_after_terms_all_days_mb": round(after_agg / 1024, 1),
+           "disk_bytes": disk, "queries": rows}
+    os.makedirs(os.path.dirname(args.out), exist_ok=True)
+    with open(args.out, "w") as f:
+        json.dump(res, f, indent=2)
+    for k, v in res.items():
+        print(f"{k:28} {v}")
+    return 0 if count == args.docs and not errors else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

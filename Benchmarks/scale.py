@@ -145,6 +145,7 @@ def main():
         times = sorted(client.timed("POST", f"/{index}/_search", payload)[0] for _ in range(args.runs))
         rows[name] = {"median_ms": round(statistics.median(times), 2), "p95_ms": round(times[max(0, int(len(times) * 0.95) - 1)], 2)}
     after_queries = rss_kb(proc.pid, "VmRSS")
+    after_queries_anon, after_queries_file = rss_kb(proc.pid, "RssAnon"), rss_kb(proc.pid, "RssFile")
     agg = requests.post(url + "/logstash-*/_search", json={"size": 0, "aggs": {"pods": {"terms": {"field": "kubernetes.pod_name", "size": 50}}}})
     assert agg.status_code == 200, agg.text[:200]
     after_agg = rss_kb(proc.pid, "VmRSS")
@@ -158,7 +159,8 @@ def main():
            "idle_anon_mb": round(idle_anon / 1024, 1), "idle_file_mb": round(idle_file / 1024, 1),
            "idle_rss_12s_mb": round(idle_later / 1024, 1),
            "startup_s": round(startup, 2), "rss_after_start_mb": round(after_start / 1024, 1),
-           "rss_after_queries_mb": round(after_queries / 1024, 1), "rss_after_terms_all_days_mb": round(after_agg / 1024, 1),
+           "rss_after_queries_mb": round(after_queries / 1024, 1),
+           "anon_after_queries_mb": round(after_queries_anon / 1024, 1), "file_after_queries_mb": round(after_queries_file / 1024, 1), "rss_after_terms_all_days_mb": round(after_agg / 1024, 1),
            "disk_bytes": disk, "queries": rows}
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
     with open(args.out, "w") as f:

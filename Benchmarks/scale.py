@@ -149,6 +149,9 @@ def main():
     agg = requests.post(url + "/logstash-*/_search", json={"size": 0, "aggs": {"pods": {"terms": {"field": "kubernetes.pod_name", "size": 50}}}})
     assert agg.status_code == 200, agg.text[:200]
     after_agg = rss_kb(proc.pid, "VmRSS")
+    # Idle indices give back the mapped pages searches touched (index.search.idle.after, 30 s).
+    time.sleep(33)
+    quiet = rss_kb(proc.pid, "VmRSS")
     proc.send_signal(signal.SIGTERM)
     proc.wait(timeout=120)
     disk = sum(os.path.getsize(os.path.join(r, f)) for r, _, fs in os.walk(data) for f in fs)
@@ -161,6 +164,7 @@ def main():
            "startup_s": round(startup, 2), "rss_after_start_mb": round(after_start / 1024, 1),
            "rss_after_queries_mb": round(after_queries / 1024, 1),
            "anon_after_queries_mb": round(after_queries_anon / 1024, 1), "file_after_queries_mb": round(after_queries_file / 1024, 1), "rss_after_terms_all_days_mb": round(after_agg / 1024, 1),
+           "rss_33s_later_mb": round(quiet / 1024, 1),
            "disk_bytes": disk, "queries": rows}
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
     with open(args.out, "w") as f:

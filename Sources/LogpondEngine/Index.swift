@@ -72,6 +72,8 @@ public final class Index: @unchecked Sendable {
     var dirtyDeletes: Set<Int64> = []
     var mappingDirty = false
     var lastSearchNanos: UInt64 = 0
+    /// The `lastSearchNanos` whose touched pages were given back (Store.releaseIdlePages).
+    var pagesReleasedForSearch: UInt64? = nil
     /// Analyzers and normalizers from the index settings.
     public let analysis: AnalysisRegistry
     /// index.mapping.total_fields.limit

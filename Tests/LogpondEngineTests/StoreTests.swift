@@ -259,6 +259,37 @@ final class StoreTests: XCTestCase {
         XCTAssertNil(field, "the last buffer's fields are freed once refreshed")
     }
 
+    /// An index no search has used for a while gives back the mapped pages searches touched.
+    func testIdleIndexGivesBackTouchedPages() async throws {
+        let store = try Store(options: StoreOptions(dataPath: tempDir()))
+        _ = try await store.write((0..<3000).map { WriteOp(action: .index, index: "quiet", id: nil, source: Array(#"{"msg":"line \#($0) of a quiet day","k":"v\#($0 % 7)"}"#.utf8)) })
+        let idx = try XCTUnwrap(store.index(named: "quiet"))
+        try await store.flushAll()
+        let seg = try XCTUnwrap(idx.diskSegments.first)
+        // The segment's own file name (its folder may be named through a symlink in smaps).
+        let fileName = "/" + (try XCTUnwrap(seg.path).split(separator: "/").last.map(String.init) ?? "")
+        func residentKB() throws -> Int {
+            // /proc files report size 0: read to the end rather than by size.
+            let smaps = String(decoding: try XCTUnwrap(FileHandle(forReadingAtPath: "/proc/self/smaps")).readDataToEndOfFile(), as: UTF8.self)
+            var inFile = false, total = 0
+            for line in smaps.split(separator: "\n") {
+                if let first = line.first, first.isHexDigit, line.contains("-") { inFile = line.hasSuffix(fileName) }
+                else if inFile, line.hasPrefix("Rss:") { total += Int(line.split(separator: " ")[1]) ?? 0 }
+            }
+            return total
+        }
+        for d in 0..<seg.docCount { _ = try seg.document(d) }
+        XCTAssertEqual(try Searcher().count(.matchAll(boost: 1), [store.searchSnapshot(idx)]), 3000)
+        XCTAssertGreaterThan(try residentKB(), 0, "the search touched the mapped file")
+        let searched = idx.lock.withLock { idx.lastSearchNanos }
+        store.releaseIdlePages(now: searched + Limits.searchIdleNanos - 1)
+        XCTAssertGreaterThan(try residentKB(), 0, "not idle yet")
+        store.releaseIdlePages(now: searched + Limits.searchIdleNanos)
+        XCTAssertEqual(try residentKB(), 0)
+        // Still readable: the pages come back from the page cache.
+        XCTAssertEqual(try seg.document(0).source, Array(#"{"msg":"line 0 of a quiet day","k":"v0"}"#.utf8))
+    }
+
     /// A force-merge to one segment leaves one segment also while background merges run on
     /// the same index (they once raced: the merge that finished second dropped its work).
     func testForceMergeWhileBackgroundMergesRunLeavesOneSegment() async throws {

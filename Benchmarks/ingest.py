@@ -13,7 +13,6 @@ import os
 import pickle
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -25,6 +24,7 @@ import requests
 
 sys.path.insert(0, os.path.dirname(__file__))
 import corpus  # noqa: E402
+import floor  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -56,20 +56,31 @@ def du(path):
     return total
 
 
+def start_on(binary, data, port):
+    """The server on `data` and `port`, once `GET /` answers 200; returns (process, seconds it
+    took to answer)."""
+    proc = subprocess.Popen([binary, "serve", "--data", data, "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    t0 = time.perf_counter()
+    while time.perf_counter() - t0 < 120:
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/", timeout=1).status_code == 200:
+                return proc, time.perf_counter() - t0
+        except requests.ConnectionError:
+            pass
+        if proc.poll() is not None:
+            raise SystemExit(f"the server exited at start (data folder {data})")
+        time.sleep(0.01)
+    proc.kill()
+    raise SystemExit(f"the server did not answer within 120 s (data folder {data})")
+
+
 def start_server(binary, data=None):
     """The release server on a data folder (a fresh one unless given) and a free port; returns
     (folder, process, url)."""
     data = data or tempfile.mkdtemp(prefix="logpond-bench-")
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]; s.close()
-    proc = subprocess.Popen([binary, "serve", "--data", data, "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(200):
-        try:
-            requests.get(url, timeout=1)
-            break
-        except requests.ConnectionError:
-            time.sleep(0.05)
-    return data, proc, url
+    port = floor.free_port()
+    proc, _ = start_on(binary, data, port)
+    return data, proc, f"http://127.0.0.1:{port}"
 
 
 def secure(binary, data, url, mode):

@@ -15,7 +15,6 @@ import multiprocessing
 import shutil
 import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -27,7 +26,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 import corpus  # noqa: E402
 import floor  # noqa: E402
 from ab_queries import queries  # noqa: E402
-from ingest import rss_kb  # noqa: E402
+from ingest import rss_kb, start_on  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -37,20 +36,6 @@ def produce(bodies, docs, days, senders, loghub):
         bodies.put(b)
     for _ in range(senders):
         bodies.put(None)
-
-
-def start(binary, data, port):
-    proc = subprocess.Popen([binary, "serve", "--data", data, "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    t0 = time.perf_counter()
-    while True:
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/", timeout=1).status_code == 200:
-                return proc, time.perf_counter() - t0
-        except requests.ConnectionError:
-            pass
-        if proc.poll() is not None:
-            raise SystemExit("the server exited at start")
-        time.sleep(0.01)
 
 
 def main():
@@ -67,7 +52,7 @@ def main():
     data = tempfile.mkdtemp(prefix="logpond-scale-")
     port = floor.free_port()
     url = f"http://127.0.0.1:{port}"
-    proc, _ = start(args.bin, data, port)
+    proc, _ = start_on(args.bin, data, port)
 
     # Bodies are made by a process of their own (in a thread it shared the senders' interpreter
     # lock and capped the rate near 40k docs/s) and taken by the senders: the corpus never sits
@@ -127,7 +112,7 @@ def main():
     proc.send_signal(signal.SIGTERM)
     proc.wait(timeout=120)
 
-    proc, startup = start(args.bin, data, port)
+    proc, startup = start_on(args.bin, data, port)
     after_start = rss_kb(proc.pid, "VmRSS")
     qs = queries(url)
     newest = requests.post(url + "/logstash-*/_search", json={"size": 1, "sort": [{"@timestamp": "desc"}], "_source": ["@timestamp"]}).json()

@@ -188,6 +188,11 @@ public enum Limits {
     /// A `_security/api_key` request body: a name, a role, an expiration and some metadata
     /// need a few hundred bytes; nothing legitimate comes near 64 KiB.
     public static let maxSecurityBody = 64 * 1024
+    /// Elasticsearch's own limit on a native-realm user name (507 characters).
+    public static let userNameBytes = 507
+    /// The largest answer `logpond curate` reads (an index listing of thousands of daily
+    /// indices is a few MB; more means the URL points at something else).
+    public static let cliAnswerBytes = 64 * 1024 * 1024
     /// Elasticsearch's own limit on an API key's name (1024 characters).
     public static let apiKeyNameBytes = 1024
     /// An API key's `metadata` object, kept in the catalog row and reloaded with every key.

@@ -141,15 +141,15 @@ final class PathCache {
     /// references: about 5 MB per index, 200 MB at 30 daily indices (issue 17).
     func forgetBuilder() {
         builderSerial = 0
+        // Every entry made since the reset (positions hold only some of them).
         for entry in made { for t in entry.targets { t.field = nil } }
     }
 
     /// The builder field for `target`, cached until the builder is replaced.
     @inline(__always) func field(_ target: Target, _ builder: SegmentBuilder, _ storage: FieldType.Storage) -> SegmentBuilder.FieldBuilder {
         if builderSerial != builder.serial {
+            forgetBuilder()
             builderSerial = builder.serial
-            // Every entry made since the reset (positions hold only some of them).
-            for entry in made { for t in entry.targets { t.field = nil } }
         }
         if let f = target.field { return f }
         let f = builder.field(target.path, storage)

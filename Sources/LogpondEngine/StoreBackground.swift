@@ -25,6 +25,7 @@ extension Store {
         defer { pressure.active = false; pressure.flushed() }
         var lastFlush = DispatchTime.now().uptimeNanoseconds
         var lastRefresh = lastFlush
+        var lastRelease = lastFlush
         var retryAfterNanos: UInt64 = 0
         while !isStopping {
             _ = pressure.wake.wait(timeout: .now() + .milliseconds(50))
@@ -37,6 +38,10 @@ extension Store {
                     let active = Clock.elapsed(from: searchedAt, to: now) < Limits.searchIdleNanos && idx.pendingDocs > 0
                     if active { try? refresh(idx) }
                 }
+            }
+            // Once a second, whatever the refresh schedule (`refresh_interval: -1` too).
+            if Clock.elapsed(from: lastRelease, to: now) >= 1_000_000_000 {
+                lastRelease = now
                 releaseIdlePages(now: now)
             }
             let buffered = totalBufferedBytes

@@ -38,6 +38,7 @@ extension API {
             guard let s = e as? String, let ms = Param.durationMillis(s), ms > 0 else {
                 throw ESError(400, "illegal_argument_exception", "[expiration] must be a time value such as 30d or 12h, at most 366 days; leave it out for a key that does not expire")
             }
+            // durationMillis caps a time value at a year, so the sum stays far from Int64.max.
             expiration = Int64(Date().timeIntervalSince1970 * 1000) + Int64(ms)
         }
         if let rd = json["role_descriptors"], !((rd as? [String: Any])?.isEmpty ?? (rd is NSNull)) {
@@ -90,14 +91,15 @@ extension API {
         guard let json = try parseJSONBody(body) as? [String: Any] else {
             throw ESError(400, "action_request_validation_exception", "Validation Failed: 1: One of [api key id(s), api key name, username, realm name] must be specified;")
         }
+        guard json["id"] != nil || json["ids"] != nil || json["name"] != nil || json["username"] != nil else {
+            throw ESError(400, "action_request_validation_exception", "Validation Failed: 1: One of [api key id(s), api key name, username, realm name] must be specified;")
+        }
         var ids = Set<String>()
         if let id = json["id"] as? String { ids.insert(id) }
         if let list = json["ids"] as? [Any] { for case let id as String in list { ids.insert(id) } }
-        let all = try store.catalog.apiKeys()
-        if let name = json["name"] as? String { for k in all where Self.nameMatches(name, k.name) { ids.insert(k.id) } }
-        if let user = json["username"] as? String { for k in all where k.owner == user { ids.insert(k.id) } }
-        guard json["id"] != nil || json["ids"] != nil || json["name"] != nil || json["username"] != nil else {
-            throw ESError(400, "action_request_validation_exception", "Validation Failed: 1: One of [api key id(s), api key name, username, realm name] must be specified;")
+        let name = json["name"] as? String, user = json["username"] as? String
+        if name != nil || user != nil {
+            for k in try store.catalog.apiKeys() where name.map({ Self.nameMatches($0, k.name) }) ?? false || k.owner == user { ids.insert(k.id) }
         }
         let (now, before) = try store.catalog.invalidateApiKeys(ids: ids.sorted())
         auth.reload()

@@ -12,12 +12,11 @@ public enum Passwords {
 }
 
 /// Who made a request: a user, or an API key and the user who created it.
-struct Identity: Sendable, Equatable {
+struct Identity: Sendable {
     /// The user name; for an API key, its owner's.
     var user: String
     var role: Role
     var apiKey: (id: String, name: String)?
-    static func == (a: Identity, b: Identity) -> Bool { a.user == b.user && a.role == b.role && a.apiKey?.id == b.apiKey?.id }
 }
 
 /// Who a request is, from its `Authorization` header. Users and API keys live in the catalog
@@ -26,7 +25,7 @@ struct Identity: Sendable, Equatable {
 /// anyway while the request is read) for `Limits.authCacheNanos`, so bcrypt runs once per
 /// credential, not per request.
 final class Authenticator: @unchecked Sendable {
-    enum Outcome: Equatable {
+    enum Outcome {
         /// No user is configured: the server is open (and bound to loopback unless told).
         case open
         case authenticated(Identity)
@@ -81,13 +80,13 @@ final class Authenticator: @unchecked Sendable {
         let now = DispatchTime.now().uptimeNanoseconds
         if let hit = lock.withLock({ cache[header] }), hit.until > now, !Self.expired(hit.expires) { return .authenticated(hit.who) }
         let who: Identity, expires: Int64?
-        if let (name, password) = Self.basic(header) {
+        if let (name, password) = Self.credentials(header, scheme: "basic") {
             let record = lock.withLock { users[name] }
             // The same bcrypt work whether the user exists or not.
             let ok = Passwords.verify(password, record?.passwordHash ?? Passwords.decoy) && record != nil
             guard ok, let r = record, let role = Role(rawValue: r.role) else { noteFailure("user [\(Self.printable(EngineError.clip(name, max: 64)))]", client: client); return .failed(user: name) }
             (who, expires) = (Identity(user: name, role: role), nil)
-        } else if let (id, secret) = Self.apiKey(header) {
+        } else if let (id, secret) = Self.credentials(header, scheme: "apikey") {
             let record = lock.withLock { keys[id] }
             let ok = Passwords.verify(secret, record?.keyHash ?? Passwords.decoy) && record != nil
             guard ok, let k = record, !Self.expired(k.expiration), let role = Role(rawValue: k.role) else {
@@ -110,23 +109,12 @@ final class Authenticator: @unchecked Sendable {
         return Int64(Date().timeIntervalSince1970 * 1000) >= e
     }
 
-    /// `ApiKey base64(id:key)`; nil for anything else.
-    static func apiKey(_ header: String) -> (String, String)? {
+    /// `Basic base64(user:password)` or `ApiKey base64(id:key)` (`scheme` lowercased), split at
+    /// the first colon; nil for anything else.
+    static func credentials(_ header: String, scheme: String) -> (String, String)? {
         let parts = header.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "apikey", let (id, key) = decodePair(parts[1]) else { return nil }
-        return (id, key)
-    }
-
-    /// `Basic base64(user:password)`; nil for anything else.
-    static func basic(_ header: String) -> (String, String)? {
-        let parts = header.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "basic" else { return nil }
-        return decodePair(parts[1])
-    }
-
-    /// `base64(a:b)` split at the first colon.
-    private static func decodePair(_ b64: Substring) -> (String, String)? {
-        guard let data = Data(base64Encoded: String(b64).trimmingCharacters(in: .whitespaces)),
+        guard parts.count == 2, parts[0].lowercased() == scheme,
+              let data = Data(base64Encoded: String(parts[1]).trimmingCharacters(in: .whitespaces)),
               let text = String(data: data, encoding: .utf8), let colon = text.firstIndex(of: ":") else { return nil }
         return (String(text[..<colon]), String(text[text.index(after: colon)...]))
     }

@@ -42,8 +42,7 @@ enum Privilege: Sendable {
 enum RouteAction {
     static func of(_ method: HTTPRequest.Method, _ s: [String]) -> (name: String, privilege: Privilege) {
         let get = method == .get || method == .head
-        guard let first = s.first else { return ("cluster:monitor/main", .monitor) }
-        let last = s.last!
+        guard let first = s.first, let last = s.last else { return ("cluster:monitor/main", .monitor) }
         if first == "_security" {
             if s.count == 2 && s[1] == "_authenticate" { return ("cluster:admin/xpack/security/user/authenticate", .anyUser) }
             if s.count == 2 && s[1] == "api_key" {

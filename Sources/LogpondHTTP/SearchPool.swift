@@ -33,17 +33,7 @@ final class SearchPool: @unchecked Sendable {
     /// Whether a search body may ask for aggregations (a byte scan; a false alarm only costs
     /// the hop to the pool's threads).
     static func mayAggregate(_ body: [UInt8]) -> Bool {
-        let needles: [[UInt8]] = [Array("\"aggs\"".utf8), Array("\"aggregations\"".utf8)]
-        for n in needles where body.count >= n.count {
-            var i = 0
-            while i <= body.count - n.count {
-                var k = 0
-                while k < n.count && body[i + k] == n[k] { k += 1 }
-                if k == n.count { return true }
-                i += 1
-            }
-        }
-        return false
+        body.contains(Array("\"aggs\"".utf8)) || body.contains(Array("\"aggregations\"".utf8))
     }
 
     /// Elasticsearch's default size: int(cores × 3 / 2) + 1.

@@ -1,4 +1,5 @@
 import Foundation
+import LogpondEngine
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -61,10 +62,8 @@ struct HTTPFetch {
         channel.write(HTTPClientRequestPart.head(head), promise: nil)
         channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
         defer { deadline.cancel(); channel.close(promise: nil) }
-        do { return try promise.futureResult.wait() } catch let e as Failure { throw e } catch let e as NIOSSLError {
-            throw Failure(description: "TLS with \(urlString) failed (\(e)); pass --cacert FILE with the authority that signed the server's certificate")
-        } catch let e as BoringSSLError {
-            throw Failure(description: "TLS with \(urlString) failed (\(e)); pass --cacert FILE with the authority that signed the server's certificate")
+        do { return try promise.futureResult.wait() } catch let e as Failure { throw e } catch where error is NIOSSLError || error is BoringSSLError {
+            throw Failure(description: "TLS with \(urlString) failed (\(error)); pass --cacert FILE with the authority that signed the server's certificate")
         } catch {
             throw Failure(description: "request to \(urlString) failed: \(error)")
         }
@@ -80,10 +79,10 @@ struct HTTPFetch {
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             switch unwrapInboundIn(data) {
-            case .head(let h): status = Int(h.status.code)
+            case .head(let h): status = Int(clamping: h.status.code)
             case .body(var b):
-                guard body.count + b.readableBytes <= 64 * 1024 * 1024 else {
-                    promise.fail(Failure(description: "answer larger than 64 MiB; is this an Elasticsearch-compatible server?"))
+                guard body.count + b.readableBytes <= Limits.cliAnswerBytes else {
+                    promise.fail(Failure(description: "answer larger than \(Limits.cliAnswerBytes >> 20) MiB; is this an Elasticsearch-compatible server?"))
                     context.close(promise: nil)
                     return
                 }

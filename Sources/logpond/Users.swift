@@ -40,8 +40,8 @@ struct Users: ParsableCommand {
     }
 
     static func checkName(_ name: String) throws {
-        guard !name.isEmpty, name.utf8.count <= 507, !name.contains(":"), name.allSatisfy({ !$0.isWhitespace || $0 == " " }) else {
-            throw ValidationError("a user name is 1 to 507 bytes without ':' (Basic authentication splits there)")
+        guard !name.isEmpty, name.utf8.count <= Limits.userNameBytes, !name.contains(":"), name.allSatisfy({ !$0.isWhitespace || $0 == " " }) else {
+            throw ValidationError("a user name is 1 to \(Limits.userNameBytes) bytes without ':' (Basic authentication splits there)")
         }
     }
 

@@ -265,6 +265,8 @@ def test_api_keys(secured):
     assert len(listed) == 1 and listed[0]["name"] == "fluent-bit" and listed[0]["invalidated"] is False
     assert listed[0]["role"] == "ingest" and listed[0]["username"] == "admin" and listed[0]["metadata"] == {"team": "ops"}
     assert k["api_key"] not in requests.get(s.url + "/_security/api_key", auth=auth("admin")).text
+    assert [x["id"] for x in requests.get(s.url + "/_security/api_key", params={"username": "admin"}, auth=auth("admin")).json()["api_keys"]] == [k["id"]]
+    assert requests.get(s.url + "/_security/api_key", params={"username": "nobody"}, auth=auth("admin")).json()["api_keys"] == []
     with open(os.path.join(s.data_dir, "catalog.sqlite"), "rb") as f:
         assert k["api_key"].encode() not in f.read()
     # A wrong secret, or an unknown id: 401, logged without the secret.
@@ -288,6 +290,11 @@ def test_api_keys(secured):
     assert requests.get(s.url + "/", headers=key_header(k)).status_code == 401
     r = requests.delete(s.url + "/_security/api_key", json={"name": "fluent-bit"}, auth=auth("admin")).json()
     assert r["invalidated_api_keys"] == [] and r["previously_invalidated_api_keys"] == [k["id"]]
+    # By owner: the superuser's own key goes too; a body naming nothing is refused.
+    r = requests.delete(s.url + "/_security/api_key", json={"username": "admin"}, auth=auth("admin")).json()
+    assert r["invalidated_api_keys"] == [sk["id"]] and r["previously_invalidated_api_keys"] == [k["id"]]
+    r = requests.delete(s.url + "/_security/api_key", json={"realm_name": "x"}, auth=auth("admin"))
+    assert r.status_code == 400 and r.json()["error"]["type"] == "action_request_validation_exception"
     assert requests.get(s.url + "/_security/api_key", params={"id": k["id"]}, auth=auth("admin")).json()["api_keys"][0]["invalidated"] is True
 
 

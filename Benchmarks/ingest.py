@@ -45,6 +45,23 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def thread_cpu(pid):
+    """CPU seconds per thread name (pool threads share one): which part of the server an
+    ingest change moved, steadier than the total on a shared machine."""
+    out = {}
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                raw = f.read()
+        except OSError:
+            continue
+        name = raw[raw.index("(") + 1:raw.rindex(")")]
+        fields = raw.rsplit(")", 1)[1].split()
+        secs = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        out[name] = out.get(name, 0) + secs
+    return out
+
+
 def du(path):
     total = 0
     for root, _, files in os.walk(path):
@@ -171,6 +188,7 @@ def main():
     c1 = resource.getrusage(resource.RUSAGE_SELF)
     client_cpu = (c1.ru_utime - c0.ru_utime) + (c1.ru_stime - c0.ru_stime)
     ingest_cpu = cpu_seconds(proc.pid)
+    by_thread = thread_cpu(proc.pid)
     ingest_peak = peak[0]
     ingest_parts = dict(parts_peak)
     requests.post(url + "/_refresh", headers=auth); requests.post(url + "/_flush", headers=auth)
@@ -193,6 +211,7 @@ def main():
         "peak_rss_ingest_mb": round(ingest_peak / 1024, 1),
         "peak_anon_ingest_mb": round(ingest_parts["RssAnon"] / 1024, 1), "peak_file_ingest_mb": round(ingest_parts["RssFile"] / 1024, 1), "peak_rss_with_merge_mb": round(peak[0] / 1024, 1), "vmhwm_mb": round(hwm / 1024, 1), "idle_rss_mb": round(idle_rss / 1024, 1),
         "server_cpu_s_ingest": round(ingest_cpu, 2), "server_cpu_us_per_doc": round(ingest_cpu * 1e6 / args.docs, 2),
+        "server_cpu_us_per_doc_by_thread": " ".join(f"{k}={v * 1e6 / args.docs:.2f}" for k, v in sorted(by_thread.items(), key=lambda kv: -kv[1]) if v * 1e6 / args.docs >= 0.05),
         "client_cpu_s_ingest": round(client_cpu, 2),
         "forcemerge_s": round(merge_s, 1), "count": count, "errors": len(errors),
     }

@@ -95,4 +95,6 @@ if let at = CommandLine.arguments.firstIndex(of: "--fluent"), at + 1 < CommandLi
     var written = 0
     let tw = median(3) { written = built.reduce(0) { $0 + (SegmentBuild.write($1)?.count ?? 0) } }
     report("fluent: write segments", bytes: bytes, seconds: tw, extra: String(format: "%.2f us/doc, %d bytes", tw * 1e6 / Double(sources.count), written))
+    let ts = median(3) { written = built.reduce(0) { $0 + (SegmentBuild.write($1, tuning: .seal)?.count ?? 0) } }
+    report("fluent: seal (as the server does)", bytes: bytes, seconds: ts, extra: String(format: "%.2f us/doc, %d bytes", ts * 1e6 / Double(sources.count), written))
 }

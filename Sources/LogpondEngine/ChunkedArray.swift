@@ -24,6 +24,14 @@ struct ChunkedArray<Element> {
 
     @inline(__always) subscript(i: Int) -> Element { chunks[i >> Self.chunkShift][i & (Self.chunkSize - 1)] }
 
+    /// The elements in one contiguous array (hot loops index it without the chunk lookup).
+    func flattened() -> [Element] {
+        var out: [Element] = []
+        out.reserveCapacity(count)
+        for c in chunks { out.append(contentsOf: c) }
+        return out
+    }
+
     /// Calls `body(index, element)` in order.
     @inline(__always) func forEach(_ body: (Int, Element) -> Void) {
         var i = 0

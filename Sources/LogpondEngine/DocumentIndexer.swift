@@ -317,9 +317,27 @@ struct DocumentIndexer {
             // The closure goes straight to `analyze` (not through a variable): a stored closure
             // escapes, and its captured state was boxed on the heap for every value.
             if kind == .string {
-                analyzer.analyze(e.string(arena)) { tok, pos, _, _ in
-                    fb.addTerm(tok, doc: doc, position: base + pos)
-                    last = base + pos
+                let value = e.string(arena)
+                if fb.tokenCache.enabled && value.count >= Limits.tokenCacheMinValueBytes && value.count <= Limits.tokenCacheMaxValueBytes {
+                    let h = SourceValues.hash(value, 0, value.count)
+                    if let cached = fb.tokenCache.lookup(value, hash: h) {
+                        for (t, pos) in cached.tokens {
+                            fb.addInterned(t, doc: doc, position: base + pos)
+                            last = base + pos
+                        }
+                    } else {
+                        var tokens: [(term: Int32, position: Int32)] = []
+                        analyzer.analyze(value) { tok, pos, _, _ in
+                            tokens.append((fb.addToken(tok, doc: doc, position: base + pos), pos))
+                            last = base + pos
+                        }
+                        fb.tokenCache.insert(value, hash: h, tokens: tokens)
+                    }
+                } else {
+                    analyzer.analyze(value) { tok, pos, _, _ in
+                        fb.addTerm(tok, doc: doc, position: base + pos)
+                        last = base + pos
+                    }
                 }
             } else {
                 let s = Array(scalarString(e, arena).utf8)

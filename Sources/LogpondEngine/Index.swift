@@ -310,7 +310,7 @@ public final class Index: @unchecked Sendable {
             var failure: Error? = nil
             var out: (bytes: [UInt8], docCount: Int, minTs: Int64, maxTs: Int64, newID: [Int32])? = nil
             do {
-                out = SegmentWriter.write(sb.builder)
+                out = SegmentWriter.write(sb.builder, tuning: .seal)
                 if let o = out { seg = try Segment.inMemory(id: nextSegmentID(), bytes: o.bytes, verify: false) }
             } catch { failure = error }
             lock.withLock {

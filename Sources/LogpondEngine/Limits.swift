@@ -44,6 +44,18 @@ public enum Limits {
     /// memory while the segment is open (one day of the benchmark corpus: 30k values, 4.4 MB).
     public static let maxSourceValues = 1_000_000
     public static let maxSourceValueTableBytes = 32 * 1024 * 1024
+    /// Text values cached per field and write buffer with their analyzed tokens (issue 17):
+    /// values between these lengths (shorter ones tokenize as fast as they hash; longer ones
+    /// are messages, which rarely repeat whole).
+    public static let tokenCacheMinValueBytes = 8
+    public static let tokenCacheMaxValueBytes = 2048
+    /// Entries and bytes per field before its cache starts again (a buffer holds a few
+    /// thousand documents; a pod's values recur throughout it).
+    public static let tokenCacheEntries = 512
+    public static let tokenCacheBytes = 256 * 1024
+    /// Lookups after which a field whose values hit the cache less than a quarter of the time
+    /// stops caching for the rest of the buffer (unique messages pay a hash and no more).
+    public static let tokenCacheProbe = 512
     /// Keyword fields a segment writer keeps (4 bytes per document each) as keys other keyword
     /// fields may derive from: the first ones in name order with at least two terms.
     public static let maxDerivationKeys = 4
@@ -65,6 +77,10 @@ public enum Limits {
     public static let storedBlockMaxDocs = 1024
     /// zstd level for stored blocks and columns: level 3 is zstd's default speed/ratio balance.
     public static let zstdLevel: Int32 = 3
+    /// zstd level of a sealed write buffer (stored blocks and columns): merges rewrite those
+    /// segments at `zstdLevel` within seconds under sustained ingest, and zstd at level 3 was
+    /// a fifth of the seal's CPU on seed-shaped records (issue 17).
+    public static let sealZstdLevel: Int32 = 1
     /// zstd level for the stored blocks a force-merge writes: the index is done being written
     /// (Elasticsearch's advice for force-merge), so spend compression time once for good. On
     /// 191 MB of benchmark source with a 1 MB dictionary: level 3 → 14.6 MB, 6 → 12.8 MB,

@@ -7,8 +7,7 @@ public enum SegmentBuild {
     }
 
     /// A write buffer holding `sources` indexed under `mapping` (dynamic fields added as they come).
-    public static func index(_ sources: [[UInt8]], mapping: Mapping) -> SegmentBuilder {
-        let b = SegmentBuilder()
+    public static func index(_ sources: [[UInt8]], mapping: Mapping, into b: SegmentBuilder = SegmentBuilder()) -> SegmentBuilder {
         var m = mapping
         let cache = PathCache()
         let fl = JSONFlattener()
@@ -27,5 +26,5 @@ public enum SegmentBuild {
     }
 
     /// The segment bytes of a write buffer, as a flush writes them.
-    public static func write(_ b: SegmentBuilder) -> [UInt8]? { SegmentWriter.write(b)?.bytes }
+    public static func write(_ b: SegmentBuilder, tuning: SegmentWriter.Tuning = .init()) -> [UInt8]? { SegmentWriter.write(b, tuning: tuning)?.bytes }
 }

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Accumulates documents in memory (the write buffer) until they are sealed into a segment.
 /// Not thread-safe: the owning index serialises access.
@@ -58,6 +61,63 @@ public final class SegmentBuilder {
         @inline(__always) func markDoc(_ doc: Int32) {
             if lastDoc != doc { lastDoc = doc; docsWithField += 1 }
         }
+
+        /// Text fields: the analyzed tokens of recent values, so a value seen again in this
+        /// buffer (a pod's labels and annotations ride on every one of its records) adds its
+        /// interned terms without being tokenized and hashed again. A field whose values do
+        /// not repeat (unique messages) stops caching after `Limits.tokenCacheProbe` lookups.
+        var tokenCache = TokenCache()
+
+        /// Adds an interned term (a cached token): as `addTerm` without the lookup.
+        @inline(__always) func addInterned(_ t: Int32, doc: Int32, position: Int32) {
+            markDoc(doc)
+            occurrences.append(UInt64(UInt32(bitPattern: t)) << 32 | UInt64(UInt32(bitPattern: doc)))
+            positions.append(position)
+            if lengths.last?.doc == doc { lengths[lengths.count - 1].length += 1 } else { lengths.append((doc, 1)) }
+        }
+
+        /// `addTerm` for a text token that also returns the term's id, for the token cache.
+        @inline(__always) func addToken(_ term: UnsafeBufferPointer<UInt8>, doc: Int32, position: Int32) -> Int32 {
+            let t = terms.intern(term)
+            addInterned(t, doc: doc, position: position)
+            return t
+        }
+    }
+
+    /// A text field's cache of analyzed values (see `FieldBuilder.tokenCache`).
+    struct TokenCache {
+        struct Value {
+            let bytes: [UInt8]
+            /// Term id and position (from 0) of each token, in order.
+            let tokens: [(term: Int32, position: Int32)]
+        }
+        private var byHash: [UInt64: Value] = [:]
+        private var lookups = 0
+        private var hits = 0
+        private var bytes = 0
+        /// Off for this buffer once values have proved not to repeat.
+        private(set) var enabled = true
+
+        /// The cached tokens of `value`, counting the lookup.
+        mutating func lookup(_ value: UnsafeBufferPointer<UInt8>, hash h: UInt64) -> Value? {
+            lookups += 1
+            if let v = byHash[h], v.bytes.count == value.count,
+               v.bytes.withUnsafeBufferPointer({ memcmp($0.baseAddress!, value.baseAddress!, value.count) == 0 }) {
+                hits += 1
+                return v
+            }
+            if lookups == Limits.tokenCacheProbe && hits * 4 < lookups { enabled = false; byHash = [:] }
+            return nil
+        }
+
+        mutating func disable() { enabled = false; byHash = [:] }
+
+        mutating func insert(_ value: UnsafeBufferPointer<UInt8>, hash h: UInt64, tokens: [(term: Int32, position: Int32)]) {
+            guard enabled else { return }
+            if byHash.count >= Limits.tokenCacheEntries || bytes >= Limits.tokenCacheBytes { byHash.removeAll(keepingCapacity: true); bytes = 0 }
+            byHash[h] = Value(bytes: Array(value), tokens: tokens)
+            bytes += value.count + tokens.count * 8
+        }
     }
 
     var docs: [StoredDoc] = []
@@ -80,9 +140,14 @@ public final class SegmentBuilder {
 
     public init() {}
 
+    /// Whether text fields cache analyzed values (tests turn it off to show the cache changes
+    /// no byte of the segment).
+    var cachesTokens = true
+
     func field(_ name: String, _ storage: FieldType.Storage) -> FieldBuilder {
         if let f = fields[name] { return f }
         let f = FieldBuilder(storage: storage)
+        if !cachesTokens { f.tokenCache.disable() }
         fields[name] = f
         return f
     }

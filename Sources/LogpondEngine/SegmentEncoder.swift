@@ -14,9 +14,10 @@ struct SegmentEncoder {
     private var fieldsDeclared = 0
     let tuning: SegmentWriter.Tuning
     /// Columns, dictionaries and postings share one context (no dictionary).
-    let plain = ZstdCompressor()
+    let plain: ZstdCompressor
 
     init(capacity: Int, tuning: SegmentWriter.Tuning, spill: SegmentSpill? = nil) {
+        plain = ZstdCompressor(level: tuning.columnLevel)
         out = ByteWriter(capacity: spill.map { $0.pieceBytes + 256 * 1024 } ?? capacity)
         self.spill = spill
         self.tuning = tuning

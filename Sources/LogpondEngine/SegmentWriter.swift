@@ -12,6 +12,18 @@ public enum SegmentWriter {
         public var mayTrainDictionary = false
         public init() {}
 
+        /// zstd level of columns, dictionaries and postings.
+        public var columnLevel: Int32 = Limits.zstdLevel
+
+        /// What a write buffer's seal writes: a segment the merges rewrite within seconds
+        /// under sustained ingest, so it is compressed fast (`Limits.sealZstdLevel`).
+        public static var seal: Tuning {
+            var t = Tuning()
+            t.storedLevel = Limits.sealZstdLevel
+            t.columnLevel = Limits.sealZstdLevel
+            return t
+        }
+
         /// What a force-merge writes: the final form of an index, compressed for good.
         public static var forceMerge: Tuning {
             var t = Tuning()
@@ -52,7 +64,7 @@ public enum SegmentWriter {
             let f = b.fields[n]!
             return f.storage == .keyword && n != "_id" && !f.occurrences.isEmpty ? f.terms.count : nil
         }
-        var values = SourceValues.Builder()
+        var values = SourceValues.Builder(rememberSpans: true)
         for old in order { values.observe(docs[Int(old)].source) }
         values.chooseValues()
         enc.writeStored(values: &values,
@@ -77,7 +89,7 @@ public enum SegmentWriter {
             var grouped = GroupedOccurrences()
             let termOrder = flags & SegmentFormat.flagPostings != 0 ? f.terms.sortedIDs() : []
             if flags & SegmentFormat.flagPostings != 0 {
-                grouped = GroupedOccurrences(f, newID: newID)
+                grouped = GroupedOccurrences(f, newID: newID, order: order)
                 ordOfTerm = [Int32](repeating: -1, count: f.terms.count)
                 var postings = SegmentEncoder.Postings(positions: f.hasPositions, capacity: f.occurrences.count * 2)
                 var entries: [SegmentEncoder.Entry] = []
@@ -151,33 +163,102 @@ extension ZstdCompressor {
     }
 }
 
-/// A field's occurrences regrouped by term (counting sort), docs remapped to segment order.
+/// A field's occurrences regrouped by term, docs remapped to segment order: two counting
+/// sorts (by new doc, then stably by term), so each term's postings come out ascending by doc
+/// with a document's positions in their order. Sorting each term's entries by doc at every
+/// seal had cost 12% of the flush thread on seed-shaped records (timestamps arrive unordered).
 struct GroupedOccurrences {
     var termStart: [Int] = []
     var docs: [Int32] = []
     var positions: [Int32] = []
-    var posOfOcc: [Int] = []
     var hasPositions = false
 
     init() {}
 
-    init(_ f: SegmentBuilder.FieldBuilder, newID: [Int32]) {
+    /// `order[n]` is the buffer doc that becomes segment doc `n`.
+    /// `assumeRuns: false` (tests) takes the path for occurrences out of document order.
+    init(_ f: SegmentBuilder.FieldBuilder, newID: [Int32], order: [Int32], assumeRuns: Bool = true) {
         let n = f.terms.count
+        let docCount = order.count
         hasPositions = f.hasPositions
+        let occ = f.occurrences.flattened()
+        let pos = hasPositions ? f.positions.flattened() : []
+        // Each buffer doc's occurrences are one run (documents are indexed one at a time):
+        // where each run starts, and how many live occurrences each term has.
+        var runStart = [Int32](repeating: 0, count: newID.count + 1)
         var start = [Int](repeating: 0, count: n + 1)
-        f.occurrences.forEach { _, o in start[Int(o >> 32) + 1] += 1 }
-        for t in 0..<n { start[t + 1] += start[t] }
-        var fill = start
-        docs = [Int32](repeating: 0, count: f.occurrences.count)
-        if hasPositions { positions = [Int32](repeating: 0, count: f.occurrences.count) }
-        f.occurrences.forEach { i, o in
-            let t = Int(o >> 32)
-            let slot = fill[t]
-            fill[t] += 1
-            docs[slot] = newID[Int(UInt32(truncatingIfNeeded: o))]
-            if hasPositions { positions[slot] = f.positions[i] }
+        var inRuns = assumeRuns
+        occ.withUnsafeBufferPointer { o in
+            newID.withUnsafeBufferPointer { nid in
+                runStart.withUnsafeMutableBufferPointer { rs in
+                    start.withUnsafeMutableBufferPointer { st in
+                        var prev = 0
+                        for x in o {
+                            let old = Int(UInt32(truncatingIfNeeded: x))
+                            if old < prev { inRuns = false }
+                            prev = old
+                            rs[old + 1] += 1
+                            if nid[old] >= 0 { st[Int(x >> 32) + 1] += 1 }
+                        }
+                    }
+                }
+            }
         }
+        for d in 0..<newID.count { runStart[d + 1] += runStart[d] }
+        for t in 0..<n { start[t + 1] += start[t] }
+        let live = start[n]
+        var fill = start
+        var outDocs = [Int32](repeating: 0, count: live)
+        var outPos = [Int32](repeating: 0, count: hasPositions ? live : 0)
+        // Runs out of order (never by construction) fall back to sorting the occurrences by doc.
+        let byDoc: [Int32] = inRuns ? [] : Self.occurrencesByDoc(occ, newID: newID, docCount: docCount)
+        let withPositions = hasPositions
+        occ.withUnsafeBufferPointer { o in
+            pos.withUnsafeBufferPointer { p in
+                fill.withUnsafeMutableBufferPointer { fl in
+                    outDocs.withUnsafeMutableBufferPointer { od in
+                        outPos.withUnsafeMutableBufferPointer { op in
+                            @inline(__always) func place(_ i: Int, _ d: Int32) {
+                                let t = Int(o[i] >> 32)
+                                let slot = fl[t]
+                                fl[t] = slot + 1
+                                od[slot] = d
+                                if withPositions { op[slot] = p[i] }
+                            }
+                            if inRuns {
+                                for d in 0..<docCount {
+                                    let old = Int(order[d])
+                                    for i in Int(runStart[old])..<Int(runStart[old + 1]) { place(i, Int32(truncatingIfNeeded: d)) }
+                                }
+                            } else {
+                                for i in byDoc { place(Int(i), newID[Int(UInt32(truncatingIfNeeded: o[Int(i)]))]) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        docs = outDocs
+        positions = outPos
         termStart = start
+    }
+
+    /// Indices of the live occurrences ordered by new doc, stable (a counting sort).
+    private static func occurrencesByDoc(_ occ: [UInt64], newID: [Int32], docCount: Int) -> [Int32] {
+        var docStart = [Int32](repeating: 0, count: docCount + 1)
+        for x in occ {
+            let d = newID[Int(UInt32(truncatingIfNeeded: x))]
+            if d >= 0 { docStart[Int(d) + 1] += 1 }
+        }
+        for d in 0..<docCount { docStart[d + 1] += docStart[d] }
+        var byDoc = [Int32](repeating: 0, count: Int(docStart[docCount]))
+        for (i, x) in occ.enumerated() {
+            let d = Int(newID[Int(UInt32(truncatingIfNeeded: x))])
+            guard d >= 0 else { continue }
+            byDoc[Int(docStart[d])] = Int32(truncatingIfNeeded: i)
+            docStart[d] += 1
+        }
+        return byDoc
     }
 
     /// The postings of `term`: (new doc, freq, index of its first position), ascending by doc.
@@ -185,17 +266,12 @@ struct GroupedOccurrences {
         out.removeAll(keepingCapacity: true)
         var i = termStart[term]
         let end = termStart[term + 1]
-        var sorted = true
         while i < end {
             let d = docs[i]
             var j = i + 1
             while j < end && docs[j] == d { j += 1 }
-            if d >= 0 {
-                if let last = out.last, last.doc > d { sorted = false }
-                out.append((d, Int32(j - i), i))
-            }
+            out.append((d, Int32(j - i), i))
             i = j
         }
-        if !sorted { out.sort { $0.doc < $1.doc } }
     }
 }

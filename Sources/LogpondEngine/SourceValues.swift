@@ -101,16 +101,35 @@ enum SourceValues {
         private var ordOfHash: [UInt64: Int32] = [:]
         private(set) var values: [[UInt8]] = []
 
-        init() {}
+        init() { remember = false }
+
+        /// With `rememberSpans`, pass 1 keeps each source's candidate spans and hashes so pass 2,
+        /// called in the same order, need not scan and hash the sources again (a write buffer's
+        /// seal: its sources are few enough; merges pass sources by the million and do not).
+        init(rememberSpans: Bool) { remember = rememberSpans }
+
+        private let remember: Bool
+        /// Per observed source in order: where its spans start in `spans` (`spanStart[k]..<spanStart[k + 1]`).
+        private var spanStart: [Int32] = [0]
+        private var spans: [(start: Int32, end: Int32, hash: UInt64)] = []
+        /// The observed source whose spans the next `encode` reads.
+        private var nextSpan = 0
 
         /// Pass 1: remembers the hashes of the values long enough to be worth a reference.
         mutating func observe(_ source: [UInt8]) {
+            defer { if remember { spanStart.append(Int32(truncatingIfNeeded: spans.count)) } }
             guard seen.count < Limits.sourceValueScanMaxValues else { return }
             source.withUnsafeBufferPointer { s in
                 guard memchr(s.baseAddress!, Int32(marker), s.count) == nil else { return }
-                _ = SourceValues.members(s) { a, b in
-                    if b - a >= Limits.sourceValueMinBytes { seen.append(hash(s, a, b)) }
+                let before = spans.count
+                let ok = SourceValues.members(s) { a, b in
+                    guard b - a >= Limits.sourceValueMinBytes else { return }
+                    let h = hash(s, a, b)
+                    seen.append(h)
+                    if remember { spans.append((Int32(truncatingIfNeeded: a), Int32(truncatingIfNeeded: b), h)) }
                 }
+                // A source that is not one plain object is stored as it came: no spans.
+                if !ok && remember { spans.removeLast(spans.count - before) }
             }
         }
 
@@ -138,12 +157,18 @@ enum SourceValues {
         /// Pass 2: the source with chosen values replaced by references; nil when nothing was
         /// replaced (stored as it came).
         mutating func encode(_ source: [UInt8]) -> [UInt8]? {
+            // Remembered spans are read in observation order whether or not this source uses them.
+            var known: Range<Int>? = nil
+            if remember && nextSpan + 1 < spanStart.count {
+                known = Int(spanStart[nextSpan])..<Int(spanStart[nextSpan + 1])
+                nextSpan += 1
+            }
             guard !ordOfHash.isEmpty else { return nil }
             return source.withUnsafeBufferPointer { s in
-                guard memchr(s.baseAddress!, Int32(marker), s.count) == nil else { return nil }
                 var spans: [(Int, Int, Int32)] = []
-                let ok = SourceValues.members(s) { a, b in
-                    guard b - a >= Limits.sourceValueMinBytes, let ord = ordOfHash[hash(s, a, b)] else { return }
+                var ok = true
+                func consider(_ a: Int, _ b: Int, _ h: UInt64) {
+                    guard b - a >= Limits.sourceValueMinBytes, let ord = ordOfHash[h] else { return }
                     let k = Int(ord)
                     // Values are at least `sourceValueMinBytes` long: an empty slot is unfilled.
                     if values[k].isEmpty {
@@ -153,6 +178,14 @@ enum SourceValues {
                         return   // another value with the same hash: stays inline
                     }
                     spans.append((a, b, ord))
+                }
+                if let known {
+                    for k in known { let sp = self.spans[k]; consider(Int(sp.start), Int(sp.end), sp.hash) }
+                } else {
+                    guard memchr(s.baseAddress!, Int32(marker), s.count) == nil else { return nil }
+                    ok = SourceValues.members(s) { a, b in
+                        if b - a >= Limits.sourceValueMinBytes { consider(a, b, hash(s, a, b)) }
+                    }
                 }
                 guard ok, !spans.isEmpty else { return nil }
                 var w = ByteWriter(capacity: s.count)

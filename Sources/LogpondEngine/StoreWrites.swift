@@ -127,15 +127,20 @@ public enum IDGenerator {
             if counter == 0 { lastMillis += 1 }
             return (counter, lastMillis)
         }
-        var bytes = [UInt8](repeating: 0, count: 15)
-        for i in 0..<6 { bytes[i] = UInt8(truncatingIfNeeded: ms >> (8 * UInt64(5 - i))) }
-        bytes[6] = UInt8(truncatingIfNeeded: c >> 16); bytes[7] = UInt8(truncatingIfNeeded: c >> 8); bytes[8] = UInt8(truncatingIfNeeded: c)
-        for i in 9..<15 { bytes[i] = node[i - 9] }
-        var out = [UInt8](); out.reserveCapacity(20)
-        for g in stride(from: 0, to: 15, by: 3) {
-            let v = UInt32(bytes[g]) << 16 | UInt32(bytes[g + 1]) << 8 | UInt32(bytes[g + 2])
-            for s in [18, 12, 6, 0] { out.append(alphabet[Int((v >> UInt32(s)) & 63)]) }
+        // Written straight into the string's storage: arrays per id (and one per 3-byte group)
+        // were 2% of ingest.
+        return String(unsafeUninitializedCapacity: 20) { out in
+            @inline(__always) func group(_ v: UInt32, _ at: Int) {
+                out[at] = alphabet[Int((v >> 18) & 63)]; out[at + 1] = alphabet[Int((v >> 12) & 63)]
+                out[at + 2] = alphabet[Int((v >> 6) & 63)]; out[at + 3] = alphabet[Int(v & 63)]
+            }
+            // Bytes 0-8 (time, counter) in three groups, then the six node bytes in two.
+            group(UInt32(truncatingIfNeeded: (ms >> 24) & 0xFFFFFF), 0)
+            group(UInt32(truncatingIfNeeded: ms & 0xFFFFFF), 4)
+            group(c & 0xFFFFFF, 8)
+            group(UInt32(node[0]) << 16 | UInt32(node[1]) << 8 | UInt32(node[2]), 12)
+            group(UInt32(node[3]) << 16 | UInt32(node[4]) << 8 | UInt32(node[5]), 16)
+            return 20
         }
-        return String(decoding: out, as: UTF8.self)
     }
 }

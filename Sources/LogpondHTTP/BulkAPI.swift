@@ -15,30 +15,41 @@ extension API {
 
     /// Splits the body into items; a malformed action line fails the whole request.
     static func parseBulk(_ body: [UInt8], defaultIndex: String?) throws -> [ParsedItem] {
+        try body.withUnsafeBufferPointer { try parseBulk($0, defaultIndex: defaultIndex) }
+    }
+
+    static func parseBulk(_ body: UnsafeBufferPointer<UInt8>, defaultIndex: String?) throws -> [ParsedItem] {
         var items: [ParsedItem] = []
-        var lines: [ArraySlice<UInt8>] = []
-        var start = 0
-        for i in 0..<body.count where body[i] == 10 {
-            lines.append(body[start..<i]); start = i + 1
-        }
-        if start < body.count { lines.append(body[start..<body.count]) }
         let fl = JSONFlattener()
-        var n = 0
         var lineNo = 0
-        func trimmed(_ l: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
-            var l = l
-            while let c = l.last, c == 13 || c == 32 || c == 9 { l = l.dropLast() }
-            while let c = l.first, c == 32 || c == 9 { l = l.dropFirst() }
-            return l
+        var at = 0
+        // The next line without its newline and surrounding blanks (memchr to each newline: a
+        // byte loop over the body cost 1 µs per document).
+        func nextLine() -> UnsafeBufferPointer<UInt8>? {
+            guard at < body.count, let base = body.baseAddress else { return nil }
+            var end = body.count
+            if let nl = memchr(base + at, 10, body.count - at) {
+                end = base.distance(to: nl.assumingMemoryBound(to: UInt8.self))
+            }
+            var s = at, e = end
+            at = end + 1
+            while e > s, base[e - 1] == 13 || base[e - 1] == 32 || base[e - 1] == 9 { e -= 1 }
+            while s < e, base[s] == 32 || base[s] == 9 { s += 1 }
+            return UnsafeBufferPointer(rebasing: body[s..<e])
         }
-        while n < lines.count {
-            let line = trimmed(lines[n]); n += 1; lineNo += 1
+        while let line = nextLine() {
+            lineNo += 1
             if line.isEmpty { continue }
             let action: String
-            var meta: [String: String] = [:]
-            if let quick = BulkActionLine.parse(line) { (action, meta) = quick } else {
+            var metaIndex: String? = nil, metaID: String? = nil
+            if let quick = BulkActionLine.parse(line) {
+                action = quick.action
+                metaIndex = quick.index
+                metaID = quick.id
+            } else {
+                var meta: [String: String] = [:]
                 let events: [(kind: FlatEvent.Kind, path: String, string: String, int: Int64, double: Double)]
-                do { events = try line.withUnsafeBytes { try fl.events($0) } }
+                do { events = try fl.events(UnsafeRawBufferPointer(line)) }
                 catch { throw ESError(400, "illegal_argument_exception", "Malformed action/metadata line [\(lineNo)], expected START_OBJECT but found [invalid JSON: \(error)]") }
                 // Byte checks: String.contains(String) goes through Foundation and cost 3% of ingest.
                 func topLevel(_ p: String) -> Bool { !p.isEmpty && !p.utf8.contains(UInt8(ascii: ".")) }
@@ -51,9 +62,11 @@ extension API {
                     let k = String(e.path.dropFirst(action.count + 1))
                     meta[k] = e.kind == .string ? e.string : e.kind == .int ? String(e.int) : e.kind == .double ? String(e.double) : ""
                 }
+                metaIndex = meta["_index"]
+                metaID = meta["_id"]
             }
-            let index = meta["_index"] ?? defaultIndex ?? ""
-            let id = meta["_id"].flatMap { $0.isEmpty ? nil : $0 }
+            let index = metaIndex ?? defaultIndex ?? ""
+            let id = metaID.flatMap { $0.isEmpty ? nil : $0 }
             switch action {
             case "index", "create", "delete", "update":
                 break
@@ -62,10 +75,10 @@ extension API {
             }
             var source: [UInt8] = []
             if action != "delete" {
-                guard n < lines.count else {
+                guard let next = nextLine() else {
                     throw ESError(400, "illegal_argument_exception", "The bulk request must be terminated by a newline [\\n]")
                 }
-                source = Array(trimmed(lines[n])); n += 1; lineNo += 1
+                source = Array(next); lineNo += 1
             }
             var item = ParsedItem(action: action, op: nil, error: nil, index: index, id: id)
             if index.isEmpty {

@@ -1,10 +1,12 @@
 /// The common shape of a `_bulk` action line, read without a JSON parser:
 /// `{"create":{"_index":"logstash-2024.01.15","_type":"_doc"}}` — one action holding an object
 /// of printable-ASCII string members. Anything else (escapes, numbers, nesting, other bytes)
-/// returns nil and goes through the general parser, which also words the errors.
+/// returns nil and goes through the general parser, which also words the errors. Of the
+/// metadata only `_index` and `_id` are kept (the last of each, as a JSON object's keys): a
+/// dictionary per line was 2% of ingest.
 enum BulkActionLine {
-    static func parse(_ line: ArraySlice<UInt8>) -> (action: String, meta: [String: String])? {
-        line.withUnsafeBufferPointer { b -> (String, [String: String])? in
+    static func parse(_ b: UnsafeBufferPointer<UInt8>) -> (action: String, index: String?, id: String?)? {
+        do {
             var i = 0
             let n = b.count
             func ws() { while i < n, b[i] == 0x20 || b[i] == 0x09 { i += 1 } }
@@ -22,12 +24,12 @@ enum BulkActionLine {
                 return s
             }
             guard expect(0x7B), let action = string(), expect(0x3A), expect(0x7B) else { return nil }
-            var meta: [String: String] = [:]
+            var index: String? = nil, id: String? = nil
             ws()
             if i < n, b[i] == 0x7D { i += 1 } else {
                 while true {
                     guard let k = string(), expect(0x3A), let v = string() else { return nil }
-                    meta[k] = v
+                    if k == "_index" { index = v } else if k == "_id" { id = v }
                     ws()
                     guard i < n else { return nil }
                     if b[i] == 0x2C { i += 1; continue }
@@ -37,7 +39,7 @@ enum BulkActionLine {
             }
             guard expect(0x7D) else { return nil }
             ws()
-            return i == n ? (action, meta) : nil
+            return i == n ? (action, index, id) : nil
         }
     }
 }

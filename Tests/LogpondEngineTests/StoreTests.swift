@@ -340,6 +340,15 @@ final class StoreTests: XCTestCase {
         XCTAssertEqual(Set(ids).count, ids.count)
         XCTAssertTrue(ids.allSatisfy { $0.utf8.count == 20 && $0.utf8.allSatisfy { c in c == 45 || c == 95 || (48...57).contains(c) || (65...90).contains(c) || (97...122).contains(c) } })
         XCTAssertEqual(Set(ids.map { $0.suffix(8) }).count, 1)
+        // The first 8 characters carry the generation time in milliseconds (48 bits), the
+        // next 4 the counter, which moves by one per id.
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+        func bits(_ id: String, _ r: Range<Int>) -> UInt64 {
+            Array(id.utf8)[r].reduce(UInt64(0)) { $0 << 6 | UInt64(alphabet.firstIndex(of: $1)!) }
+        }
+        let now = UInt64(Date().timeIntervalSince1970 * 1000)
+        XCTAssertLessThan(now - bits(ids.last!, 0..<8), 60_000)
+        XCTAssertEqual((bits(ids[0], 8..<12) + 1) & 0xFFFFFF, bits(ids[1], 8..<12))
     }
 
     func testReplayAfterUnflushedWritesAndDeletedIndexStaysDeleted() async throws {

@@ -74,6 +74,14 @@ final class SearchPool: @unchecked Sendable {
     }
 
     private func acquire() async throws {
+        // A free slot is taken without suspending: a continuation resumed at once still
+        // re-enqueues the task on the global executor, a thread wake-up per search (issue 17).
+        let free: Bool = lock.withLock {
+            guard active < size, waiting.isEmpty else { return false }
+            active += 1; largest = max(largest, active)
+            return true
+        }
+        if free { return }
         let id: UInt64 = lock.withLock { nextID &+= 1; return nextID }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, Error>) in

@@ -1,4 +1,5 @@
 import XCTest
+import CSimdJSON
 @testable import LogpondEngine
 
 /// Round trips with exact sizes for the small codecs every file format uses.
@@ -126,5 +127,33 @@ final class CodecTests: XCTestCase {
 
     func testCRC32KnownValue() {
         XCTAssertEqual(Checksum.crc32(Array("123456789".utf8)), 0xCBF4_3926)
+    }
+
+    /// The folded CRC-32 equals zlib's on every length around the fold's block sizes, at every
+    /// alignment, chained from any running value, and on zlib's check value.
+    func testFoldedCRC32EqualsZlib() {
+        XCTAssertEqual(Checksum.crc32(Array("123456789".utf8)), 0xCBF4_3926)
+        var rng = SplitMix(seed: 7)
+        let data = (0..<9000).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+        data.withUnsafeBytes { all in
+            for len in Array(0...300) + [1023, 1024, 1025, 4096 + 13, 8191] {
+                for offset in [0, 1, 7] {
+                    let b = UnsafeRawBufferPointer(rebasing: all[offset..<(offset + len)])
+                    let seed = UInt32(truncatingIfNeeded: rng.next())
+                    XCTAssertEqual(Checksum.crc32(b), Checksum.zlibCRC32(b), "len \(len) offset \(offset)")
+                    XCTAssertEqual(Checksum.crc32(b, seed: seed), Checksum.zlibCRC32(b, seed: seed), "len \(len) seeded")
+                }
+            }
+            // The fold itself ran (where the CPU has it), so the comparisons above tested it.
+            let cpu = (try? FileHandle(forReadingFrom: URL(fileURLWithPath: "/proc/cpuinfo")).readToEnd()) ?? nil
+            if let cpu, String(decoding: cpu, as: UTF8.self).contains(" pclmulqdq") {
+                var crc: UInt32 = 0
+                XCTAssertEqual(lp_crc32_fold(&crc, all.baseAddress!.assumingMemoryBound(to: UInt8.self), 100), 96)
+            }
+            // Chaining: the CRC of a whole equals the CRC of its second part from the first's.
+            let whole = UnsafeRawBufferPointer(rebasing: all[0..<5000])
+            let first = Checksum.crc32(UnsafeRawBufferPointer(rebasing: all[0..<1777]))
+            XCTAssertEqual(Checksum.crc32(UnsafeRawBufferPointer(rebasing: all[1777..<5000]), seed: first), Checksum.crc32(whole))
+        }
     }
 }

@@ -59,6 +59,12 @@ extern "C" {
 void lp_release_free_memory(void);
 /* Tunes the C allocator for a long-running server with large short-lived buffers. */
 void lp_configure_allocator(void);
+
+// CRC-32 (zlib's polynomial) of the longest prefix of buf that is at least 64 bytes and a
+// multiple of 16, folded with carry-less multiplication (PCLMULQDQ); *crc is zlib's running
+// value, updated. Returns the bytes consumed: 0 when len < 64 or the CPU lacks the
+// instructions. The caller finishes the rest with zlib's crc32.
+size_t lp_crc32_fold(uint32_t *crc, const uint8_t *buf, size_t len);
 /* Names the calling thread for the operating system (at most 15 bytes are kept). */
 void lp_set_thread_name(const char *name);
 #ifdef __cplusplus

@@ -5,24 +5,26 @@ import CZlib
 /// Reads a request body with a cap, inflating gzip bodies with the same cap on the inflated size.
 enum RequestBody {
     static func read(_ request: Request, limit: Int) async throws -> [UInt8] {
-        var raw = ByteBuffer()
         // A declared length over the cap is refused before a byte is read (waiting for 10 GB
         // that never come held the connection for as long as the client liked).
-        if let cl = request.headers[.contentLength].flatMap({ Int($0) }), cl > limit {
+        let declared = request.headers[.contentLength].flatMap { Int($0) }
+        if let cl = declared, cl > limit {
             throw ESError(413, "content_too_long_exception", "request body is too large: Content-Length \(cl) is more than \(limit) bytes; raise http.max_content_length in the config or send smaller batches")
         }
         let enc = request.headers[.contentEncoding]?.lowercased().trimmingCharacters(in: .whitespaces) ?? ""
         guard ["", "identity", "gzip", "x-gzip", "deflate"].contains(enc) else {
             throw ESError(400, "illegal_argument_exception", "unsupported Content-Encoding [\(String(enc.prefix(32)))]: send gzip, deflate or none")
         }
+        // Chunks go straight into the array (one copy; through a ByteBuffer first was two, 5%
+        // of the pool's ingest time on 2 MB bulk bodies).
+        var bytes: [UInt8] = []
+        if let cl = declared, cl > 0 { bytes.reserveCapacity(cl) }
         for try await chunk in request.body {
-            var c = chunk
-            guard raw.readableBytes + c.readableBytes <= limit else {
+            guard bytes.count + chunk.readableBytes <= limit else {
                 throw ESError(413, "content_too_long_exception", "request body is too large: more than \(limit) bytes; raise http.max_content_length in the config or send smaller batches")
             }
-            raw.writeBuffer(&c)
+            chunk.withUnsafeReadableBytes { bytes.append(contentsOf: $0) }
         }
-        let bytes = raw.readBytes(length: raw.readableBytes) ?? []
         if enc != "" && enc != "identity" { return try inflate(bytes, limit: limit) }
         return bytes
     }

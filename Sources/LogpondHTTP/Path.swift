@@ -7,8 +7,10 @@ struct RequestPath {
 
     init(_ path: String) {
         raw = path
+        // Foundation's decoding only where there is something to decode: it was 3% of a
+        // small search's server time (issue 17).
         segments = path.split(separator: "/", omittingEmptySubsequences: true).map { s in
-            String(s).removingPercentEncoding ?? String(s)
+            s.utf8.contains(UInt8(ascii: "%")) ? (String(s).removingPercentEncoding ?? String(s)) : String(s)
         }
     }
 }
@@ -19,8 +21,12 @@ func parseQuery(_ q: String?) -> [String: String] {
     var out: [String: String] = [:]
     for pair in q.split(separator: "&") {
         let kv = pair.split(separator: "=", maxSplits: 1)
-        let k = String(kv[0]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(kv[0])
-        let v = kv.count > 1 ? (String(kv[1]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(kv[1])) : ""
+        func decode(_ part: Substring) -> String {
+            guard part.utf8.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) else { return String(part) }
+            return String(part).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(part)
+        }
+        let k = decode(kv[0])
+        let v = kv.count > 1 ? decode(kv[1]) : ""
         out[k] = v
     }
     return out

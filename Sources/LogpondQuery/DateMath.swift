@@ -16,6 +16,19 @@ enum DateMath {
 
     static func inRange(_ t: Int64) -> Bool { t >= -maxMillisInt && t <= maxMillisInt }
 
+    /// Where `||` is in `s`: a byte scan (Foundation's `range(of:)` was 1.5% of a small
+    /// search's server time, issue 17).
+    static func doublePipe(_ s: String) -> Range<String.Index>? {
+        let u = s.utf8
+        var i = u.startIndex
+        while i < u.endIndex {
+            let j = u.index(after: i)
+            if u[i] == UInt8(ascii: "|"), j < u.endIndex, u[j] == UInt8(ascii: "|") { return i..<u.index(after: j) }
+            i = j
+        }
+        return nil
+    }
+
     static func parse(_ s: String, roundUp: Bool, format: String? = nil, timeZone: String? = nil) -> Int64? {
         let offset = timeZone.flatMap(tzOffsetMillis) ?? 0
         var anchor: Int64
@@ -23,7 +36,7 @@ enum DateMath {
         if s.hasPrefix("now") {
             anchor = Int64(Date().timeIntervalSince1970 * 1000)
             math = s.dropFirst(3)
-        } else if let sep = s.range(of: "||") {
+        } else if let sep = doublePipe(s) {
             guard let a = parseAnchor(String(s[..<sep.lowerBound]), format: format, offsetMillis: offset) else { return nil }
             anchor = a
             math = s[sep.upperBound...]

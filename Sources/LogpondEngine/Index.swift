@@ -72,6 +72,10 @@ public final class Index: @unchecked Sendable {
     var dirtyDeletes: Set<Int64> = []
     var mappingDirty = false
     var lastSearchNanos: UInt64 = 0
+    /// When a write request last touched this index (its opening counts as one): an index
+    /// idle for `StoreOptions.idleMergeAfterMillis` is merged to one segment, once.
+    var lastWriteNanos: UInt64 = Clock.now()
+    var idleMerged = false
     /// The `lastSearchNanos` whose touched pages were given back (Store.releaseIdlePages).
     var pagesReleasedForSearch: UInt64? = nil
     /// Analyzers and normalizers from the index settings.

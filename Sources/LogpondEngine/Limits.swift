@@ -137,6 +137,11 @@ public enum Limits {
     /// Translog operations that fail on replay are each logged up to this many, then counted:
     /// one line per failure is what an operator needs, a million identical lines is not.
     public static let replayFailuresLogged = 20
+    /// An index no write has touched for 5 minutes (Elasticsearch's
+    /// `indices.memory.shard_inactive_time`) is merged to one segment, once: yesterday's daily
+    /// index kept the ten-odd segments of its tiers, and every search decoded each one's term
+    /// dictionaries, the same words ten times over (issue 17: 273 segments over 30 days).
+    public static let idleMergeAfterMillis = 300_000
     /// Tiered merge policy: segments per size tier before the tier is merged into one.
     public static let mergeFactor = 10
     /// A tier's segments lie within this factor of its smallest: write-buffer segments vary

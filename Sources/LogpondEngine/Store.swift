@@ -21,6 +21,9 @@ public struct StoreOptions: Sendable {
     public var refreshIntervalMillis = Limits.defaultRefreshIntervalMillis
     public var flushIntervalMillis = Limits.flushIntervalMillis
     public var flushBufferedBytes = Limits.flushBufferedBytes
+    /// An index no write has touched for this long is merged down to one segment, as a
+    /// force-merge would (`logpond.merge.idle_after`; negative: never).
+    public var idleMergeAfterMillis = Limits.idleMergeAfterMillis
     /// Install the templates in `mappings/` (ShippedTemplates) when the data folder is new.
     public var installShippedTemplates = true
     /// `cluster.routing.allocation.disk.*` and `cluster.info.update.interval`.

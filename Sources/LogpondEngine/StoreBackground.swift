@@ -111,14 +111,20 @@ extension Store {
             for idx in allIndices {
                 if let f = failures[idx.uuid], DispatchTime.now().uptimeNanoseconds < f.retryAt { continue }
                 idx.mergeLock.withLock {
-                    let c = idx.mergeCandidates()
+                    var c = idx.mergeCandidates()
+                    var tuning = SegmentWriter.Tuning()
+                    if c.count <= 1, idleMergeDue(idx) {
+                        c = idx.mergeCandidates(force: 1)
+                        tuning = .forceMerge
+                        idx.lock.withLock { idx.idleMerged = true }
+                    }
                     guard c.count > 1 else { return }
                     // The output is about the inputs' size and exists beside them until the
                     // swap: without that much room above the flood stage the merge waits.
                     guard disk.hasRoom(forBytes: c.reduce(Int64(0)) { $0 + Int64($1.byteSize) }) else { return }
                     // A field's merge does not start while a flush runs: the two threads' working
                     // sets took turns instead of adding up at the ingest peak.
-                    do { try idx.merge(c, catalog: catalog, nextSegmentID: nextSegmentID, betweenFields: { self.flushLock.withLock {} }) }
+                    do { try idx.merge(c, catalog: catalog, nextSegmentID: nextSegmentID, tuning: tuning, betweenFields: { self.flushLock.withLock {} }) }
                     catch {
                         if case EngineError.diskFull(let p) = error { disk.noteFull(p) }
                         let n = (failures[idx.uuid]?.count ?? 0) + 1
@@ -132,6 +138,15 @@ extension Store {
                 }
             }
         }
+    }
+
+    /// Whether `idx` has gone without writes long enough to be merged to one segment: nothing
+    /// buffered or unflushed, not merged so since this process opened it.
+    func idleMergeDue(_ idx: Index) -> Bool {
+        guard options.idleMergeAfterMillis >= 0, idx.currentState == "open" else { return false }
+        let after = UInt64(min(options.idleMergeAfterMillis, 1 << 40)) * 1_000_000
+        let (last, done, quiet) = idx.lock.withLock { (idx.lastWriteNanos, idx.idleMerged, idx.memSegments.isEmpty && idx.diskSegments.count > 1) }
+        return !done && quiet && Clock.elapsed(from: last, to: Clock.now()) >= after && idx.pendingDocs == 0
     }
 
     /// Flushes every index and trims the translog. Blocking: call from a background thread.

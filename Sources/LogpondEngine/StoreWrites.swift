@@ -60,6 +60,8 @@ extension Store {
                 results.append(.failure(.documentParse("\(error)")))
             }
         }
+        let now = Clock.now()
+        for idx in touched.values { idx.lock.withLock { idx.lastWriteNanos = now } }
         // New fields reach the catalog before the documents that brought them are acknowledged.
         for idx in touched.values {
             let mj: String? = idx.mappingLock.withLock {

@@ -115,6 +115,10 @@ struct Serve: AsyncParsableCommand {
         let dataPath = data ?? file["path.data"] ?? "./data"
         var opts = StoreOptions(dataPath: dataPath)
         if let r = file["index.refresh_interval"].flatMap(parseMillis) { opts.refreshIntervalMillis = r }
+        if let v = file["logpond.merge.idle_after"] {
+            guard let r = parseMillis(v) else { throw ValidationErrorMessage("logpond.merge.idle_after: [\(v.prefix(32))] is not a time value such as 5m or 30s (-1 turns idle merges off)") }
+            opts.idleMergeAfterMillis = r
+        }
         if let t = file["logpond.install_templates"] { opts.installShippedTemplates = t != "false" }
         opts.watermarks = try file.watermarks()
         let budget = try file.memoryBudget()

@@ -290,6 +290,42 @@ final class StoreTests: XCTestCase {
         XCTAssertEqual(try seg.document(0).source, Array(#"{"msg":"line 0 of a quiet day","k":"v0"}"#.utf8))
     }
 
+    /// An index no write touches for `idleMergeAfterMillis` is merged to one segment, with the
+    /// same documents and answers; a written one is not; and only once per process.
+    func testIdleIndexIsMergedToOneSegmentOnce() async throws {
+        var opts = StoreOptions(dataPath: tempDir())
+        opts.idleMergeAfterMillis = 1500
+        let store = try Store(options: opts)
+        for round in 0..<3 {   // three flushes: three segments, below any merge tier
+            _ = try await store.write(docs(200).map { WriteOp(action: .index, index: "quiet", id: nil, source: $0.source) })
+            _ = try await store.write(docs(10).map { WriteOp(action: .index, index: "busy", id: nil, source: $0.source) })
+            try await store.flushAll()
+            _ = round
+        }
+        let quiet = try XCTUnwrap(store.index(named: "quiet")), busy = try XCTUnwrap(store.index(named: "busy"))
+        XCTAssertEqual(quiet.lock.withLock { quiet.diskSegments.count }, 3)
+        let before = try Self.queries.map { try Searcher().count(QueryParser.parse(JSONSerialization.jsonObject(with: Data($0.utf8))), [store.searchSnapshot(quiet)]) }
+        store.startBackground()
+        defer { store.shutdown() }
+        // `busy` keeps being written; `quiet` goes idle and is merged after 1.5 s.
+        let start = Date()
+        while quiet.lock.withLock({ quiet.diskSegments.count }) > 1 && Date().timeIntervalSince(start) < 20 {
+            _ = try await store.write(docs(1).map { WriteOp(action: .index, index: "busy", id: nil, source: $0.source) })
+            try await Task.sleep(nanoseconds: 100_000_000)
+        }
+        XCTAssertEqual(quiet.lock.withLock { quiet.diskSegments.count }, 1)
+        XCTAssertGreaterThan(busy.lock.withLock { busy.diskSegments.count }, 1)
+        let after = try Self.queries.map { try Searcher().count(QueryParser.parse(JSONSerialization.jsonObject(with: Data($0.utf8))), [store.searchSnapshot(quiet)]) }
+        XCTAssertEqual(before, after)
+        XCTAssertEqual(after[0], 600)
+        // Written again and idle again: not merged a second time (a late document would
+        // otherwise rewrite a whole day each time).
+        _ = try await store.write(docs(5).map { WriteOp(action: .index, index: "quiet", id: nil, source: $0.source) })
+        try await store.flushAll()
+        try await Task.sleep(nanoseconds: 2_500_000_000)
+        XCTAssertEqual(quiet.lock.withLock { quiet.diskSegments.count }, 2)
+    }
+
     /// A force-merge to one segment leaves one segment also while background merges run on
     /// the same index (they once raced: the merge that finished second dropped its work).
     func testForceMergeWhileBackgroundMergesRunLeavesOneSegment() async throws {

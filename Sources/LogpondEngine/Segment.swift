@@ -44,6 +44,23 @@ public final class Segment: @unchecked Sendable {
     private var _obsolete = false
 
     public var byteSize: Int { data.buffer.count }
+
+    /// Drops what searches decoded from this segment (term dictionaries, columns, norms, the
+    /// value table); the next search decodes again what it needs. A search holding one keeps
+    /// its own reference. Returns how many were dropped.
+    /// How many decoded structures this segment holds (tests).
+    var decodedCount: Int {
+        lock.withLock { dicts.count + numerics.count + ordinalCols.count + normCols.count + (valueTable == nil ? 0 : 1) }
+    }
+
+    @discardableResult
+    func forgetDecoded() -> Int {
+        lock.withLock {
+            let n = dicts.count + numerics.count + ordinalCols.count + normCols.count + (valueTable == nil ? 0 : 1)
+            dicts = [:]; numerics = [:]; ordinalCols = [:]; normCols = [:]; valueTable = nil
+            return n
+        }
+    }
     public var fieldNames: [String] { Array(fields.keys) }
 
     /// Opens segment bytes; throws `corruptFile` naming `label` when anything does not check out.

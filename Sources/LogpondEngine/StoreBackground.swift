@@ -91,7 +91,11 @@ extension Store {
                 idx.pagesReleasedForSearch = idx.lastSearchNanos
                 return idx.diskSegments
             }
-            for seg in segments ?? [] { seg.data.releaseResidentPages() }
+            // The decoded structures too: after a month's searches they were most of the
+            // anonymous memory (issue 17: 646 MB at 10M records over 30 days).
+            var dropped = 0
+            for seg in segments ?? [] { seg.data.releaseResidentPages(); dropped += seg.forgetDecoded() }
+            if dropped > 0 { lp_release_free_memory() }
         }
     }
 

@@ -280,12 +280,20 @@ final class StoreTests: XCTestCase {
         }
         for d in 0..<seg.docCount { _ = try seg.document(d) }
         XCTAssertEqual(try Searcher().count(.matchAll(boost: 1), [store.searchSnapshot(idx)]), 3000)
+        let term = try QueryParser.parse(["term": ["k.keyword": "v3"]])
+        let v3 = (0..<3000).filter { $0 % 7 == 3 }.count
+        XCTAssertEqual(try Searcher().count(term, [store.searchSnapshot(idx)]), v3)
         XCTAssertGreaterThan(try residentKB(), 0, "the search touched the mapped file")
+        XCTAssertGreaterThan(seg.decodedCount, 0, "the term query decoded a dictionary")
         let searched = idx.lock.withLock { idx.lastSearchNanos }
         store.releaseIdlePages(now: searched + Limits.searchIdleNanos - 1)
         XCTAssertGreaterThan(try residentKB(), 0, "not idle yet")
+        XCTAssertGreaterThan(seg.decodedCount, 0, "not idle yet")
         store.releaseIdlePages(now: searched + Limits.searchIdleNanos)
         XCTAssertEqual(try residentKB(), 0)
+        // The decoded structures went too, and come back when searched again.
+        XCTAssertEqual(seg.decodedCount, 0)
+        XCTAssertEqual(try Searcher().count(term, [store.searchSnapshot(idx)]), v3)
         // Still readable: the pages come back from the page cache.
         XCTAssertEqual(try seg.document(0).source, Array(#"{"msg":"line 0 of a quiet day","k":"v0"}"#.utf8))
     }

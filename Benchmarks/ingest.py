@@ -37,12 +37,17 @@ def rss_kb(pid, key):
     return 0
 
 
+def stat_cpu(raw):
+    """User + system CPU seconds from the text of a /proc .../stat file."""
+    fields = raw.rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def cpu_seconds(pid):
     """User + system CPU time of a process so far (/proc/<pid>/stat): steadier than docs/s on
     a noisy machine when comparing two builds."""
     with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return stat_cpu(f.read())
 
 
 def thread_cpu(pid):
@@ -56,9 +61,7 @@ def thread_cpu(pid):
         except OSError:
             continue
         name = raw[raw.index("(") + 1:raw.rindex(")")]
-        fields = raw.rsplit(")", 1)[1].split()
-        secs = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-        out[name] = out.get(name, 0) + secs
+        out[name] = out.get(name, 0) + stat_cpu(raw)
     return out
 
 

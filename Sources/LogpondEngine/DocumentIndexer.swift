@@ -328,7 +328,7 @@ struct DocumentIndexer {
                     } else {
                         var tokens: [(term: Int32, position: Int32)] = []
                         analyzer.analyze(value) { tok, pos, _, _ in
-                            tokens.append((fb.addToken(tok, doc: doc, position: base + pos), pos))
+                            tokens.append((fb.addTerm(tok, doc: doc, position: base + pos), pos))
                             last = base + pos
                         }
                         fb.tokenCache.insert(value, hash: h, tokens: tokens)

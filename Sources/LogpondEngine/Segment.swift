@@ -45,18 +45,19 @@ public final class Segment: @unchecked Sendable {
 
     public var byteSize: Int { data.buffer.count }
 
+    /// How many decoded structures this segment holds (call with `lock` held).
+    private var heldDecoded: Int { dicts.count + numerics.count + ordinalCols.count + normCols.count + (valueTable == nil ? 0 : 1) }
+
+    /// How many decoded structures this segment holds (tests).
+    var decodedCount: Int { lock.withLock { heldDecoded } }
+
     /// Drops what searches decoded from this segment (term dictionaries, columns, norms, the
     /// value table); the next search decodes again what it needs. A search holding one keeps
     /// its own reference. Returns how many were dropped.
-    /// How many decoded structures this segment holds (tests).
-    var decodedCount: Int {
-        lock.withLock { dicts.count + numerics.count + ordinalCols.count + normCols.count + (valueTable == nil ? 0 : 1) }
-    }
-
     @discardableResult
     func forgetDecoded() -> Int {
         lock.withLock {
-            let n = dicts.count + numerics.count + ordinalCols.count + normCols.count + (valueTable == nil ? 0 : 1)
+            let n = heldDecoded
             dicts = [:]; numerics = [:]; ordinalCols = [:]; normCols = [:]; valueTable = nil
             return n
         }

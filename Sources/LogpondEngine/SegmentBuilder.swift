@@ -36,9 +36,17 @@ public final class SegmentBuilder {
 
         var hasPositions: Bool { storage == .text }
 
-        @inline(__always) func addTerm(_ term: UnsafeBufferPointer<UInt8>, doc: Int32, position: Int32) {
-            markDoc(doc)
+        /// Adds `term`; returns its id in this buffer (the token cache keeps it).
+        @discardableResult
+        @inline(__always) func addTerm(_ term: UnsafeBufferPointer<UInt8>, doc: Int32, position: Int32) -> Int32 {
             let t = terms.intern(term)
+            addInterned(t, doc: doc, position: position)
+            return t
+        }
+
+        /// Adds an occurrence of the interned term `t` (a cached token skips the lookup).
+        @inline(__always) func addInterned(_ t: Int32, doc: Int32, position: Int32) {
+            markDoc(doc)
             occurrences.append(UInt64(UInt32(bitPattern: t)) << 32 | UInt64(UInt32(bitPattern: doc)))
             if hasPositions {
                 positions.append(position)
@@ -67,21 +75,6 @@ public final class SegmentBuilder {
         /// interned terms without being tokenized and hashed again. A field whose values do
         /// not repeat (unique messages) stops caching after `Limits.tokenCacheProbe` lookups.
         var tokenCache = TokenCache()
-
-        /// Adds an interned term (a cached token): as `addTerm` without the lookup.
-        @inline(__always) func addInterned(_ t: Int32, doc: Int32, position: Int32) {
-            markDoc(doc)
-            occurrences.append(UInt64(UInt32(bitPattern: t)) << 32 | UInt64(UInt32(bitPattern: doc)))
-            positions.append(position)
-            if lengths.last?.doc == doc { lengths[lengths.count - 1].length += 1 } else { lengths.append((doc, 1)) }
-        }
-
-        /// `addTerm` for a text token that also returns the term's id, for the token cache.
-        @inline(__always) func addToken(_ term: UnsafeBufferPointer<UInt8>, doc: Int32, position: Int32) -> Int32 {
-            let t = terms.intern(term)
-            addInterned(t, doc: doc, position: position)
-            return t
-        }
     }
 
     /// A text field's cache of analyzed values (see `FieldBuilder.tokenCache`).
@@ -93,7 +86,8 @@ public final class SegmentBuilder {
         }
         private var byHash: [UInt64: Value] = [:]
         private var lookups = 0
-        private var hits = 0
+        /// Lookups that found the value (tests).
+        private(set) var hits = 0
         private var bytes = 0
         /// Off for this buffer once values have proved not to repeat.
         private(set) var enabled = true

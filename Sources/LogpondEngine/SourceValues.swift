@@ -101,12 +101,10 @@ enum SourceValues {
         private var ordOfHash: [UInt64: Int32] = [:]
         private(set) var values: [[UInt8]] = []
 
-        init() { remember = false }
-
         /// With `rememberSpans`, pass 1 keeps each source's candidate spans and hashes so pass 2,
         /// called in the same order, need not scan and hash the sources again (a write buffer's
         /// seal: its sources are few enough; merges pass sources by the million and do not).
-        init(rememberSpans: Bool) { remember = rememberSpans }
+        init(rememberSpans: Bool = false) { remember = rememberSpans }
 
         private let remember: Bool
         /// Per observed source in order: where its spans start in `spans` (`spanStart[k]..<spanStart[k + 1]`).
@@ -120,7 +118,7 @@ enum SourceValues {
             defer { if remember { spanStart.append(Int32(truncatingIfNeeded: spans.count)) } }
             guard seen.count < Limits.sourceValueScanMaxValues else { return }
             source.withUnsafeBufferPointer { s in
-                guard memchr(s.baseAddress!, Int32(marker), s.count) == nil else { return }
+                guard let base = s.baseAddress, memchr(base, Int32(marker), s.count) == nil else { return }
                 let before = spans.count
                 let ok = SourceValues.members(s) { a, b in
                     guard b - a >= Limits.sourceValueMinBytes else { return }
@@ -182,7 +180,7 @@ enum SourceValues {
                 if let known {
                     for k in known { let sp = self.spans[k]; consider(Int(sp.start), Int(sp.end), sp.hash) }
                 } else {
-                    guard memchr(s.baseAddress!, Int32(marker), s.count) == nil else { return nil }
+                    guard let base = s.baseAddress, memchr(base, Int32(marker), s.count) == nil else { return nil }
                     ok = SourceValues.members(s) { a, b in
                         if b - a >= Limits.sourceValueMinBytes { consider(a, b, hash(s, a, b)) }
                     }

@@ -84,6 +84,7 @@ extension Store {
     /// after q1–q8 over a month of daily indices, issue 17). The page cache keeps them; a later
     /// search maps them again with minor faults.
     func releaseIdlePages(now: UInt64) {
+        var dropped = 0
         for idx in allIndices {
             let segments: [Segment]? = idx.lock.withLock {
                 guard Clock.elapsed(from: idx.lastSearchNanos, to: now) >= Limits.searchIdleNanos,
@@ -93,10 +94,10 @@ extension Store {
             }
             // The decoded structures too: after a month's searches they were most of the
             // anonymous memory (issue 17: 646 MB at 10M records over 30 days).
-            var dropped = 0
             for seg in segments ?? [] { seg.data.releaseResidentPages(); dropped += seg.forgetDecoded() }
-            if dropped > 0 { lp_release_free_memory() }
         }
+        // One trim for every index that went quiet at once.
+        if dropped > 0 { lp_release_free_memory() }
     }
 
     /// Asks the flush loop for a flush now, past any back-off (the disk has room again).

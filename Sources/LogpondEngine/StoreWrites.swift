@@ -118,8 +118,14 @@ public enum IDGenerator {
     private static let lock = NSLock()
     nonisolated(unsafe) private static var counter: UInt32 = UInt32.random(in: 0...0xFFFFFF)
     nonisolated(unsafe) private static var lastMillis: UInt64 = 0
-    private static let node: [UInt8] = (0..<6).map { _ in UInt8.random(in: 0...255) }
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+    /// The last 8 characters of every id: six random bytes fixed per process, encoded once.
+    private static let nodeChars: [UInt8] = {
+        let node = (0..<6).map { _ in UInt32.random(in: 0...255) }
+        return [node[0] << 16 | node[1] << 8 | node[2], node[3] << 16 | node[4] << 8 | node[5]].flatMap { v in
+            [18, 12, 6, 0].map { alphabet[Int((v >> UInt32($0)) & 63)] }
+        }
+    }()
 
     public static func next() -> String {
         let (c, ms) = lock.withLock { () -> (UInt32, UInt64) in
@@ -136,12 +142,11 @@ public enum IDGenerator {
                 out[at] = alphabet[Int((v >> 18) & 63)]; out[at + 1] = alphabet[Int((v >> 12) & 63)]
                 out[at + 2] = alphabet[Int((v >> 6) & 63)]; out[at + 3] = alphabet[Int(v & 63)]
             }
-            // Bytes 0-8 (time, counter) in three groups, then the six node bytes in two.
+            // Bytes 0-8 (time, counter) in three groups, then the node's characters.
             group(UInt32(truncatingIfNeeded: (ms >> 24) & 0xFFFFFF), 0)
             group(UInt32(truncatingIfNeeded: ms & 0xFFFFFF), 4)
             group(c & 0xFFFFFF, 8)
-            group(UInt32(node[0]) << 16 | UInt32(node[1]) << 8 | UInt32(node[2]), 12)
-            group(UInt32(node[3]) << 16 | UInt32(node[4]) << 8 | UInt32(node[5]), 16)
+            for k in 0..<8 { out[12 + k] = nodeChars[k] }
             return 20
         }
     }

@@ -91,17 +91,12 @@ final class SearchPool: @unchecked Sendable {
     private func acquire() async throws {
         // A free slot is taken without suspending: a continuation resumed at once still
         // re-enqueues the task on the global executor, a thread wake-up per search (issue 17).
-        let free: Bool = lock.withLock {
-            guard active < size, waiting.isEmpty else { return false }
-            active += 1; largest = max(largest, active)
-            return true
-        }
-        if free { return }
+        if lock.withLock({ waiting.isEmpty && takeSlot() }) { return }
         let id: UInt64 = lock.withLock { nextID &+= 1; return nextID }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, Error>) in
                 let outcome: Int = lock.withLock {
-                    if active < size { active += 1; largest = max(largest, active); return 0 }
+                    if takeSlot() { return 0 }
                     if waiting.count < queueSize { waiting.append((id, c)); return 1 }
                     rejected += 1
                     return 2
@@ -120,6 +115,13 @@ final class SearchPool: @unchecked Sendable {
             }
             c?.resume(throwing: CancellationError())
         }
+    }
+
+    /// Takes a running slot if one is free (call with `lock` held).
+    private func takeSlot() -> Bool {
+        guard active < size else { return false }
+        active += 1; largest = max(largest, active)
+        return true
     }
 
     private func release() {

@@ -48,9 +48,25 @@ final class SealTests: XCTestCase {
             let b = try XCTUnwrap(SegmentBuild.write(plain, tuning: .seal))
             XCTAssertEqual(a.count, b.count, "seed \(seed)")
             XCTAssertTrue(a == b, "seed \(seed): the token cache changed the segment")
-            // And the cache was used: the repeated annotation hit it.
-            XCTAssertTrue(cached.fields["kubernetes.annotations.kubernetes_io/created-by"]!.tokenCache.enabled)
+            // And the cache was used: the repeated annotation hit it (seven pods, 3,000 records).
+            let annotation = try XCTUnwrap(cached.fields["kubernetes.annotations.kubernetes_io/created-by"])
+            XCTAssertTrue(annotation.tokenCache.enabled)
+            XCTAssertGreaterThan(annotation.tokenCache.hits, 2900)
         }
+    }
+
+    /// A field whose values never repeat stops caching after `Limits.tokenCacheProbe` lookups;
+    /// one whose values repeat keeps it.
+    func testTokenCacheTurnsItselfOffForUniqueValues() throws {
+        let docs = (0..<(Limits.tokenCacheProbe + 100)).map { i in
+            Array(#"{"msg":"request \#(i) served in \#(i * 7) ms","host":"node-\#(i % 4) of the cluster"}"#.utf8)
+        }
+        let b = SegmentBuild.index(docs, mapping: Mapping())
+        let msg = try XCTUnwrap(b.fields["msg"]), host = try XCTUnwrap(b.fields["host"])
+        XCTAssertFalse(msg.tokenCache.enabled)
+        XCTAssertEqual(msg.tokenCache.hits, 0)
+        XCTAssertTrue(host.tokenCache.enabled)
+        XCTAssertEqual(host.tokenCache.hits, docs.count - 4)
     }
 
     func testOccurrencesRegroupedInRunsEqualTheGeneralPath() throws {

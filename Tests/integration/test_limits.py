@@ -2,6 +2,7 @@
 index write blocks with Elasticsearch's ids, the request and in-flight breakers, indexing
 pressure, the search queue, `_nodes/stats` and `_cat/allocation`, and config the server refuses."""
 import json
+import os
 import subprocess
 
 import requests
@@ -132,6 +133,7 @@ def test_config_the_server_refuses(tmp_path):
         ("indexing_pressure.memory.limit: -5\n", "indexing_pressure.memory.limit"),
         ("thread_pool.search.size: 0\n", "thread_pool.search.size"),
         ("logpond.memory.budget: 1kb\n", "logpond.memory.budget"),
+        ("logpond.merge.idle_after: soon\n", "logpond.merge.idle_after"),
     ]:
         cfg = tmp_path / "bad.yml"
         cfg.write_text(text)
@@ -163,3 +165,29 @@ def test_retention_budget_runs_early_past_the_low_watermark(make_server):
     log = s.log_text()
     assert "retention deleted [early-0]: data is" in log and "retention deleted [early-1]" in log
     assert "retention ran early because the disk is past the low watermark [0.01%]" in log, log[-2000:]
+
+
+def test_idle_index_is_merged_to_one_segment(make_server):
+    """`logpond.merge.idle_after`: an index no write touches for that long becomes one segment,
+    answering as before."""
+    import glob
+    import time
+    s = make_server("logpond:\n  merge:\n    idle_after: 1s\n").start()
+    for round in range(3):   # three flushes, three segments: below any merge tier
+        lines = []
+        for i in range(50):
+            lines += [{"index": {"_index": "quiet"}}, {"log": f"line {round * 50 + i} " + ("error" if i % 5 == 0 else "ok")}]
+        assert not s.bulk(lines).json()["errors"]
+        assert s.post("/quiet/_flush").status_code == 200
+    before = [s.post("/quiet/_count", q).json()["count"] for q in ({"query": {"match_all": {}}}, {"query": {"match": {"log": "error"}}})]
+    assert before == [150, 30]
+
+    def segments():
+        return len(glob.glob(os.path.join(s.data_dir, "indices", "*", "*.lps")))
+    assert segments() == 3
+    deadline = time.time() + 30
+    while segments() > 1 and time.time() < deadline:
+        time.sleep(0.2)
+    assert segments() == 1, s.log_text()
+    after = [s.post("/quiet/_count", q).json()["count"] for q in ({"query": {"match_all": {}}}, {"query": {"match": {"log": "error"}}})]
+    assert after == before

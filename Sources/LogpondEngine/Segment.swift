@@ -19,7 +19,7 @@ public final class Segment: @unchecked Sendable {
     public private(set) var path: String?
     let data: SegmentData
     public let docCount: Int
-    /// The file's format version (1 to 5).
+    /// The file's format version (1 to 6).
     public let formatVersion: UInt16
     public let minTimestamp: Int64
     public let maxTimestamp: Int64
@@ -256,7 +256,10 @@ public final class Segment: @unchecked Sendable {
     public func numericColumn(_ field: String) throws -> NumericColumn? {
         guard let fi = fields[field], fi.flags & SegmentFormat.flagNumeric != 0 else { return nil }
         if let c = lock.withLock({ numerics[field] }) { return c }
-        let c = try NumericColumn(slice(fi.numOffset, fi.numLength), docCount: docCount, floating: fi.storage == .floating, label: path ?? "segment \(id)")
+        let sec = slice(fi.numOffset, fi.numLength), floating = fi.storage == .floating, label = path ?? "segment \(id)"
+        let c = formatVersion >= SegmentFormat.firstInPlaceColumnsVersion
+            ? try NumericColumn(packed: sec, owner: data, docCount: docCount, floating: floating, label: label)
+            : try NumericColumn.legacy(sec, docCount: docCount, floating: floating, label: label)
         lock.withLock { numerics[field] = c }
         return c
     }
@@ -272,11 +275,14 @@ public final class Segment: @unchecked Sendable {
                 if ordOf[d] >= 0 { ords.append(ordOf[d]) }
                 offsets[d + 1] = Int32(ords.count)
             }
-            let c = OrdinalColumn(offsets: offsets, ords: ords)
+            let c = try OrdinalColumn.inMemory(starts: offsets, ords: ords, terms: fi.termCount, label: path ?? "segment \(id)")
             lock.withLock { ordinalCols[field] = c }
             return c
         }
-        let c = try OrdinalColumn(slice(fi.ordOffset, fi.ordLength), docCount: docCount, terms: fi.termCount, label: path ?? "segment \(id)")
+        let sec = slice(fi.ordOffset, fi.ordLength), label = path ?? "segment \(id)"
+        let c = formatVersion >= SegmentFormat.firstInPlaceColumnsVersion
+            ? try OrdinalColumn(packed: sec, owner: data, docCount: docCount, terms: fi.termCount, label: label)
+            : try OrdinalColumn.legacy(sec, docCount: docCount, terms: fi.termCount, label: label)
         lock.withLock { ordinalCols[field] = c }
         return c
     }
@@ -306,9 +312,10 @@ public final class Segment: @unchecked Sendable {
         guard let kc = try ordinalColumn(key) else { throw corrupt() }
         var ordOf = [Int32](repeating: -1, count: docCount)
         for d in 0..<docCount {
-            let v = kc.values(d)
+            let v = kc.range(d)
             guard v.count <= 1 else { throw corrupt() }
-            if let k = v.first {
+            if !v.isEmpty {
+                let k = kc.ord(at: v.lowerBound)
                 guard k >= 0, Int(k) < map.count else { throw corrupt() }
                 ordOf[d] = map[Int(k)]
             }

@@ -1,4 +1,4 @@
-/// The byte encoding of a segment file (docs/format/segment.md, version 5), shared by the
+/// The byte encoding of a segment file (docs/format/segment.md, version 6), shared by the
 /// writer (from a write buffer) and the merger (from other segments): sections are appended to
 /// `out` in the order the caller produces them and described in the directory.
 struct SegmentEncoder {
@@ -206,14 +206,10 @@ struct SegmentEncoder {
         fdir.u64(UInt64(dictOff)); fdir.u64(UInt64(dictLen)); fdir.u64(UInt64(postOff)); fdir.u64(UInt64(pos - postOff)); fdir.varint(UInt64(p.terms))
     }
 
-    /// A single-valued numeric column: presence bitmap and one i64 per document.
+    /// A single-valued numeric column, bit-packed in blocks to be read in place (version 6).
     mutating func writeNumeric(values: [Int64], bitmap: [UInt8], present: Int) {
-        var raw = ByteWriter(capacity: bitmap.count + values.count * 8)
-        raw.append(bitmap)
-        for v in values { raw.i64(v) }
-        let comp = plain.compress(raw.bytes)
         let off = pos
-        out.varint(UInt64(present)); out.varint(UInt64(raw.count)); out.varint(UInt64(comp.count)); out.append(comp)
+        NumericColumn.encode(values: values, bitmap: bitmap, present: present, into: &out)
         fdir.u64(UInt64(off)); fdir.u64(UInt64(pos - off))
     }
 
@@ -240,15 +236,8 @@ struct SegmentEncoder {
     }
 
     private mutating func writeOrdinalsNow(starts: [Int32], ords: [Int32]) {
-        var raw = ByteWriter(capacity: starts.count * 2 + ords.count * 2)
-        for d in 0..<(starts.count - 1) {
-            let s0 = Int(starts[d]), s1 = Int(starts[d + 1])
-            raw.varint(UInt64(s1 - s0))
-            for k in s0..<s1 { raw.varint(UInt64(ords[k])) }
-        }
-        let comp = plain.compress(raw.bytes)
         let off = pos
-        out.varint(UInt64(raw.count)); out.varint(UInt64(comp.count)); out.append(comp)
+        OrdinalColumn.encode(starts: starts, ords: ords, into: &out)
         fdir.u64(UInt64(off)); fdir.u64(UInt64(pos - off))
     }
 

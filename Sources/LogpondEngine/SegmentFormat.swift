@@ -3,8 +3,8 @@ public enum SegmentFormat {
     /// "LSEG" read as a little-endian u32.
     public static let magic: UInt32 = 0x4745_534C
     /// Current version written; readers accept every version in `readable`.
-    public static let version: UInt16 = 5
-    public static let readable: ClosedRange<UInt16> = 1...5
+    public static let version: UInt16 = 6
+    public static let readable: ClosedRange<UInt16> = 1...6
     /// Version 3: stored blocks share a trained zstd dictionary, term dictionaries are one zstd
     /// frame, and long postings lists are zstd frames flagged in the term's entry.
     public static let firstPackedVersion: UInt16 = 3
@@ -14,6 +14,9 @@ public enum SegmentFormat {
     /// Version 5: repeated top-level `_source` values are stored once in a value table and
     /// referenced from the sources (SourceValues.swift).
     public static let firstValueTableVersion: UInt16 = 5
+    /// Version 6: numeric and ordinal columns are bit-packed and read in place from the
+    /// mapped file (PackedInts.swift), not decompressed into memory.
+    public static let firstInPlaceColumnsVersion: UInt16 = 6
     public static let headerSize = 16
     public static let footerSize = 28
 

@@ -15,7 +15,7 @@ public enum SegmentMerger {
         var ts: [[Int64]] = []
         for seg in segs {
             if let col = try seg.numericColumn(SegmentFormat.timestampField) {
-                ts.append((0..<seg.docCount).map { col.has($0) ? col.values[$0] : SegmentFormat.noTimestamp })
+                ts.append((0..<seg.docCount).map { col.has($0) ? col.value($0) : SegmentFormat.noTimestamp })
             } else { ts.append([Int64](repeating: SegmentFormat.noTimestamp, count: seg.docCount)) }
         }
         var newID = segs.map { [Int32](repeating: -1, count: $0.docCount) }
@@ -100,7 +100,7 @@ public enum SegmentMerger {
                     guard let col = try seg.numericColumn(name) else { continue }
                     for d in 0..<seg.docCount where col.has(d) {
                         let nd = Int(newID[k][d])
-                        if nd >= 0 { values[nd] = col.values[d]; bitmap[nd >> 3] |= 1 << UInt8(nd & 7); n += 1; present.insert(nd) }
+                        if nd >= 0 { values[nd] = col.value(d); bitmap[nd >> 3] |= 1 << UInt8(nd & 7); n += 1; present.insert(nd) }
                     }
                 }
                 enc.writeNumeric(values: values, bitmap: bitmap, present: n)

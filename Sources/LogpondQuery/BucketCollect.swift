@@ -45,7 +45,7 @@ extension AggNode {
             // A date column is single-valued: read it directly (no array per document).
             let numbers: [Double?]
             if let col = vs.numeric, !vs.nanos, !col.floating {
-                numbers = col.values.withUnsafeBufferPointer { v in docs.map { col.has(Int($0)) ? Double(v[Int($0)]) : nil } }
+                numbers = docs.map { col.has(Int($0)) ? Double(col.value(Int($0))) : nil }
             } else {
                 numbers = docs.map { vs.numbers(Int($0)).first }
             }
@@ -86,15 +86,11 @@ extension AggNode {
         try ctx.charge(dict.count * 4, name)
         var counts = [Int32](repeating: 0, count: dict.count)
         var missingDocs: [Int32] = []
-        ords.offsets.withUnsafeBufferPointer { offs in
-            ords.ords.withUnsafeBufferPointer { os in
-                counts.withUnsafeMutableBufferPointer { c in
-                    for d in docs {
-                        let s = Int(offs[Int(d)]), e = Int(offs[Int(d) + 1])
-                        if s == e { if missing != nil { missingDocs.append(d) }; continue }
-                        for k in s..<e { c[Int(os[k])] += 1 }
-                    }
-                }
+        counts.withUnsafeMutableBufferPointer { c in
+            for d in docs {
+                let r = ords.range(Int(d))
+                if r.isEmpty { if missing != nil { missingDocs.append(d) }; continue }
+                for k in r { c[Int(ords.ord(at: k))] += 1 }
             }
         }
         // What the buckets will take, charged before they are built: a key and a bucket per
@@ -108,12 +104,8 @@ extension AggNode {
             for o in 0..<counts.count { start[o + 1] = start[o] + Int(counts[o]) }
             var flat = [Int32](repeating: 0, count: start[counts.count])
             var fill = start
-            ords.offsets.withUnsafeBufferPointer { offs in
-                ords.ords.withUnsafeBufferPointer { os in
-                    for d in docs {
-                        for k in Int(offs[Int(d)])..<Int(offs[Int(d) + 1]) { let o = Int(os[k]); flat[fill[o]] = d; fill[o] += 1 }
-                    }
-                }
+            for d in docs {
+                for k in ords.range(Int(d)) { let o = Int(ords.ord(at: k)); flat[fill[o]] = d; fill[o] += 1 }
             }
             for o in 0..<counts.count where counts[o] > 0 { byOrd[o] = Array(flat[start[o]..<start[o + 1]]) }
         }

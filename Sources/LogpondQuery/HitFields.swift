@@ -65,13 +65,13 @@ enum HitFields {
                 if let col = try seg.numericColumn(path), col.has(doc) {
                     switch fm.type.storage {
                     case .date:
-                        let v = col.values[doc]
+                        let v = col.value(doc)
                         let (sec, ns) = fm.type == .dateNanos ? (DateFormats.floorDiv(v, 1_000_000_000), DateFormats.floorMod(v, 1_000_000_000))
                                                               : (DateFormats.floorDiv(v, 1000), DateFormats.floorMod(v, 1000) * 1_000_000)
                         out.append((path, [formatDate(seconds: sec, nanos: ns, r.format)]))
                     case .floating: out.append((path, [col.double(doc)]))
-                    case .boolean: out.append((path, [col.values[doc] == 1]))
-                    default: out.append((path, [col.values[doc]]))
+                    case .boolean: out.append((path, [col.value(doc) == 1]))
+                    default: out.append((path, [col.value(doc)]))
                     }
                 } else if let col = try seg.ordinalColumn(path), let dict = try seg.dictionary(path) {
                     let vals = col.values(doc).map { o -> Any in

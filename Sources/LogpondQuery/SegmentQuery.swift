@@ -187,7 +187,7 @@ struct SegmentQuery {
             guard let col = try segment.numericColumn(field), lo <= hi else { return [] }
             if field == SegmentFormat.timestampField && fm.type.storage == .date { return Self.sortedRange(col, lo, hi, docCount: segment.docCount) }
             var out: [Int32] = []
-            for d in 0..<segment.docCount where col.has(d) && col.values[d] >= lo && col.values[d] <= hi { out.append(Int32(d)) }
+            for d in 0..<segment.docCount where col.has(d) && col.value(d) >= lo && col.value(d) <= hi { out.append(Int32(d)) }
             return out
         case .floating:
             let v = try numericBound(value, fm, roundUp: false)
@@ -226,8 +226,8 @@ struct SegmentQuery {
 
     static func sortedRun(_ col: NumericColumn, _ lo: Int64, _ hi: Int64, docCount: Int) -> Range<Int> {
         let present = partitionPoint(0, docCount) { col.has($0) }
-        let a = partitionPoint(present, docCount) { col.values[$0] >= lo }
-        let b = partitionPoint(a, docCount) { col.values[$0] > hi }
+        let a = partitionPoint(present, docCount) { col.value($0) >= lo }
+        let b = partitionPoint(a, docCount) { col.value($0) > hi }
         return a..<b
     }
 
@@ -248,7 +248,7 @@ struct SegmentQuery {
             guard let col = try segment.numericColumn(field), lo <= hi else { return [] }
             if field == SegmentFormat.timestampField && fm.type.storage == .date { return Self.sortedRange(col, lo, hi, docCount: segment.docCount) }
             var out: [Int32] = []
-            for d in 0..<segment.docCount where col.has(d) && col.values[d] >= lo && col.values[d] <= hi { out.append(Int32(d)) }
+            for d in 0..<segment.docCount where col.has(d) && col.value(d) >= lo && col.value(d) <= hi { out.append(Int32(d)) }
             return out
         case .floating:
             var lo = -Double.infinity, hi = Double.infinity
@@ -299,7 +299,7 @@ struct SegmentQuery {
             return (0..<Int32(segment.docCount)).filter { col.has(Int($0)) }
         }
         if let col = try segment.ordinalColumn(field) {
-            return (0..<Int32(segment.docCount)).filter { !col.values(Int($0)).isEmpty }
+            return (0..<Int32(segment.docCount)).filter { !col.range(Int($0)).isEmpty }
         }
         if let dict = try segment.dictionary(field) {
             return DocSets.union(try (0..<dict.count).map { try dict.docs($0) })

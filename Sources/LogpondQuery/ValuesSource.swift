@@ -25,7 +25,7 @@ struct ValuesSource {
     /// Numeric values of a doc (dates in epoch millis).
     func numbers(_ doc: Int) -> [Double] {
         if let c = numeric, c.has(doc) {
-            if nanos { return [Double(DateFormats.floorDiv(c.values[doc], 1_000_000))] }
+            if nanos { return [Double(DateFormats.floorDiv(c.value(doc), 1_000_000))] }
             return [c.double(doc)]
         }
         if let o = ordinals, let d = dict { return o.values(doc).compactMap { Double(d.termString(Int($0))) } }
@@ -52,10 +52,10 @@ struct ValuesSource {
 
     func docsWithValue() -> [Int32] {
         var out: [Int32] = []
-        let n = numeric?.values.count ?? ((ordinals?.offsets.count ?? 1) - 1)
+        let n = numeric?.docCount ?? ordinals?.docCount ?? 0
         for d in 0..<max(n, 0) {
             if let c = numeric { if c.has(d) { out.append(Int32(d)) } }
-            else if let o = ordinals, !o.values(d).isEmpty { out.append(Int32(d)) }
+            else if let o = ordinals, !o.range(d).isEmpty { out.append(Int32(d)) }
         }
         return out
     }

@@ -40,8 +40,7 @@ final class SegmentV5Tests: XCTestCase {
         return m
     }
 
-    static func build(_ sources: [(id: String, source: [UInt8])], tuning: SegmentWriter.Tuning = SegmentWriter.Tuning()) throws -> Segment {
-        let mapping = Self.mapping
+    static func build(_ sources: [(id: String, source: [UInt8])], mapping: Mapping = SegmentV5Tests.mapping, tuning: SegmentWriter.Tuning = SegmentWriter.Tuning()) throws -> Segment {
         let b = SegmentBuilder()
         let fl = JSONFlattener()
         let cache = PathCache()
@@ -60,7 +59,7 @@ final class SegmentV5Tests: XCTestCase {
 
     /// Every stored source byte for byte, and every keyword field's postings and ordinals
     /// equal to what the sources say.
-    func checkContent(_ seg: Segment, _ sources: [(id: String, source: [UInt8])]) throws {
+    static func checkContent(_ seg: Segment, _ sources: [(id: String, source: [UInt8])]) throws {
         let byID = Dictionary(uniqueKeysWithValues: sources.map { ($0.id, $0.source) })
         var values: [String: [Int: String]] = [:]
         for doc in 0..<seg.docCount {
@@ -90,7 +89,7 @@ final class SegmentV5Tests: XCTestCase {
         }
     }
 
-    func derived(_ seg: Segment) -> Set<String> {
+    static func derived(_ seg: Segment) -> Set<String> {
         Set(seg.fieldNames.filter { (seg.fieldInfo($0)!.flags & SegmentFormat.flagDerived) != 0 })
     }
 
@@ -98,15 +97,15 @@ final class SegmentV5Tests: XCTestCase {
         let sources = Self.k8sSources(3000, seed: 5)
         for tuning in [SegmentWriter.Tuning(), SegmentTests.packEverything] {
             let seg = try Self.build(sources, tuning: tuning)
-            XCTAssertEqual(seg.formatVersion, 5)
+            XCTAssertEqual(seg.formatVersion, SegmentFormat.version)
             XCTAssertGreaterThan(seg.valueTableRange.count, 0)
             // 12 pod objects and 3 messages repeat; "short", timestamps and unique messages do not.
             XCTAssertEqual(try XCTUnwrap(try seg.sourceValueTable()).count, 15)
             // pod_id (12 terms, first by name among the largest) is the key: pod_name, namespace,
             // host, labels.app and stream (one value everywhere) follow from it; `extra` (in
             // some records of a pod only) does not.
-            XCTAssertEqual(derived(seg), ["kubernetes.namespace_name", "kubernetes.host", "kubernetes.labels.app", "kubernetes.pod_name", "stream"])
-            try checkContent(seg, sources)
+            XCTAssertEqual(Self.derived(seg), ["kubernetes.namespace_name", "kubernetes.host", "kubernetes.labels.app", "kubernetes.pod_name", "stream"])
+            try Self.checkContent(seg, sources)
         }
     }
 
@@ -117,11 +116,11 @@ final class SegmentV5Tests: XCTestCase {
         let out = try XCTUnwrap(try SegmentMerger.merge(segs, deletes: segs.map { _ in nil }))
         let merged = try Segment.inMemory(id: 9, bytes: out.bytes)
         XCTAssertEqual(merged.docCount, 4000)
-        XCTAssertTrue(derived(merged).contains("kubernetes.namespace_name"))
-        try checkContent(merged, sources)
+        XCTAssertTrue(Self.derived(merged).contains("kubernetes.namespace_name"))
+        try Self.checkContent(merged, sources)
         // Merging one segment again (as a force-merge does) changes nothing readable.
         let again = try Segment.inMemory(id: 10, bytes: try XCTUnwrap(try SegmentMerger.merge([merged], deletes: [nil], tuning: .forceMerge)).bytes)
-        try checkContent(again, sources)
+        try Self.checkContent(again, sources)
     }
 
     /// A merge written to a file piece by piece is the same file as one built in memory
@@ -141,7 +140,7 @@ final class SegmentV5Tests: XCTestCase {
         XCTAssertEqual(out.length, file.count)
         XCTAssertGreaterThan(file.count, 20 * 4096)
         XCTAssertEqual(Array(file), memory.bytes)
-        try checkContent(try Segment.open(id: 8, path: path), sources)
+        try Self.checkContent(try Segment.open(id: 8, path: path), sources)
     }
 
     /// A force-merge trains a stored-block dictionary only when the value table leaves most
@@ -168,7 +167,7 @@ final class SegmentV5Tests: XCTestCase {
             XCTAssertEqual(!merged.storedDictRange.isEmpty, wantsDictionary)
             let background = try Segment.inMemory(id: 5, bytes: try XCTUnwrap(try SegmentMerger.merge(segs, deletes: segs.map { _ in nil })).bytes)
             XCTAssertTrue(background.storedDictRange.isEmpty)
-            try checkContent(merged, sources)
+            try Self.checkContent(merged, sources)
         }
     }
 
@@ -227,8 +226,8 @@ final class SegmentV5Tests: XCTestCase {
         XCTAssertEqual(seg.formatVersion, 5)
         XCTAssertEqual(seg.byteSize, 19872)
         XCTAssertGreaterThan(seg.valueTableRange.count, 0)
-        XCTAssertTrue(derived(seg).contains("kubernetes.namespace_name"))
-        try checkContent(seg, sources)
+        XCTAssertTrue(Self.derived(seg).contains("kubernetes.namespace_name"))
+        try Self.checkContent(seg, sources)
     }
 }
 

@@ -194,7 +194,7 @@ final class StoreTests: XCTestCase {
             XCTAssertNil(seg.storedDictionaryBytes)
             XCTAssertGreaterThan(seg.valueTableRange.count, 0)
         }
-        XCTAssertEqual(merged.formatVersion, 5)
+        XCTAssertEqual(merged.formatVersion, SegmentFormat.version)
         XCTAssertEqual(try counts(store)[0], 24_000)
     }
 

@@ -23,6 +23,8 @@ public final class NumericColumn: @unchecked Sendable {
     public let docCount: Int
     public let floating: Bool
     public let presentCount: Int
+    /// Heap bytes held (older formats' columns packed in memory); 0 when read in place.
+    var memoryCost: Int { (owner as? OwnedBytes)?.buffer.count ?? 0 }
 
     static let blockShift = 10
     static let blockHeaderBytes = 13

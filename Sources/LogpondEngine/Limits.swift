@@ -185,6 +185,10 @@ public enum Limits {
     /// Elasticsearch's index.search.idle.after (30s): an index not searched for this long is
     /// not refreshed on schedule; the next search refreshes it first.
     public static let searchIdleNanos: UInt64 = 30_000_000_000
+    /// `logpond.search.memory_budget` default: mapped pages and decoded structures searches
+    /// keep between requests. Issue 17 asks for 150 MB of RSS after a month's searches; the
+    /// process itself idles near 75 MB (its code, the catalog, write buffers), so searches get 64 MB.
+    public static let searchMemoryBytes = 64 << 20
     /// Parallel write buffers per index: documents with generated ids are indexed by two
     /// threads at once. Measured on 300k documents with 2 senders: 82k docs/s against 63k for one
     /// slot at the same peak RSS (170 MB), once merges stopped re-indexing in memory.

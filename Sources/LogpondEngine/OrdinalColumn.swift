@@ -12,6 +12,8 @@ public final class OrdinalColumn: @unchecked Sendable {
     /// Layout 2: the ordinals.
     private let second: PackedReader
     public let docCount: Int
+    /// Heap bytes held (older formats', derived fields' columns); 0 when read in place.
+    var memoryCost: Int { (owner as? OwnedBytes)?.buffer.count ?? 0 }
 
     /// A version 6 section, read where it lies; every ordinal is checked against `terms` and
     /// every document's run against the ordinals, once, so reads need no checks.
@@ -109,6 +111,12 @@ public final class OrdinalColumn: @unchecked Sendable {
         }
         PackedInts.appendPadding(to: &w)
     }
+
+    /// Whether no document has more than one value (layout 1): `ordPlusOne` then reads one.
+    public var isSingleValued: Bool { single }
+
+    /// Layout 1 only: the document's ordinal + 1, 0 without a value (one read, no range).
+    @inline(__always) public func ordPlusOne(_ doc: Int) -> Int { Int(truncatingIfNeeded: first.get(doc)) }
 
     /// Where the document's ordinals lie, for `ord(at:)`.
     @inline(__always) public func range(_ doc: Int) -> Range<Int> {

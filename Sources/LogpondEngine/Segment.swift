@@ -42,6 +42,8 @@ public final class Segment: @unchecked Sendable {
     private var normCols: [String: [UInt8]] = [:]
     private var _deletes: Bitset?
     private var _obsolete = false
+    /// Heap bytes of the decoded structures held (counted in `DecodedBytes`).
+    private var decodedCost = 0
 
     public var byteSize: Int { data.buffer.count }
 
@@ -59,7 +61,35 @@ public final class Segment: @unchecked Sendable {
         lock.withLock {
             let n = heldDecoded
             dicts = [:]; numerics = [:]; ordinalCols = [:]; normCols = [:]; valueTable = nil
+            DecodedBytes.add(-decodedCost)
+            decodedCost = 0
             return n
+        }
+    }
+
+    /// Heap bytes of the decoded structures held now.
+    var decodedBytes: Int { lock.withLock { decodedCost } }
+
+    /// Caches a decoded structure unless a concurrent search cached one first (that one is
+    /// returned and this one dropped), counting its heap bytes once.
+    private func remember<T>(_ path: ReferenceWritableKeyPath<Segment, [String: T]>, _ field: String, _ value: T, cost: Int) -> T {
+        lock.withLock {
+            if let held = self[keyPath: path][field] { return held }
+            self[keyPath: path][field] = value
+            decodedCost += cost
+            DecodedBytes.add(cost)
+            return value
+        }
+    }
+
+    /// The value table, cached as `remember` does.
+    func rememberValueTable(_ t: SourceValues.Table) -> SourceValues.Table {
+        lock.withLock {
+            if let held = valueTable { return held }
+            valueTable = t
+            decodedCost += t.memoryCost
+            DecodedBytes.add(t.memoryCost)
+            return t
         }
     }
     public var fieldNames: [String] { Array(fields.keys) }
@@ -182,7 +212,13 @@ public final class Segment: @unchecked Sendable {
 
     /// Forgets the decoded structures of one field (a merge reads each field once).
     func dropCaches(field: String) {
-        lock.withLock { dicts[field] = nil; numerics[field] = nil; ordinalCols[field] = nil; normCols[field] = nil }
+        lock.withLock {
+            let cost = (dicts[field]?.memoryCost ?? 0) + (numerics[field]?.memoryCost ?? 0)
+                + (ordinalCols[field]?.memoryCost ?? 0) + (normCols[field]?.count ?? 0)
+            dicts[field] = nil; numerics[field] = nil; ordinalCols[field] = nil; normCols[field] = nil
+            decodedCost -= cost
+            DecodedBytes.add(-cost)
+        }
     }
 
     /// Bytes per part of the file, largest first, each with its kind (`_source blocks`,
@@ -223,6 +259,7 @@ public final class Segment: @unchecked Sendable {
 
     deinit {
         StoredBlockCache.shared.drop(segment: cacheKey)
+        DecodedBytes.add(-decodedCost)
         if _obsolete, let p = path { unlink(p) }
     }
 
@@ -241,16 +278,14 @@ public final class Segment: @unchecked Sendable {
         if fi.flags & SegmentFormat.flagDerived != 0 {
             let d = try TermDictionary.derived(dict: slice(fi.dictOffset, fi.dictLength), termCount: fi.termCount,
                                                ordOf: try derivedOrdinals(field, fi), label: path ?? "segment \(id)")
-            lock.withLock { dicts[field] = d }
-            return d
+            return remember(\.dicts, field, d, cost: d.memoryCost)
         }
         let d = try TermDictionary(dict: slice(fi.dictOffset, fi.dictLength), termCount: fi.termCount,
                                    postings: slice(fi.postOffset, fi.postLength),
                                    positions: fi.flags & SegmentFormat.flagPositions != 0, docCount: docCount,
                                    totalTokens: fi.sumTotalTermFreq, packed: formatVersion >= SegmentFormat.firstPackedVersion,
                                    label: path ?? "segment \(id)")
-        lock.withLock { dicts[field] = d }
-        return d
+        return remember(\.dicts, field, d, cost: d.memoryCost)
     }
 
     public func numericColumn(_ field: String) throws -> NumericColumn? {
@@ -260,8 +295,7 @@ public final class Segment: @unchecked Sendable {
         let c = formatVersion >= SegmentFormat.firstInPlaceColumnsVersion
             ? try NumericColumn(packed: sec, owner: data, docCount: docCount, floating: floating, label: label)
             : try NumericColumn.legacy(sec, docCount: docCount, floating: floating, label: label)
-        lock.withLock { numerics[field] = c }
-        return c
+        return remember(\.numerics, field, c, cost: c.memoryCost)
     }
 
     public func ordinalColumn(_ field: String) throws -> OrdinalColumn? {
@@ -276,15 +310,13 @@ public final class Segment: @unchecked Sendable {
                 offsets[d + 1] = Int32(ords.count)
             }
             let c = try OrdinalColumn.inMemory(starts: offsets, ords: ords, terms: fi.termCount, label: path ?? "segment \(id)")
-            lock.withLock { ordinalCols[field] = c }
-            return c
+            return remember(\.ordinalCols, field, c, cost: c.memoryCost)
         }
         let sec = slice(fi.ordOffset, fi.ordLength), label = path ?? "segment \(id)"
         let c = formatVersion >= SegmentFormat.firstInPlaceColumnsVersion
             ? try OrdinalColumn(packed: sec, owner: data, docCount: docCount, terms: fi.termCount, label: label)
             : try OrdinalColumn.legacy(sec, docCount: docCount, terms: fi.termCount, label: label)
-        lock.withLock { ordinalCols[field] = c }
-        return c
+        return remember(\.ordinalCols, field, c, cost: c.memoryCost)
     }
 
     /// A derived field's ordinal per document (-1: none), through its key's ordinal column and
@@ -334,7 +366,6 @@ public final class Segment: @unchecked Sendable {
         let n: [UInt8]
         do { n = try Zstd.decompress(try r.lengthPrefixed(limit: Int(Limits.maxSectionBytes)), expectedSize: docCount) }
         catch { throw EngineError.corruptFile(path: path ?? "segment \(id)", reason: "norms of \(field) are malformed") }
-        lock.withLock { normCols[field] = n }
-        return n
+        return remember(\.normCols, field, n, cost: n.count)
     }
 }

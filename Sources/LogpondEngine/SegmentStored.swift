@@ -122,8 +122,7 @@ extension Segment {
         let count = try r.count(), rawLength = try r.count()
         guard count <= Limits.maxSourceValues, rawLength <= Limits.maxSourceValueTableBytes + count * 5 else { throw ByteReader.Truncated() }
         let t = try SourceValues.Table(plain: try Zstd.decompress(try r.lengthPrefixed(limit: valueTableRange.count), expectedSize: rawLength), count: count)
-        lock.withLock { valueTable = t }
-        return t
+        return rememberValueTable(t)
     }
 
     /// Block `index` decoded; `shared` goes through the process-wide cache (searches), merges

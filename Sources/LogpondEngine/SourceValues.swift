@@ -231,6 +231,9 @@ enum SourceValues {
 
         var count: Int { starts.count - 1 }
 
+        /// Heap bytes held (SearchMemory counts them against its budget).
+        var memoryCost: Int { bytes.count + starts.count * 4 }
+
         /// Appends `encoded` to `out` with every reference replaced by its value.
         func expand(_ encoded: UnsafeRawBufferPointer, into out: inout [UInt8]) throws {
             guard encoded.count > 0 else { return }

@@ -30,6 +30,8 @@ public struct StoreOptions: Sendable {
     public var watermarks = DiskWatermarks()
     /// `indexing_pressure.memory.limit`: bytes of write requests in flight before 429.
     public var indexingPressureLimitBytes = MemoryBudget.share(Limits.indexingPressureShare, of: MemoryBudget.defaultBytes)
+    /// `logpond.search.memory_budget`: what searches may keep between requests (SearchMemory).
+    public var searchMemoryBytes = Limits.searchMemoryBytes
     public init(dataPath: String) { self.dataPath = dataPath }
 }
 
@@ -39,6 +41,8 @@ public final class Store: @unchecked Sendable {
     public let catalog: Catalog
     public let templates: TemplateStore
     var translog: Translog!
+    /// What searches keep between requests, bounded (`logpond.search.memory_budget`).
+    let searchMemory: SearchMemory
     private let lock = NSLock()
     private var byName: [String: Index] = [:]
     private var nextSeqValue: Int64 = 1
@@ -76,6 +80,7 @@ public final class Store: @unchecked Sendable {
         if let log { self.log = log }
         let fm = FileManager.default
         pressure = IndexingPressure(limitBytes: options.indexingPressureLimitBytes)
+        searchMemory = SearchMemory(budget: options.searchMemoryBytes)
         let logger = log ?? Store.standardErrorLog
         disk = DiskMonitor(dataPath: options.dataPath, watermarks: options.watermarks, log: logger)
         // On a nearly full disk the reserve is given up before anything else writes, so the

@@ -108,6 +108,12 @@ extension Store {
         if Clock.elapsed(from: searchedAt) > Limits.searchIdleNanos { try? refresh(idx) }
         return idx.snapshot()
     }
+
+    /// Called when a search (or count) is done with its snapshots: what it left resident or
+    /// decoded counts against `logpond.search.memory_budget`, least recently searched first out.
+    public func searchFinished(_ snaps: [IndexSnapshot]) {
+        searchMemory.searched(snaps.flatMap { $0.segments.map { $0.segment } })
+    }
 }
 
 /// Elasticsearch-style 20-character URL-safe ids: time first (so they sort by arrival and

@@ -18,6 +18,12 @@ public final class TermDictionary: @unchecked Sendable {
 
     public var count: Int { docFreq.count }
 
+    /// Heap bytes this dictionary holds (SearchMemory counts them against its budget).
+    var memoryCost: Int {
+        termBytes.count + starts.count * 4 + docFreq.count * 4 + postStart.count * 8
+            + (packedTerms?.words.count ?? 0) * 8 + (owned?.count ?? 0)
+    }
+
     /// Postings rebuilt in memory for a derived keyword field (format 5), freed with the dictionary.
     private let owned: UnsafeMutableRawBufferPointer?
     /// This dictionary's lists in `PostingsCache`.

@@ -33,6 +33,7 @@ extension API {
         var req = try SearchRequest.parse(body: try parseJSONBody(body), params: params)
         req.cancelled = cancelled
         let snaps = try snapshots(targets, params)
+        defer { store.searchFinished(snaps) }
         var bytes: [UInt8]
         if let s = params["scroll"] {
             let ka = try ScrollStore.keepAlive(s)
@@ -76,6 +77,7 @@ extension API {
         _ = try Param.int(params["terminate_after"], "terminate_after")
         if params["q"] != nil { q = try SearchRequest.parse(body: nil, params: params.filter { $0.key != "size" && $0.key != "from" }).query }
         let snaps = try snapshots(targets, params)
+        defer { store.searchFinished(snaps) }
         let n = try Searcher().count(q, snaps, cancelled: cancelled)
         // Damaged segments are left out of the count and reported, as search reports them.
         var w = JSONWriter()
@@ -114,6 +116,7 @@ extension API {
                 var req = try SearchRequest.parse(body: try parseJSONBody(bodyLine), params: [:])
                 req.cancelled = cancelled
                 let snaps = try snapshots(targets, p)
+                defer { store.searchFinished(snaps) }
                 var item = try runSearch(req, snaps, started: itemStart)
                 item.removeLast()   // reopen the object to add the item's status
                 w.raw(item); w.raw(",\"status\":200}")

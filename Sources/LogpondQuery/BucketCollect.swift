@@ -87,6 +87,14 @@ extension AggNode {
         var counts = [Int32](repeating: 0, count: dict.count)
         var missingDocs: [Int32] = []
         counts.withUnsafeMutableBufferPointer { c in
+            if ords.isSingleValued {
+                for d in docs {
+                    let v = ords.ordPlusOne(Int(d))
+                    if v == 0 { if missing != nil { missingDocs.append(d) }; continue }
+                    c[v - 1] += 1
+                }
+                return
+            }
             for d in docs {
                 let r = ords.range(Int(d))
                 if r.isEmpty { if missing != nil { missingDocs.append(d) }; continue }

@@ -123,6 +123,12 @@ struct Serve: AsyncParsableCommand {
         opts.watermarks = try file.watermarks()
         let budget = try file.memoryBudget()
         opts.indexingPressureLimitBytes = try file.memoryLimit("indexing_pressure.memory.limit", budget: budget, defaultShare: Limits.indexingPressureShare)
+        if let v = file["logpond.search.memory_budget"] {
+            guard let b = MemoryBudget.parse(v, budget: budget), b >= 0, b <= Int64(Int.max / 2) else {
+                throw ValidationErrorMessage("logpond.search.memory_budget: cannot read [\(v.prefix(32))]; use a size (64mb) or a percentage of logpond.memory.budget (5%)")
+            }
+            opts.searchMemoryBytes = Int(b)
+        }
         sc.requestBreakerBytes = try file.memoryLimit("indices.breaker.request.limit", budget: budget, defaultShare: Limits.requestBreakerShare)
         sc.inflightBreakerBytes = try file.memoryLimit("network.breaker.inflight_requests.limit", budget: budget, defaultShare: Limits.inflightBreakerShare)
         sc.searchThreads = try file.count("thread_pool.search.size", default: sc.searchThreads, min: 1)

@@ -134,6 +134,7 @@ def test_config_the_server_refuses(tmp_path):
         ("thread_pool.search.size: 0\n", "thread_pool.search.size"),
         ("logpond.memory.budget: 1kb\n", "logpond.memory.budget"),
         ("logpond.merge.idle_after: soon\n", "logpond.merge.idle_after"),
+        ("logpond.search.memory_budget: lots\n", "logpond.search.memory_budget"),
     ]:
         cfg = tmp_path / "bad.yml"
         cfg.write_text(text)
@@ -191,3 +192,28 @@ def test_idle_index_is_merged_to_one_segment(make_server):
     assert segments() == 1, s.log_text()
     after = [s.post("/quiet/_count", q).json()["count"] for q in ({"query": {"match_all": {}}}, {"query": {"match": {"log": "error"}}})]
     assert after == before
+
+
+def test_search_memory_budget_zero_answers_the_same(make_server):
+    """`logpond.search.memory_budget: 0`: every search gives back the pages and decoded
+    structures of what it searched; the next one maps and decodes again, with the same answers."""
+    s = make_server("logpond:\n  search:\n    memory_budget: 0\n").start()
+    for day in range(3):
+        lines = []
+        for i in range(200):
+            lines += [{"index": {"_index": f"logs-{day}"}},
+                      {"@timestamp": f"2024-01-0{day + 1}T00:{i // 60:02d}:{i % 60:02d}Z", "log": f"line {i} " + ("error" if i % 4 == 0 else "ok"),
+                       "pod": f"p{i % 7}", "bytes": i}]
+        assert not s.bulk(lines).json()["errors"]
+    assert s.post("/_flush").status_code == 200
+    body = {"size": 3, "query": {"match": {"log": "error"}}, "sort": [{"@timestamp": "desc"}],
+            "aggs": {"pods": {"terms": {"field": "pod.keyword", "size": 10}}, "b": {"sum": {"field": "bytes"}}}}
+    answers = []
+    for _ in range(3):
+        r = s.post("/logs-*/_search", body).json()
+        answers.append((r["hits"]["total"]["value"], [h["_source"]["@timestamp"] for h in r["hits"]["hits"]],
+                        sorted((b["key"], b["doc_count"]) for b in r["aggregations"]["pods"]["buckets"]), r["aggregations"]["b"]["value"]))
+    assert answers[0] == answers[1] == answers[2]
+    total, newest, pods, b = answers[0]
+    assert total == 150 and newest == ["2024-01-03T00:03:16Z", "2024-01-03T00:03:12Z", "2024-01-03T00:03:08Z"]
+    assert sum(c for _, c in pods) == 150 and b == 3 * sum(i for i in range(200) if i % 4 == 0)

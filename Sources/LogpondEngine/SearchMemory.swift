@@ -1,0 +1,81 @@
+import Foundation
+import CSimdJSON
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Heap bytes of every structure searches decoded from segments (term dictionaries, norms,
+/// value tables, columns of older formats), process-wide.
+enum DecodedBytes {
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var bytes = 0
+    static func add(_ n: Int) { lock.withLock { bytes += n } }
+    static var total: Int { lock.withLock { bytes } }
+}
+
+/// Bounds what searches keep between requests (`logpond.search.memory_budget`): the pages of
+/// segment files they touched (resident in this process until given back) and the structures
+/// they decoded. After each search, when both together pass the budget, the segments searched
+/// least recently give back both until a quarter of the budget is free again; the next search
+/// that needs them maps the pages again from the page cache and decodes what it reads.
+/// Without it a month of daily indices held what every dashboard had once looked at (1.2 GB
+/// after q1–q8 over ten million records, issue 17).
+final class SearchMemory: @unchecked Sendable {
+    private final class Weak { weak var segment: Segment?; init(_ s: Segment) { segment = s } }
+    private let lock = NSLock()
+    private var tick: UInt64 = 0
+    private var recent: [UInt64: (segment: Weak, tick: UInt64)] = [:]
+    let budget: Int
+    /// File pages resident before any search (the binary, its libraries): not the searches'.
+    private let fileBaseline: Int
+    private let residentFile: () -> Int
+
+    /// `residentFile`: this process's resident file pages in bytes (tests count none).
+    init(budget: Int, residentFile: @escaping () -> Int = SearchMemory.residentFileBytes) {
+        self.budget = budget
+        self.residentFile = residentFile
+        fileBaseline = residentFile()
+    }
+
+    /// Bytes searches hold now, as the budget counts them.
+    var heldBytes: Int { DecodedBytes.total + max(0, residentFile() - fileBaseline) }
+
+    /// Records the segments a search used, then gives back the least recently searched ones'
+    /// memory while over the budget. Returns how many segments gave theirs back.
+    @discardableResult
+    func searched(_ segments: [Segment]) -> Int {
+        lock.withLock {
+            tick += 1
+            for s in segments { recent[s.cacheKey] = (Weak(s), tick) }
+            // Closed segments' entries, now and then (a merge replaces segments all the time).
+            if tick % 64 == 0 { recent = recent.filter { $0.value.segment.segment != nil } }
+        }
+        var held = heldBytes
+        guard held > budget else { return 0 }
+        let oldestFirst = lock.withLock { recent.sorted { $0.value.tick < $1.value.tick }.map { ($0.key, $0.value.segment) } }
+        var released = 0
+        for (key, weak) in oldestFirst {
+            guard held > budget - budget / 4 else { break }
+            if let s = weak.segment { s.data.releaseResidentPages(); s.forgetDecoded(); released += 1 }
+            lock.withLock { _ = recent.removeValue(forKey: key) }
+            held = heldBytes
+        }
+        // Freed dictionaries go back to the system, not only to malloc's free lists.
+        if released > 0 { lp_release_free_memory() }
+        return released
+    }
+
+    /// This process's resident file-backed pages (`/proc/self/statm`'s third field: file and
+    /// shared memory pages), in bytes; 0 where it cannot be read.
+    static func residentFileBytes() -> Int {
+        let fd = open("/proc/self/statm", O_RDONLY)
+        guard fd >= 0 else { return 0 }
+        defer { close(fd) }
+        var buf = [UInt8](repeating: 0, count: 128)
+        let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, 127) }
+        guard n > 0 else { return 0 }
+        let fields = buf[0..<n].split(separator: 32)
+        guard fields.count >= 3, let pages = Int(String(decoding: fields[2], as: UTF8.self)) else { return 0 }
+        return pages &* Int(sysconf(Int32(_SC_PAGESIZE)))
+    }
+}

@@ -76,10 +76,10 @@ def du(path):
     return total
 
 
-def start_on(binary, data, port):
-    """The server on `data` and `port`, once `GET /` answers 200; returns (process, seconds it
-    took to answer)."""
-    proc = subprocess.Popen([binary, "serve", "--data", data, "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def start_on(binary, data, port, extra=()):
+    """The server on `data` and `port` (more arguments in `extra`), once `GET /` answers 200;
+    returns (process, seconds it took to answer)."""
+    proc = subprocess.Popen([binary, "serve", "--data", data, "--port", str(port), *extra], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     t0 = time.perf_counter()
     while time.perf_counter() - t0 < 120:
         try:

@@ -16,8 +16,9 @@ enum DecodedBytes {
 /// Bounds what searches keep between requests (`logpond.search.memory_budget`): the pages of
 /// segment files they touched (resident in this process until given back) and the structures
 /// they decoded. After each search, when both together pass the budget, the segments searched
-/// least recently give back both until a quarter of the budget is free again; the next search
-/// that needs them maps the pages again from the page cache and decodes what it reads.
+/// least recently give back their pages, then (if that was not enough) their decoded
+/// structures, until a quarter of the budget is free again; the next search that needs them
+/// maps the pages again from the page cache and decodes what it reads.
 /// Without it a month of daily indices held what every dashboard had once looked at (1.2 GB
 /// after q1–q8 over ten million records, issue 17).
 final class SearchMemory: @unchecked Sendable {
@@ -41,7 +42,7 @@ final class SearchMemory: @unchecked Sendable {
     var heldBytes: Int { DecodedBytes.total + max(0, residentFile() - fileBaseline) }
 
     /// Records the segments a search used, then gives back the least recently searched ones'
-    /// memory while over the budget. Returns how many segments gave theirs back.
+    /// memory while over the budget. Returns how many segments gave back decoded structures.
     @discardableResult
     func searched(_ segments: [Segment]) -> Int {
         lock.withLock {
@@ -52,17 +53,24 @@ final class SearchMemory: @unchecked Sendable {
         }
         var held = heldBytes
         guard held > budget else { return 0 }
-        let oldestFirst = lock.withLock { recent.sorted { $0.value.tick < $1.value.tick }.map { ($0.key, $0.value.segment) } }
-        var released = 0
-        for (key, weak) in oldestFirst {
-            guard held > budget - budget / 4 else { break }
-            if let s = weak.segment { s.data.releaseResidentPages(); s.forgetDecoded(); released += 1 }
-            lock.withLock { _ = recent.removeValue(forKey: key) }
+        let oldestFirst = lock.withLock { recent.sorted { $0.value.tick < $1.value.tick }.map { $0.value.segment } }
+        let target = budget - budget / 4
+        // Pages first: a later search faults them back from the page cache for little; decoded
+        // structures cost a decode again, so they go only when they alone are past the target.
+        var forgot = 0
+        for weak in oldestFirst where held > target {
+            guard let s = weak.segment else { continue }
+            s.data.releaseResidentPages()
+            held = heldBytes
+        }
+        for weak in oldestFirst where held > target {
+            guard let s = weak.segment, s.forgetDecoded() > 0 else { continue }
+            forgot += 1
             held = heldBytes
         }
         // Freed dictionaries go back to the system, not only to malloc's free lists.
-        if released > 0 { lp_release_free_memory() }
-        return released
+        if forgot > 0 { lp_release_free_memory() }
+        return forgot
     }
 
     /// This process's resident file-backed pages (`/proc/self/statm`'s third field: file and

@@ -276,15 +276,14 @@ public final class Segment: @unchecked Sendable {
         guard let fi = fields[field], fi.flags & SegmentFormat.flagPostings != 0 else { return nil }
         if let d = lock.withLock({ dicts[field] }) { return d }
         if fi.flags & SegmentFormat.flagDerived != 0 {
-            let d = try TermDictionary.derived(dict: slice(fi.dictOffset, fi.dictLength), termCount: fi.termCount,
+            let d = try TermDictionary.derived(dict: slice(fi.dictOffset, fi.dictLength), owner: data, version: formatVersion, termCount: fi.termCount,
                                                ordOf: try derivedOrdinals(field, fi), label: path ?? "segment \(id)")
             return remember(\.dicts, field, d, cost: d.memoryCost)
         }
-        let d = try TermDictionary(dict: slice(fi.dictOffset, fi.dictLength), termCount: fi.termCount,
-                                   postings: slice(fi.postOffset, fi.postLength),
-                                   positions: fi.flags & SegmentFormat.flagPositions != 0, docCount: docCount,
-                                   totalTokens: fi.sumTotalTermFreq, packed: formatVersion >= SegmentFormat.firstPackedVersion,
-                                   label: path ?? "segment \(id)")
+        let d = try TermDictionary.open(dict: slice(fi.dictOffset, fi.dictLength), owner: data, version: formatVersion, termCount: fi.termCount,
+                                        postings: slice(fi.postOffset, fi.postLength),
+                                        positions: fi.flags & SegmentFormat.flagPositions != 0, docCount: docCount,
+                                        totalTokens: fi.sumTotalTermFreq, label: path ?? "segment \(id)")
         return remember(\.dicts, field, d, cost: d.memoryCost)
     }
 

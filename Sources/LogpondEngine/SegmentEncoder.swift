@@ -156,6 +156,8 @@ struct SegmentEncoder {
         var prevTerm: [UInt8] = []
         var terms = 0
         var lastStart = 0
+        /// Where each block of `TermBlocks.size` entries starts in `dict`.
+        var blockStarts: [Int] = []
         let positions: Bool
         init(positions: Bool, capacity: Int = 0) { self.positions = positions; post = ByteWriter(capacity: capacity) }
     }
@@ -179,18 +181,17 @@ struct SegmentEncoder {
         }
         let packed = plain.packTail(&p.post, from: start, minBytes: tuning.postingsPackMinBytes)
         let t = Array(term)
-        var shared = 0
-        let limit = min(t.count, p.prevTerm.count)
-        while shared < limit && t[shared] == p.prevTerm[shared] { shared += 1 }
-        p.dict.varint(UInt64(shared)); p.dict.varint(UInt64(t.count - shared)); p.dict.append(t[shared...])
-        p.dict.varint(UInt64(entries.count))
-        p.dict.varint(UInt64(start - p.lastStart) << 1 | (packed ? 1 : 0))
+        let at = p.dict.count
+        if TermBlocks.appendEntry(&p.dict, index: p.terms, term: t, previous: p.prevTerm, docFreq: entries.count,
+                                  postings: start, previousPostings: p.lastStart, packed: packed) {
+            p.blockStarts.append(at)
+        }
         p.lastStart = start
         p.prevTerm = t
         p.terms += 1
     }
 
-    /// The dictionary is read whole when a field is first searched: one frame.
+    /// A keyword field that may be derived waits for its ordinals.
     mutating func writePostings(_ p: Postings) {
         if mayDerive { pending = p; return }
         writePostingsNow(p)
@@ -198,8 +199,11 @@ struct SegmentEncoder {
 
     private mutating func writePostingsNow(_ p: Postings, derived: Bool = false) {
         let dictOff = pos
-        let packedDict = plain.compress(p.dict.bytes)
-        out.varint(UInt64(p.dict.count)); out.varint(UInt64(packedDict.count)); out.append(packedDict)
+        // Plain, in blocks, read in place (format 6): no decoded copy per searched segment.
+        out.u8(1)
+        out.varint(UInt64(p.blockStarts.count))
+        for b in p.blockStarts { out.u64(UInt64(b)) }
+        appendLarge(p.dict.bytes)
         let dictLen = pos - dictOff
         let postOff = pos
         if !derived { appendLarge(p.post.bytes) }

@@ -35,7 +35,7 @@ final class FieldStats: @unchecked Sendable {
         let key = field + "\u{0}" + String(decoding: term, as: UTF8.self)
         if let v = lock.withLock({ dfs[key] }) { return v }
         var v: Int64 = 0
-        for s in segments { if let d = try? s.dictionary(field), let o = d.find(term) { v += Int64(d.docFreq[o]) } }
+        for s in segments { if let d = try? s.dictionary(field), let o = d.find(term) { v += Int64(d.docFreq(o)) } }
         lock.withLock { dfs[key] = v }
         return v
     }

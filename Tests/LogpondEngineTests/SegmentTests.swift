@@ -78,7 +78,7 @@ final class SegmentTests: XCTestCase {
         let (seg, _) = try build(docs)
         let dict = try XCTUnwrap(try seg.dictionary("log"))
         let o = try XCTUnwrap(dict.find("spam"))
-        XCTAssertTrue(dict.packedTerms?.contains(o) ?? false)
+        XCTAssertTrue(dict.isPacked(o))
         let p = try dict.docsAndPositions(o)
         let expected = docs.reduce(0) { $0 + $1.words.filter { $0 == "spam" }.count }
         XCTAssertEqual(Int(p.freqs.reduce(0, +)), expected)
@@ -97,7 +97,7 @@ final class SegmentTests: XCTestCase {
             let dict = try XCTUnwrap(try seg.dictionary("log"))
             var rng = SplitMix(seed: 5)
             var checked = 0, cached = 0
-            for ord in 0..<dict.count where dict.docFreq[ord] > 3 {
+            for ord in 0..<dict.count where dict.docFreq(ord) > 3 {
                 let full = try dict.docsAndPositions(ord)
                 let cands = (0..<seg.docCount).filter { _ in Int.random(in: 0..<4, using: &rng) == 0 }.map(Int32.init)
                 let candIndex = Dictionary(uniqueKeysWithValues: cands.enumerated().map { ($1, $0) })
@@ -115,13 +115,13 @@ final class SegmentTests: XCTestCase {
                     let got = cands.indices.map { Array(flat[Int(starts[$0])..<Int(starts[$0 + 1])]) }
                     XCTAssertEqual(got, expected, "\(dict.termString(ord)) round \(round)")
                 }
-                if dict.docFreq[ord] >= Limits.postingsCacheMinDocs { cached += 1 }
+                if dict.docFreq(ord) >= Limits.postingsCacheMinDocs { cached += 1 }
                 checked += 1
             }
             XCTAssertGreaterThan(checked, 10)
             if docCount > 10_000 { XCTAssertGreaterThan(cached, 3, "no list long enough for the cache") }
-            if tuning.postingsPackMinBytes < Limits.postingsCompressMinBytes { XCTAssertGreaterThan(dict.packedTerms?.cardinality ?? 0, 0) }
-            if tuning.postingsPackMinBytes == Int.max { XCTAssertEqual(dict.packedTerms?.cardinality ?? 0, 0) }
+            if tuning.postingsPackMinBytes < Limits.postingsCompressMinBytes { XCTAssertGreaterThan(dict.packedCount, 0) }
+            if tuning.postingsPackMinBytes == Int.max { XCTAssertEqual(dict.packedCount, 0) }
         }
     }
 
@@ -132,7 +132,7 @@ final class SegmentTests: XCTestCase {
         let (a, _) = try build(randomDocs(20_000, seed: 31), tuning: Self.packEverything)
         let (b, _) = try build(randomDocs(20_000, seed: 32), tuning: Self.packEverything)
         let dict = try XCTUnwrap(try a.dictionary("log"))
-        let big = (0..<dict.count).filter { dict.docFreq[$0] >= Limits.postingsCacheMinDocs && dict.packedTerms?.contains($0) == true }
+        let big = (0..<dict.count).filter { dict.docFreq($0) >= Limits.postingsCacheMinDocs && dict.isPacked($0) }
         XCTAssertFalse(big.isEmpty)
         let cache = PostingsCache.shared
         for o in big { XCTAssertNil(cache.get(dict: dict.cacheKey, ord: o)) }
@@ -197,9 +197,9 @@ final class SegmentTests: XCTestCase {
     func testPackedPathsAreTaken() throws {
         let (seg, _) = try build(randomDocs(2000, seed: 11), tuning: Self.packEverything)
         let dict = try XCTUnwrap(try seg.dictionary("log"))
-        XCTAssertGreaterThan(dict.packedTerms?.cardinality ?? 0, 0, "no packed postings")
+        XCTAssertGreaterThan(dict.packedCount, 0, "no packed postings")
         let (plain, _) = try build(randomDocs(2000, seed: 11))
-        XCTAssertEqual(try plain.dictionary("_id")?.packedTerms?.cardinality, 0, "one-document lists are never worth a frame")
+        XCTAssertEqual(try plain.dictionary("_id")?.packedCount, 0, "one-document lists are never worth a frame")
         for i in stride(from: 0, to: 2000, by: 37) { XCTAssertEqual(try seg.document(i).source, try plain.document(i).source) }
     }
 
@@ -365,7 +365,7 @@ final class SegmentTests: XCTestCase {
         let expected = randomDocs(600, seed: 42)
         let byID = Dictionary(uniqueKeysWithValues: expected.enumerated().map { ($0.element.id, $0) })
         let dict = try XCTUnwrap(try seg.dictionary("log"))
-        XCTAssertGreaterThan(dict.packedTerms?.cardinality ?? 0, 0)
+        XCTAssertGreaterThan(dict.packedCount, 0)
         var docsOf: [String: [Int32]] = [:]
         for i in 0..<600 {
             let d = try seg.document(i)

@@ -82,7 +82,7 @@ final class SegmentV5Tests: XCTestCase {
             for (v, docs) in expected {
                 let ord = try XCTUnwrap(dict.find(v), "\(field)=\(v)")
                 XCTAssertEqual(try dict.docs(ord), docs.sorted(), "\(field)=\(v)")
-                XCTAssertEqual(Int(dict.docFreq[ord]), docs.count)
+                XCTAssertEqual(Int(dict.docFreq(ord)), docs.count)
                 for d in docs { XCTAssertEqual(Array(col.values(Int(d))), [Int32(ord)], "\(field) doc \(d)") }
             }
             for d in 0..<seg.docCount where perDoc[d] == nil { XCTAssertTrue(col.values(d).isEmpty, "\(field) doc \(d)") }

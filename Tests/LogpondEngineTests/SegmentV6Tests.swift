@@ -148,6 +148,87 @@ final class SegmentV6Tests: XCTestCase {
         isCorrupt { try openOrdinals([[0, 2], [1]], terms: 3) { $0 = Array($0.prefix(6)) } }
     }
 
+    /// A version 6 dictionary section of `terms` (sorted, distinct), term i with document
+    /// frequency i % 7 + 1 and its postings at 3 × i.
+    func dictionarySection(_ terms: [[UInt8]]) -> [UInt8] {
+        var entries = ByteWriter(), starts: [Int] = []
+        var prev: [UInt8] = []
+        for (i, t) in terms.enumerated() {
+            let at = entries.count
+            if TermBlocks.appendEntry(&entries, index: i, term: t, previous: prev, docFreq: i % 7 + 1, postings: 3 * i,
+                                      previousPostings: 3 * max(0, i - 1), packed: i % 5 == 0) { starts.append(at) }
+            prev = t
+        }
+        var w = ByteWriter()
+        TermBlocks.section(entries: entries.bytes, blockStarts: starts, into: &w)
+        return w.bytes
+    }
+
+    func openDictionary(_ bytes: [UInt8], terms: Int, postings: OwnedBytes) throws -> TermDictionary {
+        let o = OwnedBytes(bytes)
+        return try TermDictionary.open(dict: o.buffer, owner: o, version: 6, termCount: terms, postings: postings.buffer,
+                                       positions: false, docCount: 10, label: "t")
+    }
+
+    func testTermDictionaryBlocksSizesAndLookups() throws {
+        let postings = OwnedBytes([UInt8](repeating: 0, count: 1 << 20))
+        // layout, block count, one block offset, then "ab" (0, 2, "ab", df 1, offset 0 packed) and
+        // "abc" sharing 2 (2, 1, "c", df 2, delta 3 << 1)
+        let tiny = dictionarySection([Array("ab".utf8), Array("abc".utf8)])
+        XCTAssertEqual(tiny, [1, 1, 0, 0, 0, 0, 0, 0, 0, 0] + [0, 2, 97, 98, 1, 1] + [2, 1, 99, 2, 6])
+        let t = try openDictionary(tiny, terms: 2, postings: postings)
+        XCTAssertEqual(t.term(1), Array("abc".utf8)); XCTAssertEqual(t.docFreq(1), 2)
+        XCTAssertTrue(t.isPacked(0)); XCTAssertFalse(t.isPacked(1)); XCTAssertEqual(t.entry(1).postings, 3)
+        XCTAssertEqual(t.memoryCost, tiny.count)   // memory of its own here; a mapped file's costs none
+
+        var g = SplitMix(seed: 17)
+        for round in 0..<25 {
+            let n = Int(g.next() % 300) + (round == 0 ? 0 : 1)
+            var set = Set<[UInt8]>()
+            while set.count < n {
+                let len = Int(g.next() % 12)
+                set.insert((0..<len).map { _ in UInt8(97 + g.next() % 4) })
+            }
+            let terms = set.sorted { $0.lexicographicallyPrecedes($1) }
+            let d = try openDictionary(dictionarySection(terms), terms: n, postings: postings)
+            XCTAssertEqual(d.count, n)
+            for (i, term) in terms.enumerated() {
+                XCTAssertEqual(d.term(i), term)
+                XCTAssertEqual(d.find(term), i)
+                let e = d.entry(i)
+                XCTAssertEqual([e.docFreq, e.postings], [i % 7 + 1, 3 * i]); XCTAssertEqual(e.packed, i % 5 == 0)
+            }
+            var seen: [[UInt8]] = []
+            d.forEachTerm(from: n / 3) { ord, term in XCTAssertEqual(ord, n / 3 + seen.count); seen.append(term); return true }
+            XCTAssertEqual(seen, Array(terms.dropFirst(n / 3)))
+            for _ in 0..<50 {
+                let key = (0..<Int(g.next() % 12)).map { _ in UInt8(97 + g.next() % 5) }
+                let expected = terms.firstIndex { !$0.lexicographicallyPrecedes(key) } ?? n
+                XCTAssertEqual(d.lowerBound(key), expected, "\(key)")
+                XCTAssertEqual(d.find(key), set.contains(key) ? expected : nil)
+            }
+        }
+    }
+
+    func testDamagedTermDictionaryIsACorruptFile() throws {
+        let postings = OwnedBytes([UInt8](repeating: 0, count: 1000))
+        let terms = (0..<70).map { Array(String(format: "term%03d", $0).utf8) }
+        let good = dictionarySection(terms)
+        XCTAssertNoThrow(try openDictionary(good, terms: 70, postings: postings))
+        func isCorrupt(_ b: [UInt8], terms n: Int = 70, postings p: OwnedBytes = postings) {
+            XCTAssertThrowsError(try openDictionary(b, terms: n, postings: p)) { e in
+                guard case EngineError.corruptFile = e else { return XCTFail("\(e)") }
+            }
+        }
+        for cut in stride(from: 0, to: good.count, by: 7) { isCorrupt(Array(good.prefix(cut))) }
+        isCorrupt(good, terms: 71)                                   // more terms than entries
+        isCorrupt(good, terms: 40)                                   // block count disagrees
+        isCorrupt(good, postings: OwnedBytes([0, 0, 0]))             // offsets beyond the postings
+        var bad = good; bad[0] = 2; isCorrupt(bad)                   // layout
+        bad = good; bad[2] = 9; isCorrupt(bad)                       // a block's offset
+        bad = good; bad[2 + 24] = 5; isCorrupt(bad)                  // the first entry shares a prefix
+    }
+
     /// Keyword arrays, a long with gaps, a double: what the k8s fixture of version 5 lacks.
     static func richSources(_ n: Int, seed: UInt64) -> [(id: String, source: [UInt8])] {
         var g = SplitMix(seed: seed)
@@ -206,7 +287,7 @@ final class SegmentV6Tests: XCTestCase {
         }
         let seg = try Segment.open(id: 1, path: url.path)
         XCTAssertEqual(seg.formatVersion, 6)
-        XCTAssertEqual(seg.byteSize, 34562)
+        XCTAssertEqual(seg.byteSize, 39174)
         XCTAssertTrue(SegmentV5Tests.derived(seg).contains("kubernetes.namespace_name"))
         try SegmentV5Tests.checkContent(seg, sources)
         try checkColumns(seg)

@@ -44,6 +44,11 @@ public enum Limits {
     /// memory while the segment is open (one day of the benchmark corpus: 30k values, 4.4 MB).
     public static let maxSourceValues = 1_000_000
     public static let maxSourceValueTableBytes = 32 * 1024 * 1024
+    /// Raw bytes per zstd frame of a format 6 value table: a fetch decodes one such chunk, not
+    /// the table (a day's table was 2 MB, decoded per segment for every page of hits).
+    public static let sourceValueChunkBytes = 64 * 1024
+    /// Decoded value-table chunks kept across fetches, all segments together.
+    public static let sourceValueChunkCacheBytes = 8 * 1024 * 1024
     /// Text values cached per field and write buffer with their analyzed tokens (issue 17):
     /// values between these lengths (shorter ones tokenize as fast as they hash; longer ones
     /// are messages, which rarely repeat whole).

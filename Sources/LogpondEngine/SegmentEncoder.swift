@@ -84,11 +84,11 @@ struct SegmentEncoder {
         out.append(index.bytes)
         let indexLen = pos - indexStart
         let tableStart = pos
-        if let plainTable = values.tableBytesPlain {
+        if values.hasTable {
             // At the stored blocks' level: level 9 on a background merge's table of a few MB
-            // took a 17 MB compression context while ingesting; force-merges use 9.
-            let frame = Zstd.compress(plainTable, level: tuning.storedLevel)
-            out.varint(UInt64(values.values.count)); out.varint(UInt64(plainTable.count)); out.varint(UInt64(frame.count)); out.append(frame)
+            // took a 17 MB compression context while ingesting; force-merges use 9. In chunks,
+            // so a fetch decodes only the chunk its references need (format 6).
+            SourceValueChunks.encode(values.values, level: tuning.storedLevel, into: &out)
         }
         dir.varint(UInt64(docCount)); dir.i64(minTs); dir.i64(maxTs)
         dir.u64(UInt64(storedStart)); dir.u64(UInt64(storedLen))

@@ -118,7 +118,11 @@ extension Segment {
     func sourceValueTable() throws -> SourceValues.Table? {
         guard !valueTableRange.isEmpty else { return nil }
         if let t = lock.withLock({ valueTable }) { return t }
-        var r = ByteReader(slice(valueTableRange.lowerBound, valueTableRange.count))
+        let section = slice(valueTableRange.lowerBound, valueTableRange.count)
+        if formatVersion >= SegmentFormat.firstInPlaceColumnsVersion {
+            return rememberValueTable(SourceValues.Table(chunks: try SourceValueChunks(section: section, owner: data, label: path ?? "segment \(id)")))
+        }
+        var r = ByteReader(section)
         let count = try r.count(), rawLength = try r.count()
         guard count <= Limits.maxSourceValues, rawLength <= Limits.maxSourceValueTableBytes + count * 5 else { throw ByteReader.Truncated() }
         let t = try SourceValues.Table(plain: try Zstd.decompress(try r.lengthPrefixed(limit: valueTableRange.count), expectedSize: rawLength), count: count)

@@ -198,8 +198,11 @@ enum SourceValues {
             }
         }
 
-        /// The table section's plain bytes (`varint length, bytes` per value), or nil when no
-        /// source used it.
+        /// Whether any source uses the table (else the segment has none).
+        var hasTable: Bool { tableBytes > 0 }
+
+        /// The table's plain bytes (`varint length, bytes` per value, format 5's frame), or nil
+        /// when no source used it.
         var tableBytesPlain: [UInt8]? {
             guard tableBytes > 0 else { return nil }
             var w = ByteWriter(capacity: tableBytes + values.count * 2)
@@ -208,10 +211,12 @@ enum SourceValues {
         }
     }
 
-    /// A segment's table, decoded: restores encoded sources.
+    /// A segment's table: restores encoded sources. Version 5 tables are decoded whole;
+    /// version 6 tables decode the chunk a reference needs (SourceValueChunks).
     struct Table {
-        let bytes: [UInt8]
-        let starts: [Int32]
+        private let whole: (bytes: [UInt8], starts: [Int32])?
+        private let chunks: SourceValueChunks?
+        let count: Int
 
         /// Parses the plain table; throws on lengths that overrun it.
         init(plain: [UInt8], count: Int) throws {
@@ -226,26 +231,36 @@ enum SourceValues {
                 }
                 guard r.atEnd else { throw ByteReader.Truncated() }
             }
-            bytes = packed; starts = st
+            whole = (packed, st); chunks = nil; self.count = count
         }
 
-        var count: Int { starts.count - 1 }
+        init(chunks: SourceValueChunks) { whole = nil; self.chunks = chunks; count = chunks.count }
 
-        /// Heap bytes held (SearchMemory counts them against its budget).
-        var memoryCost: Int { bytes.count + starts.count * 4 }
+        /// Heap bytes held (SearchMemory counts them against its budget); decoded chunks live
+        /// in their own bounded cache.
+        var memoryCost: Int { whole.map { $0.bytes.count + $0.starts.count * 4 } ?? chunks?.memoryCost ?? 0 }
 
         /// Appends `encoded` to `out` with every reference replaced by its value.
         func expand(_ encoded: UnsafeRawBufferPointer, into out: inout [UInt8]) throws {
             guard encoded.count > 0 else { return }
             var r = ByteReader(encoded)
             var runStart = 0
+            var chunk: SourceValueChunks.Decoded? = nil
             while let m = memchr(encoded.baseAddress! + r.pos, Int32(marker), encoded.count - r.pos) {
                 let at = encoded.baseAddress!.distance(to: UnsafeRawPointer(m))
                 out.append(contentsOf: encoded[runStart..<at])
                 r.pos = at + 1
-                let ord = try r.varint()
-                guard ord < UInt64(count) else { throw ByteReader.Truncated() }
-                out.append(contentsOf: bytes[Int(starts[Int(ord)])..<Int(starts[Int(ord) + 1])])
+                let v = try r.varint()
+                guard v < UInt64(count) else { throw ByteReader.Truncated() }
+                let ord = Int(v)
+                if let w = whole {
+                    out.append(contentsOf: w.bytes[Int(w.starts[ord])..<Int(w.starts[ord + 1])])
+                } else if let chunks {
+                    // References of one source mostly fall in one chunk (the most used values first).
+                    if chunk.map({ ord < $0.first || ord >= $0.first + $0.starts.count - 1 }) ?? true { chunk = try chunks.chunk(holding: ord) }
+                    let c = chunk!, k = ord - c.first
+                    out.append(contentsOf: c.bytes[Int(c.starts[k])..<Int(c.starts[k + 1])])
+                }
                 runStart = r.pos
                 guard r.pos < encoded.count else { break }
             }

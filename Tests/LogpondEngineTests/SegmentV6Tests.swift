@@ -229,6 +229,57 @@ final class SegmentV6Tests: XCTestCase {
         bad = good; bad[2 + 24] = 5; isCorrupt(bad)                  // the first entry shares a prefix
     }
 
+    /// A version 6 value table in many small chunks expands every source as the whole table
+    /// does; chunk sizes are exact; a damaged directory is a corrupt file.
+    func testChunkedValueTableExpandsAsTheWholeTable() throws {
+        var g = SplitMix(seed: 23)
+        let values = (0..<40).map { i in "\"value number \(i) " + String(repeating: "x", count: Int(g.next() % 40)) + "\"" }
+        let docs: [[UInt8]] = (0..<400).map { _ in
+            let members = (0..<Int(g.next() % 4)).map { k in "\"m\(k)\":" + values[Int(g.next() % 40)] }
+            return Array(("{" + members.joined(separator: ",") + "}").utf8)
+        }
+        var b = SourceValues.Builder()
+        for d in docs { b.observe(d) }
+        b.chooseValues()
+        let encoded = docs.map { b.encode($0) }
+        XCTAssertGreaterThan(b.values.count, 20)
+        let whole = try SourceValues.Table(plain: try XCTUnwrap(b.tableBytesPlain), count: b.values.count)
+        var w = ByteWriter()
+        SourceValueChunks.encode(b.values, level: 1, chunkBytes: 100, into: &w)
+        let owned = OwnedBytes(w.bytes)
+        let chunks = try SourceValueChunks(section: owned.buffer, owner: owned, label: "t")
+        let table = SourceValues.Table(chunks: chunks)
+        XCTAssertEqual(table.count, b.values.count)
+        var checked = 0
+        for (d, e) in zip(docs, encoded) {
+            guard let e else { continue }
+            var a: [UInt8] = [], c: [UInt8] = []
+            try e.withUnsafeBytes { try whole.expand($0, into: &a); try table.expand($0, into: &c) }
+            XCTAssertEqual(c, d); XCTAssertEqual(a, d)
+            checked += 1
+        }
+        XCTAssertGreaterThan(checked, 250)
+        // Every value from its own chunk: the chunks' value counts sum to the table's.
+        for ord in 0..<b.values.count {
+            let c = try chunks.chunk(holding: ord), k = ord - c.first
+            XCTAssertEqual(Array(c.bytes[Int(c.starts[k])..<Int(c.starts[k + 1])]), b.values[ord])
+        }
+        // Exact: one chunk of two short values: count, chunk count, (values, raw, frame), frame.
+        var one = ByteWriter()
+        SourceValueChunks.encode([Array("ab".utf8), Array("c".utf8)], level: 1, into: &one)
+        let frame = Zstd.compress([2, 97, 98, 1, 99], level: 1)
+        XCTAssertEqual(one.bytes, [2, 1, 2, 5, UInt8(frame.count)] + frame)
+        func isCorrupt(_ bytes: [UInt8]) {
+            let o = OwnedBytes(bytes)
+            XCTAssertThrowsError(try SourceValueChunks(section: o.buffer, owner: o, label: "t")) { e in
+                guard case EngineError.corruptFile = e else { return XCTFail("\(e)") }
+            }
+        }
+        for cut in 0..<one.count { isCorrupt(Array(one.bytes.prefix(cut))) }
+        isCorrupt([3] + one.bytes.dropFirst())                   // counts disagree
+        isCorrupt(one.bytes + [0])                                // bytes past the frames
+    }
+
     /// Keyword arrays, a long with gaps, a double: what the k8s fixture of version 5 lacks.
     static func richSources(_ n: Int, seed: UInt64) -> [(id: String, source: [UInt8])] {
         var g = SplitMix(seed: seed)
@@ -287,7 +338,7 @@ final class SegmentV6Tests: XCTestCase {
         }
         let seg = try Segment.open(id: 1, path: url.path)
         XCTAssertEqual(seg.formatVersion, 6)
-        XCTAssertEqual(seg.byteSize, 39174)
+        XCTAssertEqual(seg.byteSize, 39176)
         XCTAssertTrue(SegmentV5Tests.derived(seg).contains("kubernetes.namespace_name"))
         try SegmentV5Tests.checkContent(seg, sources)
         try checkColumns(seg)

@@ -139,6 +139,7 @@ def main():
         os.unlink(cfg)
         print(f"idle merges: {segments_ingested} segments -> {count_segments(data)} in {settle_s:.0f} s", file=sys.stderr)
 
+    segments_measured = count_segments(data)
     proc, startup = start_on(args.bin, data, port)
     after_start = rss_kb(proc.pid, "VmRSS")
     qs = queries(url)
@@ -170,7 +171,7 @@ def main():
     if not args.keep:
         shutil.rmtree(data, ignore_errors=True)
     res = {"docs": args.docs, "days": args.days, "count": count, "errors": len(errors), "docs_per_s": round(args.docs / elapsed),
-           "docs_per_s_per_million": per_million, "segments_ingested": segments_ingested, "segments_measured": count_segments(data), "settle_s": round(settle_s), "peak_rss_ingest_mb": round(peak[0] / 1024, 1), "idle_rss_mb": round(idle / 1024, 1),
+           "docs_per_s_per_million": per_million, "segments_ingested": segments_ingested, "segments_measured": segments_measured, "settle_s": round(settle_s), "peak_rss_ingest_mb": round(peak[0] / 1024, 1), "idle_rss_mb": round(idle / 1024, 1),
            "idle_anon_mb": round(idle_anon / 1024, 1), "idle_file_mb": round(idle_file / 1024, 1),
            "idle_rss_12s_mb": round(idle_later / 1024, 1),
            "startup_s": round(startup, 2), "rss_after_start_mb": round(after_start / 1024, 1),

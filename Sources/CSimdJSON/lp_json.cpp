@@ -131,11 +131,15 @@ extern "C" void lp_release_free_memory(void) { malloc_trim(0); }
    13.2 ms; with 8 MB, 1.8 ms and 9.0 ms; ingest peak RSS 147 and 170 MB). */
 extern "C" void lp_configure_allocator(void) {
     mallopt(M_MMAP_THRESHOLD, 8 * 1024 * 1024);
-    /* M_TRIM_THRESHOLD stays at glibc's default on purpose. Measured on 1M documents (one run
-       each, noisy): 32 MB ingested at 79.7k docs/s instead of 72k and sped searches up (fewer
-       page faults), but per-thread arenas kept their freed tops, which malloc_trim does not
-       shrink: ingest peak 208 MB instead of 179, idle 128 MB instead of 67. 8 MB: 72k docs/s,
-       191 and 86 MB. 32 MB with M_ARENA_MAX 1: 62.8k docs/s (one lock), 200 and 87 MB. */
+    /* M_TRIM_THRESHOLD 4 MB instead of glibc's 128 KB: a page of 500 hits (a 420 KB response,
+       built in buffers that double) gave its heap top back after every request and faulted it
+       in again on the next, about a third of the request's time (issue 17, "the newest 500 of
+       the last 15 minutes", 1M records over 30 days, two rounds alternating: 2.40/1.74 ms at
+       128 KB, 1.58/1.44 at 4 MB, 1.31/1.33 at 8 MB). Larger thresholds cost memory: measured
+       on 1M documents before, 32 MB ingested faster but per-thread arenas kept their freed
+       tops: ingest peak 208 MB instead of 179, idle 128 MB instead of 67; 8 MB: 191 and 86 MB.
+       32 MB with M_ARENA_MAX 1: 62.8k docs/s (one lock), 200 and 87 MB. */
+    mallopt(M_TRIM_THRESHOLD, 4 * 1024 * 1024);
 }
 extern "C" void lp_set_thread_name(const char *name) {
     char n[16];

@@ -82,7 +82,7 @@ extension API {
             }
             var item = ParsedItem(action: action, op: nil, error: nil, index: index, id: id)
             if index.isEmpty {
-                item.error = ESError(400, "action_request_validation_exception", "Validation Failed: 1: index is missing;")
+                // Refused below with the whole request.
             } else if action == "update" {
                 item.error = ESError(400, "illegal_argument_exception", "the update action is not supported yet; send the whole document with the index action instead")
             } else if action == "delete" && id == nil {
@@ -95,6 +95,13 @@ extension API {
             items.append(item)
         }
         if items.isEmpty { throw ESError(400, "action_request_validation_exception", "Validation Failed: 1: no requests added;") }
+        // As Elasticsearch validates a bulk request before running any of it: an action with no
+        // index (none in the path either) fails the whole request, one numbered error per action.
+        let missing = items.filter { $0.index.isEmpty }.count
+        if missing > 0 {
+            let listed = (1...min(missing, 10)).map { "\($0): index is missing;" }.joined()
+            throw ESError(400, "action_request_validation_exception", "Validation Failed: \(listed)\(missing > 10 ? " and \(missing - 10) more;" : "")")
+        }
         return items
     }
 

@@ -34,7 +34,9 @@ enum MinimumShouldMatch {
     }
 
 
-    static func resolve(_ spec: String?, optional n: Int, default d: Int) -> Int {
+    /// How many of `n` optional clauses must match. `clamp: false` (a `bool` query, as
+    /// Elasticsearch's Lucene BooleanQuery) lets it exceed `n`: then nothing matches.
+    static func resolve(_ spec: String?, optional n: Int, default d: Int, clamp: Bool = true) -> Int {
         guard let spec = spec?.trimmingCharacters(in: .whitespaces), !spec.isEmpty else { return d }
         if spec.contains("<") {
             // Conditional: for each "k<v", when n > k apply v; otherwise all are required.
@@ -44,9 +46,9 @@ enum MinimumShouldMatch {
                 guard kv.count == 2, let k = Int(kv[0]) else { continue }
                 if n > k { result = simple(String(kv[1]), n) }
             }
-            return min(max(result, 0), n)
+            return clamp ? min(max(result, 0), n) : max(result, 0)
         }
-        return min(max(simple(spec, n), 0), n)
+        return clamp ? min(max(simple(spec, n), 0), n) : max(simple(spec, n), 0)
     }
 
     static func simple(_ s: String, _ n: Int) -> Int {

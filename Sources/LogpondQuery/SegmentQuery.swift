@@ -73,7 +73,9 @@ struct SegmentQuery {
             }
             if !should.isEmpty {
                 let lists = try should.map { try eval($0, scoring: scoring) }
-                var needed = MinimumShouldMatch.resolve(msm, optional: should.count, default: (must.isEmpty && filter.isEmpty) ? 1 : 0)
+                var needed = MinimumShouldMatch.resolve(msm, optional: should.count, default: (must.isEmpty && filter.isEmpty) ? 1 : 0, clamp: false)
+                // More than there are optional clauses: nothing can match (Elasticsearch's too).
+                if needed > should.count { return .empty }
                 if must.isEmpty && filter.isEmpty { needed = max(needed, 1) }
                 let s = Scored.or(lists, minMatch: max(needed, 1))
                 if needed > 0 {

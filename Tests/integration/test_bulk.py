@@ -188,3 +188,19 @@ def test_action_lines_fast_and_general_forms_agree(server):
         ("forms-a", "one", 201), ("forms-a", "two", 201), ("forms-a", "three", 201), ("forms-a", "four", 201)]
     for broken in ['{"index":{"_index":"x"}} trailing', '{"index":{"_index":"x"},"create":{}}', '{"index":{"_index":"x"']:
         assert_es_error(post_bulk(server, broken + '\n{"a":1}\n'), 400, "illegal_argument_exception")
+
+
+def test_actions_without_an_index_fail_the_whole_request(server):
+    """Elasticsearch validates a bulk request before running any of it: an action with no index
+    (none in the path either) is a whole-request 400, one numbered error per such action."""
+    body = b'{"index":{"_index":"has-one"}}\n{"a":1}\n{"index":{}}\n{"a":2}\n{"create":{}}\n{"a":3}\n'
+    r = post_bulk(server, body)
+    assert r.status_code == 400, r.text
+    err = r.json()["error"]
+    assert err["type"] == "action_request_validation_exception"
+    assert err["reason"] == "Validation Failed: 1: index is missing;2: index is missing;"
+    # Nothing ran: not even the action that named its index.
+    assert server.get("/has-one/_count").status_code == 404
+    # With the index in the path every action has one.
+    r = post_bulk(server, b'{"index":{}}\n{"a":2}\n', path="/has-one/_bulk")
+    assert r.status_code == 200 and not r.json()["errors"]

@@ -131,6 +131,15 @@ def test_bool_msm_nesting_constant_score_dis_max_boosting(idx):
     assert idset(idx, q) == {"4"}
     q = {"bool": {"should": [{"match": {"title": "quick"}}, {"match": {"title": "brown"}}, {"match": {"title": "fox"}}], "minimum_should_match": 2}}
     assert idset(idx, q) == {"1", "2"}
+    # More than there are optional clauses matches nothing (Lucene's BooleanQuery), with or
+    # without required clauses; 3 of 3 is all of them.
+    q["bool"]["minimum_should_match"] = 4
+    assert idset(idx, q) == set()
+    assert idset(idx, {"bool": {"filter": [{"term": {"level": "error"}}], "should": [{"term": {"tags": "fox"}}], "minimum_should_match": 2}}) == set()
+    q["bool"]["minimum_should_match"] = 3
+    assert idset(idx, q) == {"1"}
+    q["bool"]["minimum_should_match"] = "100%"
+    assert idset(idx, q) == {"1"}
     q = {"bool": {"must": [{"bool": {"should": [{"term": {"level": "error"}}, {"term": {"level": "warn"}}]}}], "must_not": [{"term": {"user.id": "KimChy"}}]}}
     assert idset(idx, q) == {"1", "4"}
     r = idx.search("dsl", {"query": {"constant_score": {"filter": {"term": {"user.id": "kimchy"}}, "boost": 1.2}}}).json()["hits"]["hits"]

@@ -27,7 +27,8 @@ public final class NumericColumn: @unchecked Sendable {
     var memoryCost: Int { (owner as? OwnedBytes)?.buffer.count ?? 0 }
 
     static let blockShift = 10
-    static let blockHeaderBytes = 13
+    /// i64 minimum, u8 width, u64 offset (a column of a billion documents passes 4 GB).
+    static let blockHeaderBytes = 17
 
     /// A version 6 section, read where it lies; every block is checked to lie inside it.
     init(packed buf: UnsafeRawBufferPointer, owner: AnyObject, docCount: Int, floating: Bool, label: String) throws {
@@ -44,9 +45,9 @@ public final class NumericColumn: @unchecked Sendable {
             let rest = buf.count - r.pos
             for b in 0..<blocks {
                 let bits = Int(t.load(fromByteOffset: b * Self.blockHeaderBytes + 8, as: UInt8.self))
-                let off = Int(UInt32(littleEndian: t.loadUnaligned(fromByteOffset: b * Self.blockHeaderBytes + 9, as: UInt32.self)))
+                let off = UInt64(littleEndian: t.loadUnaligned(fromByteOffset: b * Self.blockHeaderBytes + 9, as: UInt64.self))
                 let n = min(1 << Self.blockShift, docCount - (b << Self.blockShift))
-                guard PackedInts.validWidth(bits), off + PackedInts.byteCount(count: n, bits: bits) + PackedInts.padding <= rest else { throw corrupt() }
+                guard PackedInts.validWidth(bits), off <= UInt64(rest), Int(off) + PackedInts.byteCount(count: n, bits: bits) + PackedInts.padding <= rest else { throw corrupt() }
             }
             table = t.baseAddress ?? buf.baseAddress!
             data = buf.baseAddress! + r.pos
@@ -97,7 +98,7 @@ public final class NumericColumn: @unchecked Sendable {
             for d in start..<end where has(d) { lo = min(lo, values[d]); hi = max(hi, values[d]) }
             if lo > hi { lo = 0; hi = 0 }
             let bits = PackedInts.bits(forMax: UInt64(bitPattern: hi &- lo))
-            w.i64(lo); w.u8(UInt8(bits)); w.u32(UInt32(data.count))
+            w.i64(lo); w.u8(UInt8(bits)); w.u64(UInt64(data.count))
             // Documents without a value take the block's minimum: they never widen it.
             PackedInts.append(count: end - start, bits: bits, to: &data) { i in
                 has(start + i) ? UInt64(bitPattern: values[start + i] &- lo) : 0
@@ -117,7 +118,7 @@ public final class NumericColumn: @unchecked Sendable {
         let h = table + (doc >> Self.blockShift) &* Self.blockHeaderBytes
         let lo = Int64(littleEndian: h.loadUnaligned(as: Int64.self))
         let bits = Int(h.load(fromByteOffset: 8, as: UInt8.self))
-        let off = Int(UInt32(littleEndian: h.loadUnaligned(fromByteOffset: 9, as: UInt32.self)))
+        let off = Int(truncatingIfNeeded: UInt64(littleEndian: h.loadUnaligned(fromByteOffset: 9, as: UInt64.self)))
         return lo &+ Int64(bitPattern: PackedReader(base: data + off, bits: bits).get(doc & ((1 << Self.blockShift) - 1)))
     }
 

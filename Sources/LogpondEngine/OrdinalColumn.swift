@@ -72,6 +72,7 @@ public final class OrdinalColumn: @unchecked Sendable {
                 for d in 0..<docCount {
                     let n = try rr.count()
                     for _ in 0..<n { o.append(Int32(try rr.varint(below: min(terms, Int(Int32.max))))) }
+                    guard o.count <= Int(Int32.max) else { throw ByteReader.Truncated() }
                     offs[d + 1] = Int32(o.count)
                 }
             }

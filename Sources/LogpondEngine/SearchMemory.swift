@@ -47,7 +47,10 @@ final class SearchMemory: @unchecked Sendable {
     func searched(_ segments: [Segment]) -> Int {
         lock.withLock {
             tick += 1
-            for s in segments { recent[s.cacheKey] = (Weak(s), tick) }
+            // An entry per segment once; later searches only move its tick (no allocation).
+            for s in segments {
+                if recent[s.cacheKey] != nil { recent[s.cacheKey]!.tick = tick } else { recent[s.cacheKey] = (Weak(s), tick) }
+            }
             // Closed segments' entries, now and then (a merge replaces segments all the time).
             if tick % 64 == 0 { recent = recent.filter { $0.value.segment.segment != nil } }
         }
@@ -76,14 +79,22 @@ final class SearchMemory: @unchecked Sendable {
     /// This process's resident file-backed pages (`/proc/self/statm`'s third field: file and
     /// shared memory pages), in bytes; 0 where it cannot be read.
     static func residentFileBytes() -> Int {
-        let fd = open("/proc/self/statm", O_RDONLY)
-        guard fd >= 0 else { return 0 }
-        defer { close(fd) }
-        var buf = [UInt8](repeating: 0, count: 128)
-        let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, 127) }
-        guard n > 0 else { return 0 }
-        let fields = buf[0..<n].split(separator: 32)
-        guard fields.count >= 3, let pages = Int(String(decoding: fields[2], as: UTF8.self)) else { return 0 }
-        return pages &* Int(sysconf(Int32(_SC_PAGESIZE)))
+        guard statm >= 0 else { return 0 }
+        // Read after every search: one pread on a descriptor kept open, parsed without allocating.
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 128) { buf -> Int in
+            let n = pread(statm, buf.baseAddress, 127, 0)
+            guard n > 0 else { return 0 }
+            var field = 0, value = 0
+            for i in 0..<n {
+                let c = buf[i]
+                if c == 32 { field += 1; if field == 3 { break }; continue }
+                guard field == 2, c >= 48, c <= 57 else { continue }
+                value = value &* 10 &+ Int(c - 48)
+            }
+            return value &* pageSize
+        }
     }
+
+    private static let statm: Int32 = open("/proc/self/statm", O_RDONLY | O_CLOEXEC)
+    private static let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
 }

@@ -8,7 +8,20 @@ final class SourceValueChunks: @unchecked Sendable {
         let bytes: [UInt8]
         let starts: [Int32]
         let first: Int
-        init(bytes: [UInt8], starts: [Int32], first: Int) { self.bytes = bytes; self.starts = starts; self.first = first }
+        /// Parses `count` values (`varint length, bytes` each) filling `plain` exactly.
+        init(plain: [UInt8], count: Int, first: Int) throws {
+            var packed: [UInt8] = [], st: [Int32] = [0]
+            packed.reserveCapacity(plain.count); st.reserveCapacity(count + 1)
+            try plain.withUnsafeBytes { buf in
+                var r = ByteReader(buf)
+                for _ in 0..<count {
+                    packed.append(contentsOf: try r.lengthPrefixed(limit: Limits.maxDocumentBytes))
+                    st.append(Int32(packed.count))
+                }
+                guard r.atEnd else { throw ByteReader.Truncated() }
+            }
+            bytes = packed; starts = st; self.first = first
+        }
         var cost: Int { bytes.count + starts.count * 4 + 64 }
     }
 
@@ -84,17 +97,7 @@ final class SourceValueChunks: @unchecked Sendable {
         let d: Decoded
         do {
             let raw = try Zstd.decompress(UnsafeRawBufferPointer(rebasing: section[frameOffset[c]..<(frameOffset[c] + frameLength[c])]), expectedSize: rawLength[c])
-            var bytes: [UInt8] = [], starts: [Int32] = [0]
-            bytes.reserveCapacity(raw.count); starts.reserveCapacity(n + 1)
-            try raw.withUnsafeBytes { buf in
-                var r = ByteReader(buf)
-                for _ in 0..<n {
-                    bytes.append(contentsOf: try r.lengthPrefixed(limit: Limits.maxDocumentBytes))
-                    starts.append(Int32(bytes.count))
-                }
-                guard r.atEnd else { throw ByteReader.Truncated() }
-            }
-            d = Decoded(bytes: bytes, starts: starts, first: firstValue[c])
+            d = try Decoded(plain: raw, count: n, first: firstValue[c])
         } catch { throw EngineError.corruptFile(path: label, reason: "source value table chunk \(c) is malformed") }
         Self.cache.put(Key(table: key, chunk: c), d, cost: d.cost)
         return d

@@ -211,41 +211,30 @@ enum SourceValues {
         }
     }
 
-    /// A segment's table: restores encoded sources. Version 5 tables are decoded whole;
-    /// version 6 tables decode the chunk a reference needs (SourceValueChunks).
+    /// A segment's table: restores encoded sources. A version 5 table is decoded whole, as one
+    /// chunk; a version 6 table decodes the chunk a reference needs (SourceValueChunks).
     struct Table {
-        private let whole: (bytes: [UInt8], starts: [Int32])?
+        private let whole: SourceValueChunks.Decoded?
         private let chunks: SourceValueChunks?
         let count: Int
 
         /// Parses the plain table; throws on lengths that overrun it.
         init(plain: [UInt8], count: Int) throws {
-            var st: [Int32] = [], packed: [UInt8] = []
-            st.reserveCapacity(count + 1); packed.reserveCapacity(plain.count)
-            st.append(0)
-            try plain.withUnsafeBytes { buf in
-                var r = ByteReader(buf)
-                for _ in 0..<count {
-                    packed.append(contentsOf: try r.lengthPrefixed(limit: Limits.maxDocumentBytes))
-                    st.append(Int32(packed.count))
-                }
-                guard r.atEnd else { throw ByteReader.Truncated() }
-            }
-            whole = (packed, st); chunks = nil; self.count = count
+            whole = try SourceValueChunks.Decoded(plain: plain, count: count, first: 0); chunks = nil; self.count = count
         }
 
         init(chunks: SourceValueChunks) { whole = nil; self.chunks = chunks; count = chunks.count }
 
         /// Heap bytes held (SearchMemory counts them against its budget); decoded chunks live
         /// in their own bounded cache.
-        var memoryCost: Int { whole.map { $0.bytes.count + $0.starts.count * 4 } ?? chunks?.memoryCost ?? 0 }
+        var memoryCost: Int { whole?.cost ?? chunks?.memoryCost ?? 0 }
 
         /// Appends `encoded` to `out` with every reference replaced by its value.
         func expand(_ encoded: UnsafeRawBufferPointer, into out: inout [UInt8]) throws {
             guard encoded.count > 0 else { return }
             var r = ByteReader(encoded)
             var runStart = 0
-            var chunk: SourceValueChunks.Decoded? = nil
+            var chunk = whole
             while let m = memchr(encoded.baseAddress! + r.pos, Int32(marker), encoded.count - r.pos) {
                 let at = encoded.baseAddress!.distance(to: UnsafeRawPointer(m))
                 out.append(contentsOf: encoded[runStart..<at])
@@ -253,14 +242,13 @@ enum SourceValues {
                 let v = try r.varint()
                 guard v < UInt64(count) else { throw ByteReader.Truncated() }
                 let ord = Int(v)
-                if let w = whole {
-                    out.append(contentsOf: w.bytes[Int(w.starts[ord])..<Int(w.starts[ord + 1])])
-                } else if let chunks {
-                    // References of one source mostly fall in one chunk (the most used values first).
-                    if chunk.map({ ord < $0.first || ord >= $0.first + $0.starts.count - 1 }) ?? true { chunk = try chunks.chunk(holding: ord) }
-                    let c = chunk!, k = ord - c.first
-                    out.append(contentsOf: c.bytes[Int(c.starts[k])..<Int(c.starts[k + 1])])
+                // References of one source mostly fall in one chunk (the most used values first).
+                if let chunks, chunk.map({ ord < $0.first || ord >= $0.first + $0.starts.count - 1 }) ?? true {
+                    chunk = try chunks.chunk(holding: ord)
                 }
+                guard let c = chunk else { throw ByteReader.Truncated() }
+                let k = ord - c.first
+                out.append(contentsOf: c.bytes[Int(c.starts[k])..<Int(c.starts[k + 1])])
                 runStart = r.pos
                 guard r.pos < encoded.count else { break }
             }

@@ -221,16 +221,18 @@ public final class TermDictionary: @unchecked Sendable {
 
     /// Ordinal of `term`, or nil.
     public func find(_ term: [UInt8]) -> Int? {
-        let i = lowerBound(term)
-        guard i < count else { return nil }
-        return cursor(at: i).term == term ? i : nil
+        let (ord, exact) = seek(term)
+        return exact ? ord : nil
     }
     public func find(_ term: String) -> Int? { find(Array(term.utf8)) }
 
-    /// First ordinal whose term is >= `key`: a binary search over the blocks' first terms, then
-    /// a scan of one block.
-    public func lowerBound(_ key: [UInt8]) -> Int {
-        if key.isEmpty || count == 0 { return 0 }
+    /// First ordinal whose term is >= `key`.
+    public func lowerBound(_ key: [UInt8]) -> Int { seek(key).ord }
+
+    /// The first ordinal whose term is >= `key`, and whether it equals `key`: a binary search
+    /// over the blocks' first terms, then a scan of one block (read once for both answers).
+    private func seek(_ key: [UInt8]) -> (ord: Int, exact: Bool) {
+        guard count > 0 else { return (0, false) }
         return key.withUnsafeBufferPointer { k in
             // The last block whose first term is <= key (none: the answer is 0).
             var lo = 0, hi = blockCount
@@ -238,15 +240,16 @@ public final class TermDictionary: @unchecked Sendable {
                 let mid = (lo + hi) / 2
                 if Self.compare(TermBlocks.Cursor.firstTerm(entries, at: blockStart(mid)), k) <= 0 { lo = mid + 1 } else { hi = mid }
             }
-            if lo == 0 { return 0 }
+            if lo == 0 { return (0, false) }
             let b = lo - 1
             var c = TermBlocks.Cursor(base: entries, at: blockStart(b))
             let first = b << TermBlocks.shift
             for ord in first..<min(count, first + TermBlocks.size) {
                 c.next(first: ord == first)
-                if c.term.withUnsafeBufferPointer({ Self.compare($0, k) }) >= 0 { return ord }
+                let cmp = c.term.withUnsafeBufferPointer { Self.compare($0, k) }
+                if cmp >= 0 { return (ord, cmp == 0) }
             }
-            return min(count, first + TermBlocks.size)
+            return (min(count, first + TermBlocks.size), false)
         }
     }
 

@@ -68,4 +68,16 @@ final class SearchMemoryTests: XCTestCase {
         seg = nil
         XCTAssertEqual(DecodedBytes.total, before)
     }
+
+    /// The file pages the budget counts: `/proc/self/statm`'s third field in bytes.
+    func testResidentFileBytesReadsStatm() throws {
+        let text = try String(contentsOfFile: "/proc/self/statm", encoding: .utf8)
+        let pages = try XCTUnwrap(Int(text.split(separator: " ")[2]))
+        let read = SearchMemory.residentFileBytes()
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        XCTAssertGreaterThan(read, 0)
+        XCTAssertEqual(read % page, 0)
+        // Read twice in a row: equal but for pages faulted in between.
+        XCTAssertLessThan(abs(read - pages * page), 4 << 20)
+    }
 }

@@ -47,18 +47,18 @@ final class SegmentV6Tests: XCTestCase {
     }
 
     func testNumericColumnSizesAndRoundTrip() throws {
-        // layout, count, no bitmap, one 13-byte block header, 3 values of 2 bits, padding
+        // layout, count, no bitmap, one 17-byte block header, 3 values of 2 bits, padding
         let (a, sizeA) = try numeric([5, 7, 6])
-        XCTAssertEqual(sizeA, 1 + 1 + 1 + 13 + 1 + 8)
+        XCTAssertEqual(sizeA, 1 + 1 + 1 + 17 + 1 + 8)
         XCTAssertEqual(a.allValues, [5, 7, 6])
         // a bitmap of 2 bytes, one value: width 0
         let (b, sizeB) = try numeric([nil, nil, 100, nil, nil, nil, nil, nil, nil, nil])
-        XCTAssertEqual(sizeB, 1 + 1 + 1 + 2 + 13 + 0 + 8)
+        XCTAssertEqual(sizeB, 1 + 1 + 1 + 2 + 17 + 0 + 8)
         XCTAssertEqual(b.allValues, [nil, nil, 100, nil, nil, nil, nil, nil, nil, nil])
         XCTAssertEqual(b.presentCount, 1)
         // the extremes of Int64 in one block: 64 bits
         let (c, sizeC) = try numeric([.min, .max, 0, -1])
-        XCTAssertEqual(sizeC, 1 + 1 + 1 + 13 + 32 + 8)
+        XCTAssertEqual(sizeC, 1 + 1 + 1 + 17 + 32 + 8)
         XCTAssertEqual(c.allValues, [.min, .max, 0, -1])
         let (f, _) = try numeric([Int64(bitPattern: (-2.5).bitPattern), nil], floating: true)
         XCTAssertEqual(f.double(0), -2.5)
@@ -128,6 +128,7 @@ final class SegmentV6Tests: XCTestCase {
         var bad = good; bad[0] = 2; isCorrupt { try openNumeric(bad) }            // layout
         bad = good; bad[3 + 8] = 57; isCorrupt { try openNumeric(bad) }           // width
         bad = good; bad[3 + 9] = 200; isCorrupt { try openNumeric(bad) }          // data offset
+        bad = good; bad[3 + 16] = 0xFF; isCorrupt { try openNumeric(bad) }        // an offset past 2^56
         isCorrupt { try openNumeric(good, docs: 2000) }                             // more blocks than bytes
 
         func openOrdinals(_ perDoc: [[Int32]], terms: Int, patch: (inout [UInt8]) -> Void) throws -> OrdinalColumn {
@@ -338,7 +339,7 @@ final class SegmentV6Tests: XCTestCase {
         }
         let seg = try Segment.open(id: 1, path: url.path)
         XCTAssertEqual(seg.formatVersion, 6)
-        XCTAssertEqual(seg.byteSize, 39176)
+        XCTAssertEqual(seg.byteSize, 39188)
         XCTAssertTrue(SegmentV5Tests.derived(seg).contains("kubernetes.namespace_name"))
         try SegmentV5Tests.checkContent(seg, sources)
         try checkColumns(seg)

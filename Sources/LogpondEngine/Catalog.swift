@@ -52,6 +52,12 @@ public final class Catalog: @unchecked Sendable {
             metadata TEXT NOT NULL DEFAULT '{}');
         CREATE INDEX api_keys_by_name ON api_keys(name);
         """,
+        // 4: aliases (docs/format/catalog.md); an index's aliases go with it.
+        """
+        CREATE TABLE aliases (alias TEXT NOT NULL, index_uuid TEXT NOT NULL REFERENCES indices(uuid) ON DELETE CASCADE,
+            filter TEXT, is_write_index INTEGER, index_routing TEXT, search_routing TEXT, PRIMARY KEY (alias, index_uuid));
+        CREATE INDEX aliases_by_index ON aliases(index_uuid);
+        """,
     ]
 
     public init(path: String) throws {
@@ -98,10 +104,13 @@ public final class Catalog: @unchecked Sendable {
             }
         }
     }
-    public func insertIndex(_ r: IndexRecord) throws {
+    public func insertIndex(_ r: IndexRecord, aliases: [AliasRecord] = []) throws {
         try locked {
-            _ = try db.run("INSERT INTO indices(uuid, name, creation_date, state, settings, mapping, flushed_seq) VALUES (?,?,?,?,?,?,?)",
-                           [.text(r.uuid), .text(r.name), .int(r.creationDate), .text(r.state), .text(r.settings), .text(r.mapping), .int(r.flushedSeq)])
+            try db.transaction {
+                _ = try db.run("INSERT INTO indices(uuid, name, creation_date, state, settings, mapping, flushed_seq) VALUES (?,?,?,?,?,?,?)",
+                               [.text(r.uuid), .text(r.name), .int(r.creationDate), .text(r.state), .text(r.settings), .text(r.mapping), .int(r.flushedSeq)])
+                for a in aliases { try insertAlias(a, uuid: r.uuid) }
+            }
         }
     }
     public func updateMapping(uuid: String, mapping: String) throws {
@@ -118,6 +127,7 @@ public final class Catalog: @unchecked Sendable {
         try locked {
             try db.transaction {
                 try db.run("DELETE FROM segments WHERE index_uuid = ?", [.text(uuid)])
+                try db.run("DELETE FROM aliases WHERE index_uuid = ?", [.text(uuid)])
                 try db.run("DELETE FROM indices WHERE uuid = ?", [.text(uuid)])
             }
         }

@@ -7,6 +7,9 @@ import Glibc
 /// them to Elasticsearch error bodies.
 public enum EngineError: Error, CustomStringConvertible, Sendable {
     case invalidIndexName(name: String, reason: String)
+    case invalidAliasName(name: String, reason: String)
+    /// Aliases a remove named that do not exist.
+    case aliasesMissing([String])
     case indexNotFound(String)
     case indexAlreadyExists(String)
     case documentParse(String)
@@ -44,6 +47,8 @@ public enum EngineError: Error, CustomStringConvertible, Sendable {
     public var description: String {
         switch self {
         case .invalidIndexName(let n, let r): return "Invalid index name [\(Self.clip(n))], \(r)"
+        case .invalidAliasName(let n, let r): return "Invalid alias name [\(Self.clip(n))]: \(r)"
+        case .aliasesMissing(let names): return "aliases [\(Self.clip(names.joined(separator: ",")))] missing"
         case .indexNotFound(let n): return "no such index [\(Self.clip(n))]"
         case .indexAlreadyExists(let n): return "index [\(Self.clip(n))] already exists"
         case .documentParse(let r): return "failed to parse: \(r)"

@@ -43,6 +43,7 @@ public final class Store: @unchecked Sendable {
     var translog: Translog!
     /// What searches keep between requests, bounded (`logpond.search.memory_budget`).
     let searchMemory: SearchMemory
+    let aliasTable = AliasTable()
     private let lock = NSLock()
     private var byName: [String: Index] = [:]
     private var nextSeqValue: Int64 = 1
@@ -131,6 +132,7 @@ public final class Store: @unchecked Sendable {
             nextSeqValue = max(nextSeqValue, rec.flushedSeq + 1)
         }
         removeOrphans(known: Set(byUUID.keys))
+        aliasTable.load(try catalog.aliases())
         // Replay what the catalog does not cover yet.
         var skipped = 0
         recoveryReport = try TranslogReader.replay(dir: translogDir) { op in
@@ -197,12 +199,16 @@ public final class Store: @unchecked Sendable {
     // MARK: indices
 
     public func index(named name: String) -> Index? { lock.withLock { byName[name] } }
+    /// Runs `body` with the index names held still (alias changes check names against them;
+    /// the alias table's lock is always taken after this one).
+    func withIndexNames<T>(_ body: ([String: Index]) throws -> T) rethrows -> T { try lock.withLock { try body(byName) } }
     public var allIndices: [Index] { lock.withLock { byName.values.sorted { $0.name < $1.name } } }
 
     /// Creates an index (explicitly, or on first write); mapping and settings come from the
     /// request, merged over what templates give.
     @discardableResult
-    public func createIndex(_ name: String, mapping explicit: Mapping? = nil, settings: String? = nil, failIfExists: Bool = true) throws -> Index {
+    public func createIndex(_ name: String, mapping explicit: Mapping? = nil, settings: String? = nil, aliases: [String: Any]? = nil,
+                            failIfExists: Bool = true) throws -> Index {
         if !failIfExists, let existing = index(named: name) { return existing }
         try IndexNames.validate(name)
         return try lock.withLock {
@@ -210,6 +216,7 @@ public final class Store: @unchecked Sendable {
                 if failIfExists { throw EngineError.indexAlreadyExists(name) }
                 return existing
             }
+            if aliasTable.members(name) != nil { throw EngineError.invalidIndexName(name: name, reason: "already exists as alias") }
             let resolved = try templates.resolve(index: name)
             var mapping = resolved.mapping
             var flat = resolved.settings
@@ -225,8 +232,26 @@ public final class Store: @unchecked Sendable {
                                   settings: settingsJSON, mapping: Index.mappingString(mapping), flushedSeq: 0)
             // Build the index first: bad analysis settings fail here, before anything is stored.
             let idx = try Index(record: rec, dir: indicesDir + "/" + rec.uuid, mapping: mapping)
-            try FileManager.default.createDirectory(atPath: indicesDir + "/" + rec.uuid, withIntermediateDirectories: true)
-            try catalog.insertIndex(rec)
+            // Templates' aliases, then the request's; `{index}` in a name is the new index's.
+            var bodies: [(String, AliasBody)] = []
+            for (k, v) in resolved.aliases.merging(aliases ?? [:], uniquingKeysWith: { $1 }).sorted(by: { $0.key < $1.key }) {
+                let alias = k.replacingOccurrences(of: "{index}", with: name)
+                try IndexNames.validateAlias(alias)
+                if alias == name || byName[alias] != nil {
+                    throw EngineError.invalidAliasName(name: alias, reason: "an index or data stream exists with the same name as the alias")
+                }
+                bodies.append((alias, try AliasBody.parse(v as? [String: Any] ?? [:])))
+            }
+            try aliasTable.change { table in
+                for (alias, b) in bodies {
+                    if b.isWriteIndex == true, let other = table[alias]?.first(where: { $0.isWriteIndex == true }) {
+                        throw EngineError.illegalArgument("alias [\(EngineError.clip(alias))] has more than one write index [\(other.index),\(name)]")
+                    }
+                    table[alias, default: []].append(Self.record(alias, idx, b))
+                }
+                try FileManager.default.createDirectory(atPath: indicesDir + "/" + rec.uuid, withIntermediateDirectories: true)
+                try catalog.insertIndex(rec, aliases: table.values.flatMap { $0 }.filter { $0.indexUUID == rec.uuid })
+            }
             byName[name] = idx
             return idx
         }
@@ -239,6 +264,7 @@ public final class Store: @unchecked Sendable {
             guard let i = byName[name] else { throw EngineError.indexNotFound(name) }
             try catalog.deleteIndex(uuid: i.uuid)
             byName[name] = nil
+            aliasTable.dropIndex(uuid: i.uuid)
             return i
         }
         idx.exclusive {

@@ -26,7 +26,7 @@ extension Store {
                         throw EngineError.illegalArgument("id [\(EngineError.clip(id, max: 64))] is too long, must be no longer than \(Limits.maxIDBytes) bytes but was: \(id.utf8.count)")
                     }
                 }
-                let idx = try createIndex(op.index, failIfExists: false)
+                let idx = try createIndex(try writeIndexName(op.index) ?? op.index, failIfExists: false)
                 touched[idx.name] = idx
                 let autoID = op.id == nil
                 let id = op.id ?? IDGenerator.next()

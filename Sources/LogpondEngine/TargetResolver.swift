@@ -2,16 +2,38 @@ import Foundation
 /// Resolves an index expression (`a,b`, `logstash-*`, `_all`, `-excluded`) to indices.
 extension Store {
     /// `expandWildcards` is Elasticsearch's `expand_wildcards` (`open`, `closed`, `all`):
-    /// which states wildcards and `_all` reach; concrete names are always resolved.
+    /// which states wildcards and `_all` reach; concrete names are always resolved. With
+    /// `aliases`, an alias name (or a pattern matching one) stands for its indices.
     public func resolve(_ expression: String, ignoreUnavailable: Bool = false, allowNoIndices: Bool = true,
-                        expandWildcards: Set<String> = ["open"]) throws -> [Index] {
+                        expandWildcards: Set<String> = ["open"], aliases: Bool = true) throws -> [Index] {
+        try resolveFiltered(expression, ignoreUnavailable: ignoreUnavailable, allowNoIndices: allowNoIndices,
+                            expandWildcards: expandWildcards, aliases: aliases).map { $0.index }
+    }
+
+    /// As `resolve`, with the alias filters each index is reached through: nil when some part
+    /// of the expression reaches it without a filter (named, matched, or an alias with none),
+    /// otherwise the filters (JSON) of the aliases that reached it, any of which admits a document.
+    public func resolveFiltered(_ expression: String, ignoreUnavailable: Bool = false, allowNoIndices: Bool = true,
+                                expandWildcards: Set<String> = ["open"], aliases: Bool = true) throws -> [(index: Index, filters: [String]?)] {
         let states = expandWildcards.contains("all") ? ["open", "close"] : expandWildcards.map { $0 == "closed" ? "close" : $0 }
         let all = allIndices.filter { states.contains($0.currentState) }
-        var picked: [String: Index] = [:]
+        var picked: [String: (index: Index, filters: [String]?)] = [:]
         var order: [String] = []
+        func pick(_ i: Index, _ filter: String??) {
+            // `filter` nil: reached directly; .some(nil): an alias without a filter.
+            let f: [String]? = filter.flatMap { $0.map { [$0] } }
+            if let had = picked[i.name] {
+                if let a = had.filters, let b = f { picked[i.name] = (i, a + b.filter { !a.contains($0) }) } else { picked[i.name] = (i, nil) }
+            } else {
+                picked[i.name] = (i, f); order.append(i.name)
+            }
+        }
+        func pickAlias(_ members: [AliasRecord]) {
+            for m in members { if let i = index(named: m.index), states.contains(i.currentState) { pick(i, .some(m.filter)) } }
+        }
         let parts = expression.split(separator: ",", omittingEmptySubsequences: true).map { String($0).trimmingCharacters(in: .whitespaces) }
         if parts.isEmpty || parts == ["_all"] || parts == ["*"] {
-            return all
+            return all.map { ($0, nil) }
         }
         for p in parts {
             if p.hasPrefix("-") && !order.isEmpty {
@@ -21,11 +43,14 @@ extension Store {
                 continue
             }
             if p == "_all" {
-                for i in all where picked[i.name] == nil { picked[i.name] = i; order.append(i.name) }
+                for i in all { pick(i, nil) }
             } else if p.utf8.contains(UInt8(ascii: "*")) {
-                for i in all where Self.wildcardMatch(p, i.name) && picked[i.name] == nil { picked[i.name] = i; order.append(i.name) }
+                for i in all where Self.wildcardMatch(p, i.name) { pick(i, nil) }
+                if aliases { for n in aliasTable.names where Self.wildcardMatch(p, n) { pickAlias(aliasTable.members(n) ?? []) } }
             } else if let i = index(named: p) {
-                if picked[p] == nil { picked[p] = i; order.append(p) }
+                pick(i, nil)
+            } else if aliases, let members = aliasTable.members(p) {
+                pickAlias(members)
             } else if !ignoreUnavailable {
                 throw EngineError.indexNotFound(p)
             }

@@ -100,7 +100,7 @@ public final class TemplateStore: @unchecked Sendable {
     /// The mapping and settings a new index gets: the highest-priority composable template
     /// (with its components) when one matches, otherwise every matching legacy template merged
     /// by ascending `order`.
-    public func resolve(index: String) throws -> (mapping: Mapping, settings: [String: Any], templates: [String]) {
+    public func resolve(index: String) throws -> (mapping: Mapping, settings: [String: Any], templates: [String], aliases: [String: Any]) {
         try lock.withLock {
             let composable = entries[.index]!.values
                 .filter { Self.patterns($0.body["index_patterns"]).contains { Store.wildcardMatch($0, index) } }
@@ -113,20 +113,24 @@ public final class TemplateStore: @unchecked Sendable {
                     if let ct = entries[.component]![c]?.body["template"] as? [String: Any] { parts.append(ct) }
                 }
                 if let own = t.body["template"] as? [String: Any] { parts.append(own) }
+                var aliases: [String: Any] = [:]
                 for p in parts {
                     if let m = p["mappings"] { try mapping.overlay(MappingJSON.parse(m)) }
                     if let s = p["settings"] as? [String: Any] { settings.merge(Self.flatSettings(s)) { $1 } }
+                    if let a = p["aliases"] as? [String: Any] { aliases.merge(a) { $1 } }
                 }
-                return (mapping, settings, [t.name])
+                return (mapping, settings, [t.name], aliases)
             }
             let legacy = entries[.legacy]!.values
                 .filter { Self.patterns($0.body["index_patterns"]).contains { Store.wildcardMatch($0, index) } }
                 .sorted { (Self.int($0.body["order"]) ?? 0, $0.name) < (Self.int($1.body["order"]) ?? 0, $1.name) }
+            var aliases: [String: Any] = [:]
             for t in legacy {
                 if let m = t.body["mappings"] { try mapping.overlay(MappingJSON.parse(m)) }
                 if let s = t.body["settings"] as? [String: Any] { settings.merge(Self.flatSettings(s)) { $1 } }
+                if let a = t.body["aliases"] as? [String: Any] { aliases.merge(a) { $1 } }
             }
-            return (mapping, settings, legacy.map { $0.name })
+            return (mapping, settings, legacy.map { $0.name }, aliases)
         }
     }
 

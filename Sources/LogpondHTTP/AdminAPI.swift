@@ -53,7 +53,7 @@ extension API {
                                         expandWildcards: expand(params, default: ["open", "closed"]))
         let meta: [(String, Any)] = indices.map { i in
             (i.name, [("state", i.currentState), ("settings", indexSettingsView(i)),
-                      ("mappings", ["_doc": MappingJSON.toJSON(i.snapshot(markSearched: false).mapping)]), ("aliases", [String]())] as [(String, Any)])
+                      ("mappings", ["_doc": MappingJSON.toJSON(i.snapshot(markSearched: false).mapping)]), ("aliases", store.aliasRecords.filter { $0.indexUUID == i.uuid }.map { $0.alias })] as [(String, Any)])
         }
         let body: [(String, Any)] = [("cluster_name", config.clusterName), ("cluster_uuid", clusterUUID),
                                      ("metadata", [("cluster_uuid", clusterUUID), ("indices", meta)] as [(String, Any)])]

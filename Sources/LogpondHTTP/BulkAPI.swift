@@ -120,7 +120,9 @@ extension API {
         var itemsJSON = JSONWriter(capacity: items.count * 120)
         for i in items.indices {
             if i > 0 { itemsJSON.comma() }
-            itemsJSON.raw("{"); itemsJSON.key(items[i].action); itemsJSON.raw("{\"_index\":"); itemsJSON.string(items[i].index)
+            itemsJSON.raw("{"); itemsJSON.key(items[i].action); itemsJSON.raw("{\"_index\":")
+            // The concrete index written (an alias's write index), as Elasticsearch answers.
+            if items[i].op != nil, case .success(let r) = results[k] { itemsJSON.string(r.index) } else { itemsJSON.string(items[i].index) }
             if items[i].op != nil {
                 switch results[k] {
                 case .success(let r):

@@ -72,6 +72,8 @@ extension API {
                         ("creation.date.string", DateParser.format(millis: idx.creationDate))]
             }
             return CatTable.render(rows, params: params, defaultColumns: ["health", "status", "index", "uuid", "pri", "rep", "docs.count", "docs.deleted", "store.size", "pri.store.size"])
+        case "aliases":
+            return catAliases(rest.count > 1 ? rest[1] : nil, params: params)
         case "templates":
             return catTemplates(rest.count > 1 ? rest[1] : nil, params: params)
         case "allocation":
@@ -82,7 +84,7 @@ extension API {
             let now = Int64(Date().timeIntervalSince1970)
             return CatTable.render([[("epoch", String(now)), ("timestamp", Self.hms(now)), ("count", String(total))]], params: params)
         default:
-            return ESResponse.text(.ok, "=^.^=\n/_cat/health\n/_cat/indices\n/_cat/indices/{index}\n/_cat/count\n/_cat/count/{index}\n/_cat/templates\n/_cat/allocation\n")
+            return ESResponse.text(.ok, "=^.^=\n/_cat/health\n/_cat/indices\n/_cat/indices/{index}\n/_cat/count\n/_cat/count/{index}\n/_cat/templates\n/_cat/allocation\n/_cat/aliases\n/_cat/aliases/{alias}\n")
         }
     }
 

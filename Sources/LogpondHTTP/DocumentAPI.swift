@@ -23,8 +23,19 @@ extension API {
          ("_shards", [("total", 1), ("successful", 1), ("failed", 0)] as [(String, Any)]), ("_seq_no", r.seq), ("_primary_term", 1)]
     }
 
+    /// The one index a single-document operation on `name` reaches: the index, or the only
+    /// index of an alias (Elasticsearch refuses an alias of several).
+    func singleIndex(_ name: String) throws -> Index {
+        if let i = store.index(named: name) { return i }
+        guard let members = store.aliasMembers(name) else { throw EngineError.indexNotFound(name) }
+        guard members.count == 1, let i = store.index(named: members[0].index) else {
+            throw ESError(400, "illegal_argument_exception", "alias [\(EngineError.clip(name))] has more than one index associated with it [\(members.map { $0.index }.joined(separator: ", "))], can't execute a single index op")
+        }
+        return i
+    }
+
     func getDoc(_ index: String, id: String) throws -> Response {
-        guard let idx = store.index(named: index) else { throw EngineError.indexNotFound(index) }
+        let idx = try singleIndex(index)
         guard let hit = try idx.get(id: id) else {
             return ESResponse.json(.notFound, [("_index", index), ("_type", "_doc"), ("_id", id), ("found", false)] as [(String, Any)])
         }
@@ -36,8 +47,8 @@ extension API {
     }
 
     func deleteDoc(_ index: String, id: String, params: [String: String]) async throws -> Response {
-        guard store.index(named: index) != nil else { throw EngineError.indexNotFound(index) }
-        let results = try await store.write([WriteOp(action: .delete, index: index, id: id, source: [])],
+        let target = try singleIndex(index)
+        let results = try await store.write([WriteOp(action: .delete, index: target.name, id: id, source: [])],
                                             refresh: try URLParams.refresh(params))
         switch results[0] {
         case .failure(let e): throw e

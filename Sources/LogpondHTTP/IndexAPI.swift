@@ -11,12 +11,21 @@ extension API {
         if let m = json["mappings"] { mapping = try MappingJSON.parse(m) }
         var settings = "{}"
         if let s = json["settings"], let d = try? JSONSerialization.data(withJSONObject: s, options: [.sortedKeys]) { settings = String(decoding: d, as: UTF8.self) }
-        try store.createIndex(name, mapping: mapping, settings: json["settings"] == nil ? nil : settings)
+        var aliases: [String: Any]? = nil
+        if let a = json["aliases"] {
+            guard let o = a as? [String: Any] else { throw ESError(400, "parse_exception", "[aliases] must be an object of alias names") }
+            for (_, body) in o { if let f = (body as? [String: Any])?["filter"] { _ = try QueryParser.parse(f) } }
+            aliases = o
+        }
+        try store.createIndex(name, mapping: mapping, settings: json["settings"] == nil ? nil : settings, aliases: aliases)
         return ESResponse.json(.ok, [("acknowledged", true), ("shards_acknowledged", true), ("index", name)] as [(String, Any)])
     }
 
     func deleteIndex(_ expr: String, params: [String: String] = [:]) throws -> Response {
-        let indices = try store.resolve(expr, ignoreUnavailable: params.flag("ignore_unavailable"), expandWildcards: expand(params, default: ["open", "closed"]))
+        for p in expr.split(separator: ",").map(String.init) where !p.contains("*") && store.index(named: p) == nil && store.aliasMembers(p) != nil {
+            throw ESError(400, "illegal_argument_exception", "The provided expression [\(EngineError.clip(p))] matches an alias, specify the corresponding concrete indices instead.")
+        }
+        let indices = try store.resolve(expr, ignoreUnavailable: params.flag("ignore_unavailable"), expandWildcards: expand(params, default: ["open", "closed"]), aliases: false)
         if indices.isEmpty && !expr.contains("*") { throw EngineError.indexNotFound(expr) }
         for i in indices { try store.deleteIndex(i.name) }
         return ESResponse.json(.ok, [("acknowledged", true)] as [(String, Any)])
@@ -28,7 +37,7 @@ extension API {
         var out: [(String, Any)] = []
         for i in indices {
             let snap = i.snapshot(markSearched: false)
-            out.append((i.name, [("aliases", [String: Any]()), ("mappings", MappingJSON.toJSON(snap.mapping)),
+            out.append((i.name, [("aliases", aliasesObject(of: i.name)), ("mappings", MappingJSON.toJSON(snap.mapping)),
                                  ("settings", ["index": settingsBlock(i)])] as [(String, Any)]))
         }
         return ESResponse.json(.ok, out)

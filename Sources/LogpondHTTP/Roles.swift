@@ -9,9 +9,9 @@ public enum Role: String, CaseIterable, Sendable {
         switch self {
         case _ where p == .anyUser: return true
         case .superuser: return true
-        case .ingest: return [.monitor, .write, .createIndex, .readTemplates, .manageTemplates, .refresh].contains(p)
+        case .ingest: return [.monitor, .write, .createIndex, .readTemplates, .manageTemplates, .refresh, .manageAliases].contains(p)
         case .viewer: return [.monitor, .read, .readTemplates].contains(p)
-        case .curator: return [.monitor, .read, .readTemplates, .deleteIndex, .admin, .refresh].contains(p)
+        case .curator: return [.monitor, .read, .readTemplates, .deleteIndex, .admin, .refresh, .manageAliases].contains(p)
         }
     }
 }
@@ -26,6 +26,9 @@ enum Privilege: Sendable {
     case write
     case createIndex, deleteIndex
     case readTemplates, manageTemplates
+    /// Alias changes and rollover: what rollover-alias writers (Logstash, fluentd's ILM mode)
+    /// and Curator's alias and rollover actions do.
+    case manageAliases
     /// Settings, close/open, force-merge, flush.
     case admin
     /// Changing an index's mapping: superusers only (no collector needs it).
@@ -69,6 +72,12 @@ enum RouteAction {
         if last == "_settings" || (s.count == 3 && s[1] == "_settings") {
             return get ? ("indices:monitor/settings/get", .read) : ("indices:admin/settings/update", .admin)
         }
+        if first == "_aliases" && s.count == 1 && !get { return ("indices:admin/aliases", .manageAliases) }
+        if (first == "_alias" || first == "_aliases") && s.count <= 2 { return ("indices:admin/aliases/get", .read) }
+        if s.count >= 2 && s.count <= 3 && (s[1] == "_alias" || s[1] == "_aliases") {
+            return get ? ("indices:admin/aliases/get", .read) : ("indices:admin/aliases", .manageAliases)
+        }
+        if s.count >= 2 && s.count <= 3 && s[1] == "_rollover" { return ("indices:admin/rollover", .manageAliases) }
         if s.contains("_stats") { return ("indices:monitor/stats", .monitor) }
         if s.count == 2 && (s[1] == "_close" || s[1] == "_open") { return ("indices:admin/" + s[1].dropFirst(), .admin) }
         switch first {

@@ -19,14 +19,20 @@ extension API {
         catch { throw ESError(400, "x_content_parse_exception", "request body is not valid JSON: \(JSONErrors.position(body)); check quotes, commas and brackets") }
     }
 
+    /// The indices a search reads, each as a snapshot; one reached only through filtered
+    /// aliases has what no filter admits masked out (`AliasFilter`).
     func snapshots(_ targets: String, _ params: [String: String]) throws -> [IndexSnapshot] {
-        let indices = try store.resolve(targets, ignoreUnavailable: params.flag("ignore_unavailable"),
-                                        allowNoIndices: params["allow_no_indices"] != "false", expandWildcards: expand(params))
-        for i in indices where i.currentState == "close" {
+        let resolved = try store.resolveFiltered(targets, ignoreUnavailable: params.flag("ignore_unavailable"),
+                                                 allowNoIndices: params["allow_no_indices"] != "false", expandWildcards: expand(params))
+        for (i, _) in resolved where i.currentState == "close" {
             if params.flag("ignore_unavailable") { continue }
             throw EngineError.indexClosed(i.name)
         }
-        return indices.filter { $0.currentState == "open" }.map { store.searchSnapshot($0) }
+        return try resolved.filter { $0.index.currentState == "open" }.map { i, filters in
+            let snap = store.searchSnapshot(i)
+            guard let filters else { return snap }
+            return try AliasFilter.apply(try AliasFilter.parse(filters), to: snap)
+        }
     }
 
     func search(targets: String, body: [UInt8], params: [String: String], started: UInt64, cancelled: (@Sendable () -> Bool)? = nil) throws -> Response {

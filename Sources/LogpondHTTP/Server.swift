@@ -154,6 +154,23 @@ struct API: Sendable {
             guard m == .get || m == .post else { throw methodNotAllowed("GET, POST") }
             return try fieldCaps(targets: s.count == 2 ? s[0] : "_all", params: p, body: try await body())
         }
+        if s[0] == "_aliases" && s.count == 1 && (m == .post || m == .put) { return try updateAliases(body: try await body()) }
+        if (s[0] == "_alias" || s[0] == "_aliases") && s.count <= 2 {
+            guard m == .get || m == .head else { throw methodNotAllowed("GET, HEAD") }
+            return try getAliases(indices: nil, name: s.count == 2 ? s[1] : nil, head: m == .head)
+        }
+        if s.count >= 2 && s.count <= 3 && (s[1] == "_alias" || s[1] == "_aliases") {
+            switch m {
+            case .get, .head: return try getAliases(indices: s[0], name: s.count == 3 ? s[2] : nil, head: m == .head)
+            case .put where s.count == 3, .post where s.count == 3: return try putAlias(indices: s[0], name: s[2], body: try await body())
+            case .delete where s.count == 3: return try deleteAlias(indices: s[0], name: s[2])
+            default: throw methodNotAllowed("GET, HEAD, PUT, POST, DELETE")
+            }
+        }
+        if s.count >= 2 && s.count <= 3 && s[1] == "_rollover" {
+            guard m == .post else { throw methodNotAllowed("POST") }
+            return try rollover(alias: s[0], newIndex: s.count == 3 ? s[2] : nil, body: try await body(), params: p)
+        }
         let templateKinds: [String: TemplateStore.Kind] = ["_template": .legacy, "_index_template": .index, "_component_template": .component]
         if let kind = templateKinds[s[0]], s.count <= 2 {
             return try await templateRoute(kind, name: s.count == 2 ? s[1] : nil, method: m, body: body, params: p)

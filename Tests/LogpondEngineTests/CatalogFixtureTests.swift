@@ -3,7 +3,7 @@ import XCTest
 
 /// Catalog files of each schema version, kept forever: a v1 catalog (before users) migrates to
 /// the current schema and keeps its indices; a v2 catalog (users) reads back its user; a v3
-/// catalog (API keys) reads back its key.
+/// catalog (API keys) reads back its key; a v4 catalog (aliases) reads back its aliases.
 final class CatalogFixtureTests: XCTestCase {
     func copyFixture(_ name: String) throws -> String {
         let src = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/\(name)")
@@ -53,5 +53,28 @@ final class CatalogFixtureTests: XCTestCase {
         XCTAssertEqual(try c.invalidateApiKeys(ids: [k.id]).previously, [k.id])
         XCTAssertTrue(try c.apiKeys()[0].invalidated)
         XCTAssertNotEqual(try c.securityVersion(), before)
+    }
+
+    func testVersion4ReadsItsAliases() throws {
+        let c = try Catalog(path: try copyFixture("catalog-v4.sqlite"))
+        let a = try c.aliases()
+        XCTAssertEqual(a.map { $0.alias }, ["errors", "logs"])
+        XCTAssertEqual(Set(a.map { $0.index }), ["logs-000001"])
+        XCTAssertEqual(a[0].filter, #"{"term":{"level":"error"}}"#)
+        XCTAssertNil(a[0].isWriteIndex)
+        XCTAssertEqual(a[1].isWriteIndex, true)
+        XCTAssertNil(a[1].filter)
+        // An index's aliases go with it.
+        try c.deleteIndex(uuid: a[0].indexUUID)
+        XCTAssertEqual(try c.aliases().count, 0)
+    }
+
+    func testOlderCatalogsMigrateToAnEmptyAliasTable() throws {
+        let c = try Catalog(path: try copyFixture("catalog-v1.sqlite"))
+        XCTAssertEqual(try c.aliases().count, 0)
+        let idx = try XCTUnwrap(try c.indices().first)
+        try c.changeAliases(remove: [], add: [AliasRecord(alias: "a", index: idx.name, indexUUID: idx.uuid, isWriteIndex: false)])
+        XCTAssertEqual(try c.aliases().map { [$0.alias, $0.index] }, [["a", idx.name]])
+        XCTAssertEqual(try c.aliases().first?.isWriteIndex, false)
     }
 }

@@ -130,6 +130,13 @@ TABLE = [
     ("POST", "/t/_close", None, {"superuser", "curator"}),
     ("POST", "/t/_open", None, {"superuser", "curator"}),
     ("DELETE", "/gone-{user}", None, {"superuser", "curator"}),   # an index of each user's own
+    ("PUT", "/t/_alias/al-{user}", None, {"superuser", "ingest", "curator"}),
+    ("GET", "/_alias", None, {"superuser", "viewer", "curator"}),
+    ("GET", "/t/_alias", None, {"superuser", "viewer", "curator"}),
+    ("GET", "/_cat/aliases", None, {"superuser", "ingest", "viewer", "curator"}),
+    ("POST", "/_aliases", '{"actions":[{"add":{"index":"t","alias":"al2-{user}"}}]}', {"superuser", "ingest", "curator"}),
+    ("DELETE", "/t/_alias/al2-{user}", None, {"superuser", "ingest", "curator"}),
+    ("POST", "/al-{user}/_rollover?dry_run=true", None, {"superuser", "ingest", "curator"}),
     ("GET", "/_security/api_key", None, {"superuser"}),
     ("POST", "/_security/api_key", '{"name":"k-{user}","role":"viewer"}', {"superuser"}),
     ("DELETE", "/_security/api_key", '{"name":"nothing-by-this-name"}', {"superuser"}),

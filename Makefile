@@ -59,7 +59,7 @@ test: build testdeps pydeps
 
 # Fuzzing (Tests/Fuzz/README.md). The libFuzzer build has its own scratch folder; it links with
 # lld (gold crashes on the fuzzer runtime: "internal error in format_file_lineno").
-FUZZ_TARGETS := query lucene aggs bulk analyze segment translog
+FUZZ_TARGETS := query lucene aggs bulk analyze segment translog aliases
 FUZZ_SECONDS ?= 5
 FUZZ_TARGET ?= query
 FUZZ_CONFIG ?= debug

@@ -43,6 +43,9 @@ public struct FieldMapping: Sendable, Equatable {
     public var normalizer: String? = nil
     /// `null_value`: what a JSON null indexes as (keyword, numbers, dates, booleans).
     public var nullValue: String? = nil
+    /// Text: `fielddata: true` lets aggregations and sorting use the analyzed terms,
+    /// uninverted from the postings per segment when first asked (`Segment.fielddata`).
+    public var fielddata = false
     /// `scaling_factor` of scaled_float (values are kept as doubles; the factor is reported).
     public var scalingFactor: Double? = nil
     /// Objects: `enabled: false` keeps the subtree in `_source` only.

@@ -265,10 +265,18 @@ public final class Index: @unchecked Sendable {
     }
 
     /// Replaces the mapping after a successful merge with a PUT mapping body.
+    /// An explicit mapping is held to `index.mapping.total_fields.limit` as dynamic fields are.
+    static func checkFieldLimit(_ m: Mapping, _ limit: Int) throws {
+        if m.fieldCount > limit {
+            throw EngineError.illegalArgument("Limit of total fields [\(limit)] has been exceeded: the mapping has \(m.fieldCount) fields; raise index.mapping.total_fields.limit or map fewer fields")
+        }
+    }
+
     func mergeMapping(_ other: Mapping) throws {
         try mappingLock.withLock {
             var m = mapping
             try m.merge(other)
+            try Self.checkFieldLimit(m, totalFieldsLimit)
             mapping = m
             mappingVersion += 1
         }

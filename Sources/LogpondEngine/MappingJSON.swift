@@ -52,6 +52,7 @@ public enum MappingJSON {
         if let fm = f.format { d["format"] = fm }
         if let nv = f.nullValue { d["null_value"] = nv }
         if let sf = f.scalingFactor { d["scaling_factor"] = sf }
+        if f.fielddata { d["fielddata"] = true }
         if !f.subFields.isEmpty { d["fields"] = f.subFields.mapValues { field($0) } }
         return d
     }
@@ -141,6 +142,11 @@ public enum MappingJSON {
         if let fm = d["format"] as? String { f.format = fm }
         if let nv = d["null_value"], !(nv is NSNull) { f.nullValue = "\(nv)" == "1" && type == .boolean ? "true" : "\(nv)" }
         if let sf = d["scaling_factor"] { f.scalingFactor = (sf as? Double) ?? Double("\(sf)") }
+        if let fd = d["fielddata"] {
+            guard type == .text else { throw EngineError.mapperParsing("unknown parameter [fielddata] on mapper [\(name)] of type [\(type.rawValue)]") }
+            guard let v = boolValue(fd) else { throw EngineError.mapperParsing("[fielddata] must be true or false on field [\(name)]") }
+            f.fielddata = v
+        }
         if type == .scaledFloat && f.scalingFactor == nil { throw EngineError.mapperParsing("Field [scaling_factor] is required for field [\(name)]") }
         if let fmt = f.format, type.storage == .date, DateFormats.compile(fmt) == nil {
             throw EngineError.mapperParsing("Invalid format: [\(fmt)] for field [\(name)]")

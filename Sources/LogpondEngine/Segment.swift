@@ -318,6 +318,29 @@ public final class Segment: @unchecked Sendable {
         return remember(\.ordinalCols, field, c, cost: c.memoryCost)
     }
 
+    /// A text field's terms per document, uninverted from its postings (`fielddata: true`),
+    /// once per segment and held like a decoded column: the search memory budget gives it back.
+    public func fielddata(_ field: String) throws -> OrdinalColumn? {
+        let key = field + "\u{1}fielddata"
+        if let c = lock.withLock({ ordinalCols[key] }) { return c }
+        guard let dict = try dictionary(field) else { return nil }
+        var counts = [Int32](repeating: 0, count: docCount + 1)
+        var lists: [[Int32]] = []
+        lists.reserveCapacity(dict.count)
+        for o in 0..<dict.count {
+            let docs = try dict.docs(o, cache: false)
+            for d in docs where d >= 0 && Int(d) < docCount { counts[Int(d) + 1] &+= 1 }
+            lists.append(docs)
+        }
+        for d in 0..<docCount { counts[d + 1] &+= counts[d] }
+        var fill = counts, ords = [Int32](repeating: 0, count: Int(counts[docCount]))
+        for (o, docs) in lists.enumerated() {
+            for d in docs where d >= 0 && Int(d) < docCount { ords[Int(fill[Int(d)])] = Int32(o); fill[Int(d)] += 1 }
+        }
+        let c = try OrdinalColumn.inMemory(starts: counts, ords: ords, terms: dict.count, label: path ?? "segment \(id)")
+        return remember(\.ordinalCols, key, c, cost: c.memoryCost)
+    }
+
     /// A derived field's ordinal per document (-1: none), through its key's ordinal column and
     /// the stored key-term → term map (docs/format/segment.md "Derived keyword fields").
     func derivedOrdinals(_ field: String, _ fi: FieldInfo) throws -> [Int32] {

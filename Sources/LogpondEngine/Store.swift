@@ -232,6 +232,7 @@ public final class Store: @unchecked Sendable {
                                   settings: settingsJSON, mapping: Index.mappingString(mapping), flushedSeq: 0)
             // Build the index first: bad analysis settings fail here, before anything is stored.
             let idx = try Index(record: rec, dir: indicesDir + "/" + rec.uuid, mapping: mapping)
+            try Index.checkFieldLimit(mapping, idx.totalFieldsLimit)
             // Templates' aliases, then the request's; `{index}` in a name is the new index's.
             var bodies: [(String, AliasBody)] = []
             for (k, v) in resolved.aliases.merging(aliases ?? [:], uniquingKeysWith: { $1 }).sorted(by: { $0.key < $1.key }) {

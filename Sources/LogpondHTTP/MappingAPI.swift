@@ -32,7 +32,7 @@ extension API {
         var caps: [String: [String: (searchable: Bool, aggregatable: Bool, indices: [String])]] = [:]
         for idx in indices {
             let m = idx.snapshot(markSearched: false).mapping
-            var entries = m.leafPaths.map { ($0.0, $0.1.type.rawValue, $0.1.index, $0.1.docValues && $0.1.type != .text) }
+            var entries = m.leafPaths.map { ($0.0, $0.1.type.rawValue, $0.1.index, $0.1.type == .text ? $0.1.fielddata : $0.1.docValues) }
             for (p, f) in m.fields where f.type == .object { entries.append((p, "object", false, false)) }
             for meta in ["_id", "_index", "_source"] { entries.append((meta, meta, meta != "_source", meta != "_source")) }
             for (path, type, searchable, agg) in entries where patterns.contains(where: { Store.wildcardMatch($0, path) }) {

@@ -43,7 +43,7 @@ extension API {
         var bytes: [UInt8]
         if let s = params["scroll"] {
             let ka = try ScrollStore.keepAlive(s)
-            bytes = try scrolls.start(req, snaps, keepAlive: ka, took: { tookMillis(started) })
+            bytes = try scrolls.start(req, snaps, keepAlive: ka, took: { tookMillis(started) }, extra: aggregationWriter(req, snaps))
         } else {
             bytes = try runSearch(req, snaps, started: started)
         }

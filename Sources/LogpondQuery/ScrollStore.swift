@@ -52,8 +52,10 @@ public final class ScrollStore: @unchecked Sendable {
 
     private func sweep() { let now = Date(); contexts = contexts.filter { $0.value.expires > now } }
 
-    /// Runs the first page and opens a context for the rest.
-    public func start(_ r: SearchRequest, _ snaps: [IndexSnapshot], keepAlive: TimeInterval, took: () -> Int) throws -> [UInt8] {
+    /// Runs the first page and opens a context for the rest; `extra` (the aggregations) is
+    /// written on the first page only, as Elasticsearch does.
+    public func start(_ r: SearchRequest, _ snaps: [IndexSnapshot], keepAlive: TimeInterval, took: () -> Int,
+                      extra: ((inout JSONWriter) throws -> Void)? = nil) throws -> [UInt8] {
         try lock.withLock { sweep(); try checkRoom() }
         let c = try Searcher().collect(r, snaps, limit: nil)
         let id = Data(UUID().uuidString.utf8).base64EncodedString()
@@ -61,7 +63,7 @@ public final class ScrollStore: @unchecked Sendable {
         // Checked again where the context is added: two requests past the first check cannot
         // both take the last place.
         try lock.withLock { try checkRoom(); contexts[id] = ctx }
-        return try page(ctx, id: id, took: took())
+        return try page(ctx, id: id, took: took(), extra: extra)
     }
 
     private func checkRoom() throws {
@@ -83,11 +85,11 @@ public final class ScrollStore: @unchecked Sendable {
         return try page(ctx, id: id, took: took())
     }
 
-    private func page(_ ctx: Context, id: String, took: Int) throws -> [UInt8] {
+    private func page(_ ctx: Context, id: String, took: Int, extra: ((inout JSONWriter) throws -> Void)? = nil) throws -> [UInt8] {
         let size = max(ctx.request.size, 1)
         let hits = Array(ctx.collected.hits.dropFirst(ctx.offset).prefix(size))
         ctx.offset += hits.count
-        return try Searcher().render(ctx.request, ctx.snaps, ctx.collected, hits: hits, took: took, scrollID: id)
+        return try Searcher().render(ctx.request, ctx.snaps, ctx.collected, hits: hits, took: took, scrollID: id, extra: extra)
     }
 
     /// Clears contexts; `nil` or `_all` clears every one. Returns how many were freed.

@@ -66,7 +66,7 @@ public struct Searcher {
         // Text fields have no doc values: Elasticsearch refuses to sort on them.
         for k in r.sort where k.field != "_score" && k.field != "_doc" {
             for s in snaps {
-                if let fm = s.mapping.resolve(k.field), fm.type.storage == .text {
+                if let fm = s.mapping.resolve(k.field), fm.type.storage == .text, !fm.fielddata {
                     throw QueryError.illegal("Text fields are not optimised for operations that require per-document field data like aggregations and sorting, so these operations are disabled by default. Please use a keyword field instead. Alternatively, set fielddata=true on [\(Param.clip(k.field))] in order to load field data by uninverting the inverted index. Note that this can use significant memory.")
                 }
             }
@@ -289,7 +289,8 @@ public struct Searcher {
             if k.field == "_score" { return .num(Double(score)) }
             if k.field == "_doc" { return .num(Double(snapIndex) * 1e15 + Double(segIndex) * 1e10 + Double(doc)) }
             if let col = try seg.numericColumn(k.field) { return col.has(doc) ? .num(col.double(doc)) : .missing }
-            if let col = try seg.ordinalColumn(k.field), let dict = try seg.dictionary(k.field) {
+            // Text with `fielddata: true` (the only text that gets here) sorts on its terms.
+            if let col = try seg.ordinalColumn(k.field) ?? seg.fielddata(k.field), let dict = try seg.dictionary(k.field) {
                 let v = col.values(doc)
                 guard let o = k.descending ? v.last : v.first else { return .missing }
                 return .str(dict.termString(Int(o)))

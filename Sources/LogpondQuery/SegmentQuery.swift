@@ -262,8 +262,13 @@ struct SegmentQuery {
             return try columnScan(field) { x in (loIncl ? x >= lo : x > lo) && (hiIncl ? x <= hi : x < hi) }
         case .keyword, .text, .boolean:
             guard let dict = try segment.dictionary(field) else { return [] }
-            let lo = (b.gte ?? b.gt).map { Array($0.stringValue.utf8) }
-            let hi = (b.lte ?? b.lt).map { Array($0.stringValue.utf8) }
+            // A keyword's normalizer applies to the bounds as it did to the indexed terms.
+            func bound(_ v: JSONValue) -> [UInt8] {
+                guard fm.type.storage == .keyword, let n = fm.normalizer else { return Array(v.stringValue.utf8) }
+                return Array(analysis.normalize(v.stringValue, with: n).utf8)
+            }
+            let lo = (b.gte ?? b.gt).map(bound)
+            let hi = (b.lte ?? b.lt).map(bound)
             var o = lo.map { dict.lowerBound($0) } ?? 0
             var lists: [[Int32]] = []
             var visited = 0

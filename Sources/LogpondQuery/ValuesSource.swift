@@ -14,6 +14,12 @@ struct ValuesSource {
 
     init(_ ctx: AggContext, _ field: String, _ node: AggNode) throws {
         fm = ctx.mapping.resolve(field)
+        if let fm, fm.type.storage == .text, fm.fielddata {
+            numeric = nil
+            ordinals = try ctx.segment.fielddata(field)
+            dict = ordinals != nil ? try ctx.segment.dictionary(field) : nil
+            return
+        }
         if let fm, fm.type.storage == .text {
             throw QueryError.illegal("Text fields are not optimised for operations that require per-document field data like aggregations and sorting, so these operations are disabled by default. Please use a keyword field instead. Alternatively, set fielddata=true on [\(field)] in order to load field data by uninverting the inverted index. Note that this can use significant memory.")
         }

@@ -8,9 +8,10 @@ import LogpondHTTP
 /// (a `q=` query string), aggs (an `aggs` object), bulk (a `_bulk` body with the indexer),
 /// analyze (an `_analyze` body with random tokenizer settings), segment (mutations of a
 /// segment file, opened without its checksum so the readers see them), translog (records
-/// after a valid generation header).
+/// after a valid generation header), aliases (an `_aliases` body, then a count through every
+/// alias it made, its filter applied).
 enum Harness {
-    static let targets = ["query", "lucene", "aggs", "bulk", "analyze", "segment", "translog"]
+    static let targets = ["query", "lucene", "aggs", "bulk", "analyze", "segment", "translog", "aliases"]
 
     static func run(_ target: String, _ input: [UInt8]) {
         switch target {
@@ -30,6 +31,17 @@ enum Harness {
             }
             if bulkCount % 256 == 0 { _ = request("DELETE", "/_all", body: []) }   // bounds the fixture's memory
         case "analyze": request("POST", "/_analyze", body: input)
+        case "aliases":
+            request("POST", "/_aliases", body: input)
+            request("GET", "/_cat/aliases", body: [])
+            request("GET", "/_alias", body: [])
+            _ = Fixture.handler
+            for n in Array(Set(Fixture.store.aliasRecords.map { $0.alias })).sorted().prefix(4) {
+                let path = "/" + (n.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "x")
+                request("POST", path + "/_count", body: [])
+                request("POST", path + "/_search", body: Array(#"{"size":2,"aggs":{"p":{"terms":{"field":"pod"}}}}"#.utf8))
+            }
+            request("POST", "/_aliases", body: Array(#"{"actions":[{"remove":{"index":"*","alias":"*","must_exist":false}}]}"#.utf8))
         case "segment": SegmentFuzz.run(input)
         case "translog": TranslogFuzz.run(input)
         default: fatalError("unknown fuzz target \(target); one of \(targets)")   // a usage error of the harness, not a request
@@ -62,10 +74,12 @@ enum Fixture {
         return d
     }()
 
+    static let store: Store = {
+        do { return try Store(options: StoreOptions(dataPath: dir), log: { _ in }) }
+        catch { fatalError("fixture store: \(error)") }   // the harness cannot run without it
+    }()
+
     static let handler: InProcessHandler = {
-        let store: Store
-        do { store = try Store(options: StoreOptions(dataPath: dir), log: { _ in }) }
-        catch { fatalError("fixture store: \(error)") }
         let h = InProcessHandler(store: store)
         let mapping = #"{"mappings":{"properties":{"@timestamp":{"type":"date"},"log":{"type":"text"},"pod":{"type":"keyword"},"n":{"type":"long"},"f":{"type":"double"},"ip":{"type":"ip"}}}}"#
         let sem = DispatchSemaphore(value: 0)

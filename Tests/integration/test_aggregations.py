@@ -5,6 +5,7 @@ import random
 
 import pytest
 import requests
+from conftest import assert_es_error
 
 REF = "https://www.elastic.co/guide/en/elasticsearch/reference/7.17/"
 RNG = random.Random(7)
@@ -263,3 +264,35 @@ def test_grafana_panels(agg):
     assert "3" in r2["2"]["buckets"][1] and set(r2["2"]["buckets"][0]["4"]["values"]) == {"25.0", "50.0", "75.0"}
     maxes = [b["6"]["value"] for b in r2["5"]["buckets"]]
     assert maxes == sorted(maxes, reverse=True) and len(maxes) == 3
+
+
+@pytest.mark.parametrize("segments", [1, 4], ids=["1-segment", "N-segments"])
+def test_fielddata_text_terms_and_sort(server, segments):
+    # ES 7: `fielddata: true` on a text field aggregates (and sorts) on its analyzed terms.
+    server.put("/fd", {"mappings": {"properties": {"msg": {"type": "text", "fielddata": True}, "plain": {"type": "text"}}}})
+    msgs = ["Connection refused by host", "connection reset", "Timeout on host", "refused again", "host down"]
+    per = len(msgs) // segments or 1
+    for k in range(0, len(msgs), per):
+        lines = []
+        for i, m in enumerate(msgs[k:k + per], start=k):
+            lines += [{"index": {"_index": "fd", "_id": str(i)}}, {"msg": m, "plain": m}]
+        assert server.bulk(lines, refresh="true").json()["errors"] is False
+    words = {}
+    for m in msgs:
+        for w in set(m.lower().split()):
+            words[w] = words.get(w, 0) + 1
+    got = aggs(server, {"aggs": {"w": {"terms": {"field": "msg", "size": 3}}}}, index="fd")["w"]["buckets"]
+    assert got == [{"key": "host", "doc_count": 3}, {"key": "connection", "doc_count": 2}, {"key": "refused", "doc_count": 2}]
+    assert sum(b["doc_count"] for b in aggs(server, {"aggs": {"w": {"terms": {"field": "msg", "size": 100}}}}, index="fd")["w"]["buckets"]) == sum(words.values())
+    # Over the matches only, and with a metric inside.
+    got = aggs(server, {"query": {"match": {"msg": "refused"}}, "aggs": {"w": {"terms": {"field": "msg", "size": 10}}}}, index="fd")["w"]["buckets"]
+    assert {b["key"]: b["doc_count"] for b in got} == {"refused": 2, "connection": 1, "by": 1, "host": 1, "again": 1}
+    # Sorting on it: ascending by each document's smallest term.
+    r = server.search("fd", {"sort": [{"msg": "asc"}], "size": 10}).json()
+    assert [h["sort"][0] for h in r["hits"]["hits"]] == sorted(min(m.lower().split()) for m in msgs)
+    # Without fielddata: refused as Elasticsearch refuses it; field caps tell the two apart.
+    assert_es_error(server.search("fd", {"size": 0, "aggs": {"w": {"terms": {"field": "plain"}}}}), 400, "illegal_argument_exception")
+    caps = server.get("/fd/_field_caps?fields=msg,plain").json()["fields"]
+    assert caps["msg"]["text"]["aggregatable"] is True and caps["plain"]["text"]["aggregatable"] is False
+    assert server.get("/fd/_mapping").json()["fd"]["mappings"]["properties"]["msg"] == {"type": "text", "fielddata": True}
+    assert_es_error(server.put("/fd2", {"mappings": {"properties": {"k": {"type": "keyword", "fielddata": True}}}}), 400, "mapper_parsing_exception")

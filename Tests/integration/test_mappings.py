@@ -194,6 +194,23 @@ def test_total_fields_limit(server):
     assert server.get("/limited/_count").json()["count"] == 2
 
 
+def test_explicit_mapping_beyond_total_fields_limit_refused(server):
+    many = {"properties": {f"f{i}": {"type": "keyword"} for i in range(1001)}}
+    r = server.put("/toomany", {"mappings": many})
+    assert r.status_code == 400 and r.json()["error"]["type"] == "illegal_argument_exception", r.text
+    assert "Limit of total fields [1000] has been exceeded" in r.json()["error"]["reason"]
+    assert server.get("/toomany").status_code == 404, "nothing was created"
+    # The limit from the request's own settings; a mapping update past it is refused too.
+    assert server.put("/few", {"settings": {"index.mapping.total_fields.limit": 3}, "mappings": {"properties": {"a": {"type": "long"}}}}).status_code == 200
+    r = server.put("/few/_mapping", {"properties": {"b": {"type": "long"}, "c": {"type": "text", "fields": {"raw": {"type": "keyword"}}}}})
+    assert r.status_code == 400 and "Limit of total fields [3]" in r.json()["error"]["reason"], r.text
+    assert list(server.get("/few/_mapping").json()["few"]["mappings"]["properties"]) == ["a"]
+    assert server.put("/few/_mapping", {"properties": {"b": {"type": "long"}}}).status_code == 200
+    # Exactly the limit is allowed.
+    exact = {"properties": {f"f{i}": {"type": "keyword"} for i in range(1000)}}
+    assert server.put("/exact", {"mappings": exact}).status_code == 200
+
+
 def test_label_object_conflict_counts_what_landed(server):
     # A label `app` that is a string in one pod and an object in another (issue 3, item 5).
     lines = []

@@ -232,3 +232,26 @@ def test_too_many_clauses(idx):
     q = {"bool": {"should": [{"term": {"user.id": f"u{i}"}} for i in range(5000)]}}
     r = idx.search("dsl", {"query": q})
     assert r.status_code == 400 and r.json()["error"]["type"] == "too_many_clauses"
+
+
+@pytest.mark.parametrize("segments", [1, 3], ids=["1-segment", "N-segments"])
+def test_range_on_normalized_keyword_normalizes_bounds(server, segments):
+    settings = {"analysis": {"normalizer": {"lower": {"type": "custom", "filter": ["lowercase"]}}}}
+    server.put("/norm", {"settings": settings, "mappings": {"properties": {"tag": {"type": "keyword", "normalizer": "lower"}}}})
+    tags = ["Alpha", "BETA", "gamma", "Delta", "epsilon", "ZETA"]
+    per = len(tags) // segments
+    for k in range(0, len(tags), per):
+        lines = []
+        for t in tags[k:k + per]:
+            lines += [{"index": {"_index": "norm", "_id": t}}, {"tag": t}]
+        server.bulk(lines, refresh="true")
+
+    def got(rng):
+        r = server.search("norm", {"query": {"range": {"tag": rng}}, "size": 10})
+        assert r.status_code == 200, r.text
+        return {h["_id"] for h in r.json()["hits"]["hits"]}
+    # Indexed as lowercase; upper-case bounds find them as Elasticsearch normalizes bounds.
+    assert got({"gte": "BETA", "lte": "DELTA"}) == {"BETA", "Delta"}
+    assert got({"gt": "Beta", "lt": "EPSILON"}) == {"Delta"}
+    assert got({"gte": "ZETA"}) == {"ZETA"}
+    assert got({"lt": "B"}) == {"Alpha"}

@@ -156,3 +156,17 @@ def test_grafana_msearch_shapes(logs):
     assert "@HIGHLIGHT@weave" in json.dumps(resp[0]["hits"]["hits"][0]["highlight"])
     assert [h["_id"] for h in resp[1]["hits"]["hits"]] == ["1", "2"]
     assert resp[2]["status"] == 404 and resp[2]["error"]["type"] == "index_not_found_exception"
+
+
+def test_scroll_first_page_carries_aggregations(server):
+    lines = []
+    for n in range(50):
+        lines += [{"index": {"_index": "sa"}}, {"n": n, "k": "even" if n % 2 == 0 else "odd"}]
+    server.bulk(lines, refresh="true")
+    r = server.post("/sa/_search?scroll=1m", {"size": 20, "aggs": {"k": {"terms": {"field": "k.keyword"}}, "s": {"sum": {"field": "n"}}}}).json()
+    assert {b["key"]: b["doc_count"] for b in r["aggregations"]["k"]["buckets"]} == {"even": 25, "odd": 25}
+    assert r["aggregations"]["s"]["value"] == sum(range(50))
+    assert len(r["hits"]["hits"]) == 20
+    # Later pages carry hits only, as Elasticsearch's do.
+    r2 = server.post("/_search/scroll", {"scroll": "1m", "scroll_id": r["_scroll_id"]}).json()
+    assert len(r2["hits"]["hits"]) == 20 and "aggregations" not in r2

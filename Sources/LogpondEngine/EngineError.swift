@@ -16,6 +16,8 @@ public enum EngineError: Error, CustomStringConvertible, Sendable {
     case mapperParsing(String)
     case illegalArgument(String)
     case versionConflict(index: String, id: String)
+    /// A write's `if_seq_no` or external version did not hold.
+    case conflict(index: String, id: String, detail: String)
     case documentMissing(index: String, id: String)
     case corruptFile(path: String, reason: String)
     case io(path: String, reason: String)
@@ -54,6 +56,7 @@ public enum EngineError: Error, CustomStringConvertible, Sendable {
         case .documentParse(let r): return "failed to parse: \(r)"
         case .mapperParsing(let r): return r
         case .illegalArgument(let r): return r
+        case .conflict(_, let id, let detail): return "[\(Self.clip(id, max: 64))]: version conflict, \(detail)"
         case .versionConflict(let i, let id):
             return "[\(Self.clip(id))]: version conflict, document already exists in index [\(i)]; use the index action to replace it"
         case .documentMissing(let i, let id): return "[\(Self.clip(id))]: document missing in index [\(i)]"

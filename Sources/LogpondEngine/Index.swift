@@ -218,7 +218,8 @@ public final class Index: @unchecked Sendable {
 
     /// Applies an index/create operation with an explicit id (or during replay); the caller
     /// runs it inside `exclusive`.
-    func index(id: String, autoID: Bool, create: Bool, source: [UInt8], seq: Int64, replaying: Bool = false) throws -> WriteResult {
+    func index(id: String, autoID: Bool, create: Bool, source: [UInt8], seq: Int64, replaying: Bool = false,
+               conditions: WriteConditions = WriteConditions(), forcedVersion: Int64? = nil) throws -> WriteResult {
         try checkWritable(replaying: replaying)
         var existing: (loc: Location, version: Int64, seq: Int64)? = nil
         if !autoID {
@@ -228,7 +229,9 @@ public final class Index: @unchecked Sendable {
                 if create { throw EngineError.versionConflict(index: name, id: id) }
             }
         }
-        let version = (existing?.version ?? 0) + 1
+        if !replaying { try conditions.check(index: name, id: id, existing: existing.map { ($0.version, $0.seq) }) }
+        // Replay takes the version the operation was acknowledged with (external ones too).
+        let version = forcedVersion ?? conditions.nextVersion(after: existing?.version)
         _ = try indexInto(slots[0], id: id, version: version, source: source, seq: { seq })
         if let e = existing { remove(e.loc) }
         maxSeq = max(maxSeq, seq)
@@ -236,31 +239,36 @@ public final class Index: @unchecked Sendable {
     }
 
     /// Applies a delete; during replay an op older than the live doc is a no-op.
-    func delete(id: String, seq: Int64, replaying: Bool = false) throws -> WriteResult {
+    func delete(id: String, seq: Int64, replaying: Bool = false, conditions: WriteConditions = WriteConditions()) throws -> WriteResult {
         try checkWritable(replaying: replaying, deleting: true)
+        let found = try lookup(id)
+        if !replaying { try conditions.check(index: name, id: id, existing: found.map { ($0.version, $0.seq) }) }
         maxSeq = max(maxSeq, seq)
-        guard let e = try lookup(id), e.seq < seq else {
-            return WriteResult(index: name, id: id, version: 1, seq: seq, outcome: .notFound)
+        guard let e = found, e.seq < seq else {
+            return WriteResult(index: name, id: id, version: conditions.nextVersion(after: 0), seq: seq, outcome: .notFound)
         }
         remove(e.loc)
-        return WriteResult(index: name, id: id, version: e.version + 1, seq: seq, outcome: .deleted)
+        return WriteResult(index: name, id: id, version: conditions.nextVersion(after: e.version), seq: seq, outcome: .deleted)
     }
 
     /// Realtime get: the buffer is consulted too, as Elasticsearch's get is realtime.
     public func get(id: String) throws -> StoredHit? {
-        try exclusive {
-            guard let e = try lookup(id) else { return nil }
-            switch e.loc {
-            case .buffer(let slot, let d):
-                let doc = slot.builder.docs[Int(d)]
-                return StoredHit(index: name, id: id, version: doc.version, seq: doc.seq, source: doc.source)
-            case .sealing(let sb, let d):
-                let doc = sb.builder.docs[Int(d)]
-                return StoredHit(index: name, id: id, version: doc.version, seq: doc.seq, source: doc.source)
-            case .segment(let s, let d):
-                let doc = try s.document(d)
-                return StoredHit(index: name, id: id, version: doc.version, seq: doc.seq, source: doc.source)
-            }
+        try exclusive { try stored(id: id) }
+    }
+
+    /// The live document with this id; the caller holds the index exclusively.
+    func stored(id: String) throws -> StoredHit? {
+        guard let e = try lookup(id) else { return nil }
+        switch e.loc {
+        case .buffer(let slot, let d):
+            let doc = slot.builder.docs[Int(d)]
+            return StoredHit(index: name, id: id, version: doc.version, seq: doc.seq, source: doc.source)
+        case .sealing(let sb, let d):
+            let doc = sb.builder.docs[Int(d)]
+            return StoredHit(index: name, id: id, version: doc.version, seq: doc.seq, source: doc.source)
+        case .segment(let s, let d):
+            let doc = try s.document(d)
+            return StoredHit(index: name, id: id, version: doc.version, seq: doc.seq, source: doc.source)
         }
     }
 

@@ -175,6 +175,11 @@ public enum Limits {
     public static let maxFieldPathBytes = 4096
     /// Elasticsearch's limit on `_id` (bytes of UTF-8).
     public static let maxIDBytes = 512
+    /// Documents one `_mget` may ask for: each is a realtime get under the index lock, and the
+    /// answer is built in memory (Elasticsearch has no limit but its request size).
+    public static let maxMgetDocs = 10_000
+    /// Documents per batch of `_delete_by_query` (Elasticsearch's scroll_size default).
+    public static let deleteByQueryBatch = 1_000
     /// Lucene's largest indexed term (bytes): a longer keyword value refuses the document
     /// unless `ignore_above` drops the value first.
     public static let maxKeywordTermBytes = 32_766

@@ -5,13 +5,16 @@ import Glibc
 
 /// One write operation of a bulk request, already split from its action line.
 public struct WriteOp: Sendable {
-    public enum Action: String, Sendable { case index, create, delete }
+    public enum Action: String, Sendable { case index, create, delete, update }
     public var action: Action
     public var index: String
     public var id: String?
     public var source: [UInt8]
-    public init(action: Action, index: String, id: String?, source: [UInt8]) {
-        self.action = action; self.index = index; self.id = id; self.source = source
+    public var conditions = WriteConditions()
+    /// `update` only: the partial document and upsert rules.
+    public var update: UpdateSpec?
+    public init(action: Action, index: String, id: String?, source: [UInt8], conditions: WriteConditions = WriteConditions(), update: UpdateSpec? = nil) {
+        self.action = action; self.index = index; self.id = id; self.source = source; self.conditions = conditions; self.update = update
     }
 }
 
@@ -141,7 +144,7 @@ public final class Store: @unchecked Sendable {
             do {
                 try idx.exclusive {
                     switch op.kind {
-                    case .index: _ = try idx.index(id: op.id, autoID: op.autoID, create: false, source: op.source, seq: op.seq, replaying: true)
+                    case .index: _ = try idx.index(id: op.id, autoID: op.autoID, create: false, source: op.source, seq: op.seq, replaying: true, forcedVersion: op.version)
                     case .delete: _ = try idx.delete(id: op.id, seq: op.seq, replaying: true)
                     }
                 }

@@ -28,28 +28,30 @@ extension Store {
                 }
                 let idx = try createIndex(try writeIndexName(op.index) ?? op.index, failIfExists: false)
                 touched[idx.name] = idx
-                let autoID = op.id == nil
+                let autoID = op.id == nil && op.action != .update
                 let id = op.id ?? IDGenerator.next()
                 let r: WriteResult
-                if autoID && op.action != .delete {
+                var logged = op.source
+                if autoID && op.action != .delete && op.conditions == WriteConditions() {
                     // Generated ids cannot collide: no lookup, any writer slot, no index lock.
                     r = try idx.indexAutoID(id: id, source: op.source, seq: { self.nextSeq() })
                 } else {
-                    r = try idx.exclusive {
+                    (r, logged) = try idx.exclusive {
                         let seq = nextSeq()
                         switch op.action {
-                        case .index, .create: return try idx.index(id: id, autoID: false, create: op.action == .create, source: op.source, seq: seq)
-                        case .delete: return try idx.delete(id: id, seq: seq)
+                        case .index, .create:
+                            return (try idx.index(id: id, autoID: false, create: op.action == .create, source: op.source, seq: seq, conditions: op.conditions), op.source)
+                        case .delete: return (try idx.delete(id: id, seq: seq, conditions: op.conditions), [])
+                        case .update: return try applyUpdate(op, id: id, idx: idx, seq: seq)
                         }
                     }
                 }
-                switch op.action {
-                case .index, .create:
-                    Translog.appendFramed(TranslogOp(kind: .index, seq: r.seq, indexUUID: idx.uuid, id: id, version: r.version, autoID: autoID, source: op.source), to: &framed)
-                case .delete:
-                    if r.outcome == .deleted {
-                        Translog.appendFramed(TranslogOp(kind: .delete, seq: r.seq, indexUUID: idx.uuid, id: id, version: r.version, autoID: false, source: []), to: &framed)
-                    }
+                switch r.outcome {
+                case .created, .updated:
+                    Translog.appendFramed(TranslogOp(kind: .index, seq: r.seq, indexUUID: idx.uuid, id: id, version: r.version, autoID: autoID, source: logged), to: &framed)
+                case .deleted:
+                    Translog.appendFramed(TranslogOp(kind: .delete, seq: r.seq, indexUUID: idx.uuid, id: id, version: r.version, autoID: false, source: []), to: &framed)
+                case .notFound, .noop: break
                 }
                 results.append(.success(r))
             } catch let e as EngineError {
@@ -89,6 +91,29 @@ extension Store {
         }
         if refresh { for idx in touched.values { try? self.refresh(idx) } }
         return results
+    }
+
+    /// One `update`: the partial document merged into the live one (a no-op when it changes
+    /// nothing and `detect_noop`), or the upsert when there is none. Returns what to log: the
+    /// whole resulting source, so replay is a plain index operation.
+    func applyUpdate(_ op: WriteOp, id: String, idx: Index, seq: Int64) throws -> (WriteResult, [UInt8]) {
+        guard let spec = op.update else { throw EngineError.illegalArgument("an update needs a partial document [doc] or an [upsert]") }
+        guard let current = try idx.stored(id: id) else {
+            guard let src = spec.upsert ?? (spec.docAsUpsert ? spec.doc : nil) else { throw EngineError.documentMissing(index: idx.name, id: id) }
+            return (try idx.index(id: id, autoID: false, create: false, source: src, seq: seq, conditions: op.conditions), src)
+        }
+        try op.conditions.check(index: idx.name, id: id, existing: (current.version, current.seq))
+        guard let doc = spec.doc else {
+            // An upsert alone on an existing document changes nothing (as a script-less update).
+            return (WriteResult(index: idx.name, id: id, version: current.version, seq: current.seq, outcome: .noop), [])
+        }
+        guard let (merged, changed) = SourceMerge.merge(current.source, doc) else {
+            throw EngineError.documentParse("the partial document [doc] and the stored document must both be JSON objects")
+        }
+        if !changed && spec.detectNoop {
+            return (WriteResult(index: idx.name, id: id, version: current.version, seq: current.seq, outcome: .noop), [])
+        }
+        return (try idx.index(id: id, autoID: false, create: false, source: merged, seq: seq), merged)
     }
 
     /// Makes buffered documents of `idx` searchable now.

@@ -9,7 +9,7 @@ public struct StoredHit: Sendable {
 
 /// The outcome of one write operation, as `_bulk` reports it.
 public struct WriteResult: Sendable {
-    public enum Outcome: String, Sendable { case created, updated, deleted, notFound = "not_found" }
+    public enum Outcome: String, Sendable { case created, updated, deleted, notFound = "not_found", noop }
     public var index: String
     public var id: String
     public var version: Int64

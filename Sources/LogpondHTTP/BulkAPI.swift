@@ -42,12 +42,12 @@ extension API {
             if line.isEmpty { continue }
             let action: String
             var metaIndex: String? = nil, metaID: String? = nil
+            var meta: [String: String] = [:]
             if let quick = BulkActionLine.parse(line) {
                 action = quick.action
                 metaIndex = quick.index
                 metaID = quick.id
             } else {
-                var meta: [String: String] = [:]
                 let events: [(kind: FlatEvent.Kind, path: String, string: String, int: Int64, double: Double)]
                 do { events = try fl.events(UnsafeRawBufferPointer(line)) }
                 catch { throw ESError(400, "illegal_argument_exception", "Malformed action/metadata line [\(lineNo)], expected START_OBJECT but found [invalid JSON: \(error)]") }
@@ -83,14 +83,22 @@ extension API {
             var item = ParsedItem(action: action, op: nil, error: nil, index: index, id: id)
             if index.isEmpty {
                 // Refused below with the whole request.
-            } else if action == "update" {
-                item.error = ESError(400, "illegal_argument_exception", "the update action is not supported yet; send the whole document with the index action instead")
-            } else if action == "delete" && id == nil {
+            } else if (action == "delete" || action == "update") && id == nil {
                 item.error = ESError(400, "action_request_validation_exception", "Validation Failed: 1: id is missing;")
             } else if source.count > Limits.maxDocumentBytes {
                 item.error = ESError(400, "illegal_argument_exception", "document is larger than \(Limits.maxDocumentBytes) bytes")
             } else {
-                item.op = WriteOp(action: WriteOp.Action(rawValue: action)!, index: index, id: id, source: source)
+                do {
+                    let conditions = try WriteParams.conditions(meta, action: action)
+                    if action == "update" {
+                        let spec = try WriteParams.update(source)
+                        item.op = WriteOp(action: .update, index: index, id: id, source: [], conditions: conditions, update: spec)
+                    } else {
+                        item.op = WriteOp(action: WriteOp.Action(rawValue: action)!, index: index, id: id, source: source, conditions: conditions)
+                    }
+                } catch let e as ESError {
+                    item.error = e
+                }
             }
             items.append(item)
         }
@@ -130,6 +138,7 @@ extension API {
                     itemsJSON.raw(",\"_id\":"); itemsJSON.string(r.id)
                     itemsJSON.raw(",\"_version\":"); itemsJSON.int(r.version)
                     itemsJSON.raw(",\"result\":"); itemsJSON.string(r.outcome.rawValue)
+                    itemsJSON.raw(",\"_seq_no\":"); itemsJSON.int(r.seq); itemsJSON.raw(",\"_primary_term\":1")
                     itemsJSON.raw(",\"status\":")
                     itemsJSON.int(r.outcome == .created ? 201 : r.outcome == .notFound ? 404 : 200)
                 case .failure(let e):

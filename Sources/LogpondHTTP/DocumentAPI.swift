@@ -7,7 +7,8 @@ import LogpondQuery
 extension API {
     func indexDoc(_ index: String, id: String?, create: Bool, body: [UInt8], params: [String: String]) async throws -> Response {
         guard !body.isEmpty else { throw ESError(400, "parse_exception", "request body is required") }
-        let op = WriteOp(action: create ? .create : .index, index: index, id: id, source: body)
+        let op = WriteOp(action: create ? .create : .index, index: index, id: id, source: body,
+                         conditions: try WriteParams.conditions(params, action: create ? "create" : "index"))
         let refresh = try URLParams.refresh(params)
         let results = try await store.write([op], refresh: refresh)
         switch results[0] {
@@ -19,8 +20,9 @@ extension API {
     }
 
     func writeBody(_ r: WriteResult) -> [(String, Any)] {
-        [("_index", r.index), ("_type", "_doc"), ("_id", r.id), ("_version", r.version), ("result", r.outcome.rawValue),
-         ("_shards", [("total", 1), ("successful", 1), ("failed", 0)] as [(String, Any)]), ("_seq_no", r.seq), ("_primary_term", 1)]
+        let shards = r.outcome == .noop ? 0 : 1
+        return [("_index", r.index), ("_type", "_doc"), ("_id", r.id), ("_version", r.version), ("result", r.outcome.rawValue),
+                ("_shards", [("total", shards), ("successful", shards), ("failed", 0)] as [(String, Any)]), ("_seq_no", r.seq), ("_primary_term", 1)]
     }
 
     /// The one index a single-document operation on `name` reaches: the index, or the only
@@ -48,11 +50,25 @@ extension API {
 
     func deleteDoc(_ index: String, id: String, params: [String: String]) async throws -> Response {
         let target = try singleIndex(index)
-        let results = try await store.write([WriteOp(action: .delete, index: target.name, id: id, source: [])],
+        let results = try await store.write([WriteOp(action: .delete, index: target.name, id: id, source: [],
+                                                     conditions: try WriteParams.conditions(params, action: "delete"))],
                                             refresh: try URLParams.refresh(params))
         switch results[0] {
         case .failure(let e): throw e
         case .success(let r): return ESResponse.json(r.outcome == .notFound ? .notFound : .ok, writeBody(r))
+        }
+    }
+
+    /// `POST /{index}/_update/{id}`: a partial document merged into the stored one, or an
+    /// upsert; `if_seq_no`/`if_primary_term` as for index.
+    func updateDoc(_ index: String, id: String, body: [UInt8], params: [String: String]) async throws -> Response {
+        let spec = try WriteParams.update(body)
+        let target = try store.writeIndexName(index) ?? index
+        let op = WriteOp(action: .update, index: target, id: id, source: [], conditions: try WriteParams.conditions(params, action: "update"), update: spec)
+        let results = try await store.write([op], refresh: try URLParams.refresh(params))
+        switch results[0] {
+        case .failure(let e): throw e
+        case .success(let r): return ESResponse.json(r.outcome == .created ? .created : .ok, writeBody(r))
         }
     }
 }

@@ -24,6 +24,7 @@ enum ErrorMapping {
         case .mapperParsing: return ESError(400, "mapper_parsing_exception", e.description)
         case .illegalArgument: return ESError(400, "illegal_argument_exception", e.description)
         case .versionConflict: return ESError(409, "version_conflict_engine_exception", e.description)
+        case .conflict(let i, _, _): return ESError(409, "version_conflict_engine_exception", e.description, extra: [("index", EngineError.clip(i))])
         case .documentMissing: return ESError(404, "document_missing_exception", e.description)
         case .indexClosed(let n): return ESError(400, "index_closed_exception", e.description, extra: [("index", EngineError.clip(n))])
         case .tooLarge: return ESError(413, "content_too_long_exception", e.description)

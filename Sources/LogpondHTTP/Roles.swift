@@ -62,6 +62,8 @@ enum RouteAction {
         if ["_search", "_msearch", "_count", "_field_caps", "_analyze"].contains(last) && s.count <= 2 {
             return ("indices:data/read/" + last.dropFirst(), .read)
         }
+        if last == "_mget" && s.count <= 2 { return ("indices:data/read/mget", .read) }
+        if last == "_delete_by_query" && s.count == 2 { return ("indices:data/write/delete/byquery", .write) }
         if last == "_refresh" && s.count <= 2 { return ("indices:admin/refresh", .refresh) }
         if last == "_flush" && s.count <= 2 { return ("indices:admin/flush", .admin) }
         if last == "_forcemerge" && s.count <= 2 { return ("indices:admin/forcemerge", .admin) }
@@ -96,6 +98,7 @@ enum RouteAction {
         switch s[1] {
         case "_mapping":
             return get ? ("indices:admin/mappings/get", .read) : ("indices:admin/mapping/put", .manageMappings)
+        case "_update": return ("indices:data/write/update", .write)
         case "_doc", "_create":
             if get { return ("indices:data/read/get", .read) }
             return method == .delete ? ("indices:data/write/delete", .write) : ("indices:data/write/index", .write)

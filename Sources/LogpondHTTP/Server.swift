@@ -146,6 +146,15 @@ struct API: Sendable {
         if last == "_refresh" && s.count <= 2 { return try refresh(targets: s.count == 2 ? s[0] : "_all") }
         if last == "_flush" && s.count <= 2 { return try await flush(targets: s.count == 2 ? s[0] : "_all") }
         if last == "_forcemerge" && s.count <= 2 { return try await forceMerge(targets: s.count == 2 ? s[0] : "_all", params: p) }
+        if last == "_mget" && s.count <= 2 {
+            guard m == .get || m == .post else { throw methodNotAllowed("GET, POST") }
+            let b = try await body()
+            return try await searchPool.run(cancelled) { try mget(defaultIndex: s.count == 2 ? s[0] : nil, body: b, params: p) }
+        }
+        if last == "_delete_by_query" && s.count == 2 {
+            guard m == .post else { throw methodNotAllowed("POST") }
+            return try await deleteByQuery(targets: s[0], body: try await body(), params: p, started: started)
+        }
         if last == "_analyze" && s.count <= 2 {
             guard m == .get || m == .post else { throw methodNotAllowed("GET, POST") }
             return try analyze(index: s.count == 2 ? s[0] : nil, body: try await body(), params: p)
@@ -212,6 +221,10 @@ struct API: Sendable {
             if s.count == 4 && s[2] == "field" { return try getFieldMapping(targets: index, fields: s[3]) }
             if m == .put || m == .post { return try putMapping(index, body: try await body()) }
             return try getMapping(targets: index)
+        case "_update" where s.count == 3:
+            guard m == .post else { throw methodNotAllowed("POST") }
+            let b = try await body()
+            return try await store.withIndexingPressure(bytes: b.count) { try await updateDoc(index, id: s[2], body: b, params: p) }
         case "_doc", "_create":
             if s.count == 2 {
                 guard m == .post else { throw methodNotAllowed("POST") }

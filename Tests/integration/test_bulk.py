@@ -109,12 +109,13 @@ def test_malformed_action_line_fails_the_request(server):
     assert server.get("/").status_code == 200
 
 
-def test_update_action_is_a_clear_item_error(server):
+def test_update_of_a_missing_document_fails_only_its_item(server):
+    # Updates themselves are tested in test_updates.py.
     body = '{"update":{"_index":"u","_id":"1"}}\n{"doc":{"a":1}}\n{"index":{"_index":"u","_id":"2"}}\n{"a":2}\n'
     r = post_bulk(server, body)
     items = r.json()["items"]
-    assert items[0]["update"]["status"] == 400
-    assert "not supported" in items[0]["update"]["error"]["reason"]
+    assert items[0]["update"]["status"] == 404
+    assert items[0]["update"]["error"]["type"] == "document_missing_exception"
     assert items[1]["index"]["status"] == 201
 
 

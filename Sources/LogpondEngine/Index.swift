@@ -39,6 +39,8 @@ public final class Index: @unchecked Sendable {
     public let uuid: String
     public let name: String
     public let creationDate: Int64
+    /// `_stats`' counters (writes, searches, flushes, uncommitted translog).
+    public let counters = IndexCounters()
     let dir: String
     let lock = NSLock()
 
@@ -302,7 +304,8 @@ public final class Index: @unchecked Sendable {
     /// Returns the highest sequence number the sealed buffer covers (with everything before it).
     @discardableResult
     func refresh(nextSegmentID: () -> Int64) throws -> Int64 {
-        try refreshLock.withLock { try sealBuffer(nextSegmentID: nextSegmentID) }
+        defer { counters.refreshed() }
+        return try refreshLock.withLock { try sealBuffer(nextSegmentID: nextSegmentID) }
     }
 
     /// The body of `refresh`; the caller holds `refreshLock`.
@@ -355,7 +358,11 @@ public final class Index: @unchecked Sendable {
 
     // MARK: stats
 
-    public struct Stats: Sendable { public var docs: Int; public var deleted: Int; public var storeBytes: Int64; public var segments: Int }
+    public struct Stats: Sendable {
+        public var docs: Int; public var deleted: Int; public var storeBytes: Int64; public var segments: Int
+        /// Heap bytes the index's segments hold decoded (dictionaries, columns) right now.
+        public var segmentMemoryBytes = 0
+    }
 
     public var stats: Stats {
         lock.withLock {
@@ -363,7 +370,7 @@ public final class Index: @unchecked Sendable {
             let docs = all.reduce(0) { $0 + $1.liveCount } + slots.reduce(0) { acc, s in acc + s.lock.withLock { s.builder.liveCount } }
             let deleted = all.reduce(0) { $0 + ($1.docCount - $1.liveCount) }
             let bytes = diskSegments.reduce(Int64(0)) { $0 + Int64($1.byteSize) }
-            return Stats(docs: docs, deleted: deleted, storeBytes: bytes, segments: all.count)
+            return Stats(docs: docs, deleted: deleted, storeBytes: bytes, segments: all.count, segmentMemoryBytes: all.reduce(0) { $0 + $1.decodedBytes })
         }
     }
 }

@@ -60,6 +60,7 @@ extension Index {
             diskSegments.append(contentsOf: opened)
             flushedSeq = max(flushedSeq, flushSeq)
         }
+        counters.flushed()
     }
 
     static func mappingString(_ m: Mapping) -> String {

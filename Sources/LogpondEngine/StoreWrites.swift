@@ -16,7 +16,16 @@ extension Store {
         results.reserveCapacity(ops.count)
         var framed = ByteWriter(capacity: ops.reduce(0) { $0 + $1.source.count + 64 })
         var touched: [String: Index] = [:]
+        // `_stats` tallies per index for this request (usually one index: a short list).
+        var tally: [(idx: Index, indexed: Int, deleted: Int, noops: Int, failed: Int, ops: Int, bytes: Int)] = []
+        func count(_ idx: Index, _ body: (inout (idx: Index, indexed: Int, deleted: Int, noops: Int, failed: Int, ops: Int, bytes: Int)) -> Void) {
+            if let i = tally.firstIndex(where: { $0.idx === idx }) { body(&tally[i]) } else {
+                var t = (idx: idx, indexed: 0, deleted: 0, noops: 0, failed: 0, ops: 0, bytes: 0); body(&t); tally.append(t)
+            }
+        }
+        let loopStart = Clock.now()
         for op in ops {
+            var opIndex: Index? = nil
             do {
                 if let id = op.id {
                     // Checked before anything is logged: the translog and stored blocks read
@@ -27,6 +36,7 @@ extension Store {
                     }
                 }
                 let idx = try createIndex(try writeIndexName(op.index) ?? op.index, failIfExists: false)
+                opIndex = idx
                 touched[idx.name] = idx
                 let autoID = op.id == nil && op.action != .update
                 let id = op.id ?? IDGenerator.next()
@@ -46,6 +56,7 @@ extension Store {
                         }
                     }
                 }
+                let before = framed.count
                 switch r.outcome {
                 case .created, .updated:
                     Translog.appendFramed(TranslogOp(kind: .index, seq: r.seq, indexUUID: idx.uuid, id: id, version: r.version, autoID: autoID, source: logged), to: &framed)
@@ -53,8 +64,19 @@ extension Store {
                     Translog.appendFramed(TranslogOp(kind: .delete, seq: r.seq, indexUUID: idx.uuid, id: id, version: r.version, autoID: false, source: []), to: &framed)
                 case .notFound, .noop: break
                 }
+                let loggedBytes = framed.count - before
+                count(idx) { t in
+                    switch r.outcome {
+                    case .created, .updated: t.indexed += 1
+                    case .deleted: t.deleted += 1
+                    case .noop: t.noops += 1
+                    case .notFound: break
+                    }
+                    if loggedBytes > 0 { t.ops += 1; t.bytes += loggedBytes }
+                }
                 results.append(.success(r))
             } catch let e as EngineError {
+                if let i = opIndex { count(i) { $0.failed += 1 } }
                 results.append(.failure(e))
             } catch let e as JSONFlattener.ParseError {
                 results.append(.failure(.documentParse(e.description)))
@@ -64,6 +86,12 @@ extension Store {
         }
         let now = Clock.now()
         for idx in touched.values { idx.lock.withLock { idx.lastWriteNanos = now } }
+        // The request's indexing time, shared among its indices by operations.
+        let spent = Clock.elapsed(from: loopStart), n = max(1, tally.reduce(0) { $0 + $1.indexed + $1.deleted + $1.noops + $1.failed })
+        for t in tally {
+            let share = spent / UInt64(n) * UInt64(t.indexed + t.deleted + t.noops + t.failed)
+            t.idx.counters.addWrites(indexed: t.indexed, deleted: t.deleted, noops: t.noops, failed: t.failed, nanos: share, translogOps: t.ops, translogBytes: t.bytes)
+        }
         // New fields reach the catalog before the documents that brought them are acknowledged.
         for idx in touched.values {
             let mj: String? = idx.mappingLock.withLock {

@@ -60,23 +60,30 @@ extension API {
         return ESResponse.json(.ok, body)
     }
 
-    func stats(targets: String, params: [String: String]) throws -> Response {
+    /// `GET /_stats[/{metrics}]`, `/{indices}/_stats[/{metrics}]`: per index and summed.
+    func stats(targets: String, metrics: String?, params: [String: String]) throws -> Response {
+        let known: Set<String> = ["_all", "docs", "store", "indexing", "search", "refresh", "flush", "segments", "translog",
+                                  "get", "merge", "warmer", "query_cache", "fielddata", "completion", "request_cache", "recovery", "bulk", "shard_stats"]
+        let asked = Set((metrics ?? "_all").split(separator: ",").map(String.init))
+        if let bad = asked.first(where: { !known.contains($0) }) {
+            throw ESError(400, "illegal_argument_exception", "request [/_stats/\(EngineError.clip(metrics ?? "", max: 128))] contains unrecognized metric: [\(EngineError.clip(bad, max: 64))]")
+        }
+        func wants(_ m: String) -> Bool { asked.contains("_all") || asked.contains(m) }
         let indices = try store.resolve(targets, ignoreUnavailable: params.flag("ignore_unavailable"),
                                         expandWildcards: expand(params, default: ["open"])).filter { $0.currentState == "open" }
-        var totalDocs = 0, totalDeleted = 0
-        var totalBytes: Int64 = 0
+        var sum = StatsBlock()
         var per: [(String, Any)] = []
         for i in indices {
-            let s = i.stats
-            totalDocs += s.docs; totalDeleted += s.deleted; totalBytes += s.storeBytes
-            let block: [(String, Any)] = [("docs", [("count", s.docs), ("deleted", s.deleted)] as [(String, Any)]),
-                                          ("store", [("size_in_bytes", s.storeBytes), ("reserved_in_bytes", 0)] as [(String, Any)])]
-            per.append((i.name, [("uuid", i.uuid), ("health", "green"), ("status", "open"), ("primaries", block), ("total", block)] as [(String, Any)]))
+            let b = StatsBlock(i)
+            sum.add(b)
+            let block = b.json(wants)
+            per.append((i.name, [("uuid", i.uuid), ("health", i.brokenSegments.isEmpty ? "green" : "red"), ("status", "open"),
+                                 ("primaries", block), ("total", block)] as [(String, Any)]))
         }
-        let all: [(String, Any)] = [("docs", [("count", totalDocs), ("deleted", totalDeleted)] as [(String, Any)]),
-                                    ("store", [("size_in_bytes", totalBytes), ("reserved_in_bytes", 0)] as [(String, Any)])]
-        let body: [(String, Any)] = [("_shards", [("total", indices.count), ("successful", indices.count), ("failed", 0)] as [(String, Any)]),
-                                     ("_all", [("primaries", all), ("total", all)] as [(String, Any)]), ("indices", per)]
+        let all = sum.json(wants)
+        var body: [(String, Any)] = [("_shards", [("total", indices.count), ("successful", indices.count), ("failed", 0)] as [(String, Any)]),
+                                     ("_all", [("primaries", all), ("total", all)] as [(String, Any)])]
+        if params["level"] != "cluster" { body.append(("indices", JSONObject.of(per))) }
         return ESResponse.json(.ok, body)
     }
 

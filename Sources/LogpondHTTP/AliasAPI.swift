@@ -115,9 +115,7 @@ extension API {
         Self.object(store.aliasRecords.filter { $0.index == index }.map { ($0.alias, Self.object(Self.aliasJSON($0))) })
     }
 
-    /// Ordered members as a JSON object, `{}` when there are none (an empty list of pairs
-    /// would be written as `[]`).
-    static func object(_ pairs: [(String, Any)]) -> Any { pairs.isEmpty ? [String: Any]() : pairs }
+    static func object(_ pairs: [(String, Any)]) -> Any { JSONObject.of(pairs) }
 
     /// `_cat/aliases[/{name}]`.
     func catAliases(_ name: String?, params: [String: String]) -> Response {

@@ -47,8 +47,20 @@ extension API {
         } else {
             bytes = try runSearch(req, snaps, started: started)
         }
+        recordSearch(snaps, started: started, scroll: params["scroll"] != nil, fetched: req.size > 0)
         if let fp = params["filter_path"] { bytes = FilterPath.apply(bytes, fp) }
         return ESResponse.json(.ok, bytes)
+    }
+
+    /// Counts a search in each index's `_stats` (query, fetch when hits were asked for,
+    /// scroll when it opened one), with the time it took.
+    func recordSearch(_ snaps: [IndexSnapshot], started: UInt64, scroll: Bool = false, fetched: Bool = false) {
+        let nanos = Clock.elapsed(from: started)
+        for s in snaps {
+            guard let i = store.index(named: s.name) else { continue }
+            i.counters.addSearch(scroll ? .scroll : .query, nanos: nanos)
+            if fetched { i.counters.addSearch(.fetch, nanos: 0) }
+        }
     }
 
     /// One search: hits, then aggregations when asked.
@@ -84,7 +96,9 @@ extension API {
         if params["q"] != nil { q = try SearchRequest.parse(body: nil, params: params.filter { $0.key != "size" && $0.key != "from" }).query }
         let snaps = try snapshots(targets, params)
         defer { store.searchFinished(snaps) }
+        let started = Clock.now()
         let n = try Searcher().count(q, snaps, cancelled: cancelled)
+        recordSearch(snaps, started: started)
         // Damaged segments are left out of the count and reported, as search reports them.
         var w = JSONWriter()
         w.raw("{\"count\":"); w.int(n); w.raw(",")
@@ -124,6 +138,7 @@ extension API {
                 let snaps = try snapshots(targets, p)
                 defer { store.searchFinished(snaps) }
                 var item = try runSearch(req, snaps, started: itemStart)
+                recordSearch(snaps, started: itemStart, fetched: req.size > 0)
                 item.removeLast()   // reopen the object to add the item's status
                 w.raw(item); w.raw(",\"status\":200}")
             } catch {

@@ -190,7 +190,7 @@ struct API: Sendable {
         }
         if s.count >= 2 && s[1] == "_settings" && s.count == 3 && m == .get { return try getSettings(targets: s[0], params: p) }
         if let statsAt = s.firstIndex(of: "_stats"), statsAt <= 1 {
-            return try stats(targets: statsAt == 1 ? s[0] : "_all", params: p)
+            return try stats(targets: statsAt == 1 ? s[0] : "_all", metrics: statsAt + 1 < s.count ? s[statsAt + 1] : nil, params: p)
         }
         if s.count == 2 && (s[1] == "_close" || s[1] == "_open") {
             guard m == .post else { throw methodNotAllowed("POST") }

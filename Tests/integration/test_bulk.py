@@ -179,7 +179,7 @@ def test_action_lines_fast_and_general_forms_agree(server):
         '{"index":{"_index":"forms-a","_id":"one"}}',              # fast path
         ' { "index" : { "_id" : "two" , "_index" : "forms-a" } } ',  # fast path, spaces
         '{"index":{"_index":"forms-\\u0061","_id":"thr\\u0065e"}}',  # escapes: general path
-        '{"index":{"_index":"forms-a","_id":"four","version":1}}',  # a number: general path
+        '{"index":{"_index":"forms-a","_id":"four","routing":1}}',  # a number: general path
     ]
     body = "".join(f + '\n{"n":1}\n' for f in forms)
     r = post_bulk(server, body)

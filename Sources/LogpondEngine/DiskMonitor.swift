@@ -10,7 +10,13 @@ import Glibc
 /// once a second, and at once when any write meets a full disk.
 public final class DiskMonitor: @unchecked Sendable {
     public let dataPath: String
-    public let watermarks: DiskWatermarks
+    /// The thresholds in force: from the config at start, changed by `_cluster/settings`.
+    public var watermarks: DiskWatermarks {
+        get { watermarkLock.withLock { current } }
+        set { watermarkLock.withLock { current = newValue } }
+    }
+    private var current: DiskWatermarks
+    private let watermarkLock = NSLock()
     private let lock = NSLock()
     private var level = DiskLevel.ok
     private var blocked = false
@@ -40,7 +46,7 @@ public final class DiskMonitor: @unchecked Sendable {
 
     init(dataPath: String, watermarks: DiskWatermarks, reserveBytes: Int64 = Limits.diskReserveBytes, log: @escaping @Sendable (String) -> Void) {
         self.dataPath = dataPath
-        self.watermarks = watermarks
+        self.current = watermarks
         self.reserveBytes = reserveBytes
         self.log = log
         reservePresent = FileManager.default.fileExists(atPath: reservePath)

@@ -11,6 +11,8 @@ public enum EngineError: Error, CustomStringConvertible, Sendable {
     /// Aliases a remove named that do not exist.
     case aliasesMissing([String])
     case indexNotFound(String)
+    /// A write to a missing index that `action.auto_create_index` does not let it create.
+    case autoCreateRefused(index: String, why: String)
     case indexAlreadyExists(String)
     case documentParse(String)
     case mapperParsing(String)
@@ -52,6 +54,7 @@ public enum EngineError: Error, CustomStringConvertible, Sendable {
         case .invalidAliasName(let n, let r): return "Invalid alias name [\(Self.clip(n))]: \(r)"
         case .aliasesMissing(let names): return "aliases [\(Self.clip(names.joined(separator: ",")))] missing"
         case .indexNotFound(let n): return "no such index [\(Self.clip(n))]"
+        case .autoCreateRefused(let n, let why): return "no such index [\(Self.clip(n))] and \(why)"
         case .indexAlreadyExists(let n): return "index [\(Self.clip(n))] already exists"
         case .documentParse(let r): return "failed to parse: \(r)"
         case .mapperParsing(let r): return r

@@ -4,6 +4,8 @@ import Foundation
 public enum FileNames {
     /// SQLite catalog: indices, mappings, templates, segments, translog checkpoint.
     public static let catalog = "catalog.sqlite"
+    /// The catalog's `meta` key holding persistent `_cluster/settings` (a flat JSON object).
+    public static let clusterSettingsMetaKey = "cluster_settings"
     /// Folder of translog generation files.
     public static let translogDir = "translog"
     /// Folder with one sub-folder per index uuid holding its segment files.

@@ -364,6 +364,20 @@ public final class Index: @unchecked Sendable {
         public var segmentMemoryBytes = 0
     }
 
+    /// One segment as `_cat/segments` shows it.
+    public struct SegmentInfo: Sendable {
+        public var id: Int64; public var docs: Int; public var deleted: Int; public var bytes: Int64
+        public var memoryBytes: Int; public var committed: Bool
+    }
+
+    /// The index's searchable segments: flushed (committed) ones, then refreshed in-memory ones.
+    public var segmentInfos: [SegmentInfo] {
+        lock.withLock {
+            diskSegments.map { SegmentInfo(id: $0.id, docs: $0.liveCount, deleted: $0.docCount - $0.liveCount, bytes: Int64($0.byteSize), memoryBytes: $0.decodedBytes, committed: true) }
+            + memSegments.map { SegmentInfo(id: $0.id, docs: $0.liveCount, deleted: $0.docCount - $0.liveCount, bytes: Int64($0.byteSize), memoryBytes: $0.decodedBytes, committed: false) }
+        }
+    }
+
     public var stats: Stats {
         lock.withLock {
             let all = diskSegments + memSegments

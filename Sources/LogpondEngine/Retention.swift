@@ -118,7 +118,9 @@ extension Store {
 
     /// Checks at start and then every interval (±10% jitter so many servers do not align).
     public func startRetention(_ config: RetentionConfig) {
-        guard !config.isEmpty else { return }
+        // Always started: `_cluster/settings` may give a size budget later. A pass with
+        // nothing configured decides nothing.
+        retentionBase.value = config
         // Past the low watermark the policies run at each disk check (at most every 10 s),
         // not only on their own schedule, so the size budget acts before the flood stage.
         let lastRun = NSLock()
@@ -131,15 +133,16 @@ extension Store {
                 return true
             }
             if due {
-                let done = self.applyRetention(config)
+                let done = self.applyRetention(self.effectiveRetention())
                 if !done.isEmpty { self.log("[logpond] retention ran early because the disk is past the low watermark [\(self.disk.watermarks.low)]") }
             }
         }
         let t = Thread { [weak self] in
             while let self, !self.isStopping {
-                self.applyRetention(config)
-                let jitter = Double(config.checkIntervalMillis) * Double.random(in: -0.1...0.1)
-                let until = Date().addingTimeInterval((Double(config.checkIntervalMillis) + jitter) / 1000)
+                let current = self.effectiveRetention()
+                if !current.isEmpty { self.applyRetention(current) }
+                let jitter = Double(current.checkIntervalMillis) * Double.random(in: -0.1...0.1)
+                let until = Date().addingTimeInterval((Double(current.checkIntervalMillis) + jitter) / 1000)
                 while Date() < until && !self.isStopping { Thread.sleep(forTimeInterval: 0.05) }
             }
         }

@@ -47,6 +47,13 @@ public final class Store: @unchecked Sendable {
     /// What searches keep between requests, bounded (`logpond.search.memory_budget`).
     let searchMemory: SearchMemory
     let aliasTable = AliasTable()
+    /// `_cluster/settings` and what they put in force.
+    public let clusterSettings = ClusterSettings()
+    let settingsLock = NSLock()
+    let autoCreate = Locked<(AutoCreateRules, String)?>(nil)
+    let destructiveRequiresName = Locked(false)
+    /// Retention from the config file; `effectiveRetention()` adds the settings' budget.
+    let retentionBase = Locked(RetentionConfig())
     private let lock = NSLock()
     private var byName: [String: Index] = [:]
     private var nextSeqValue: Int64 = 1
@@ -136,6 +143,8 @@ public final class Store: @unchecked Sendable {
         }
         removeOrphans(known: Set(byUUID.keys))
         aliasTable.load(try catalog.aliases())
+        clusterSettings.load(try catalog.meta(FileNames.clusterSettingsMetaKey))
+        applyClusterSettings()
         // Replay what the catalog does not cover yet.
         var skipped = 0
         recoveryReport = try TranslogReader.replay(dir: translogDir) { op in

@@ -35,7 +35,9 @@ extension Store {
                         throw EngineError.illegalArgument("id [\(EngineError.clip(id, max: 64))] is too long, must be no longer than \(Limits.maxIDBytes) bytes but was: \(id.utf8.count)")
                     }
                 }
-                let idx = try createIndex(try writeIndexName(op.index) ?? op.index, failIfExists: false)
+                let target = try writeIndexName(op.index) ?? op.index
+                try checkAutoCreate(target)
+                let idx = try createIndex(target, failIfExists: false)
                 opIndex = idx
                 touched[idx.name] = idx
                 let autoID = op.id == nil && op.action != .update

@@ -118,12 +118,12 @@ extension API {
     static func object(_ pairs: [(String, Any)]) -> Any { JSONObject.of(pairs) }
 
     /// `_cat/aliases[/{name}]`.
-    func catAliases(_ name: String?, params: [String: String]) -> Response {
+    func catAliases(_ name: String?, params: [String: String]) throws -> Response {
         let rows: [[(String, Any)]] = store.aliasRecords.filter { r in name.map { Store.aliasMatches($0, r.alias) } ?? true }.map { r in
             [("alias", r.alias), ("index", r.index), ("filter", r.filter == nil ? "-" : "*"), ("routing.index", r.indexRouting ?? "-"),
              ("routing.search", r.searchRouting ?? "-"), ("is_write_index", r.isWriteIndex.map { String($0) } ?? "-")]
         }
-        return CatTable.render(rows, params: params, defaultColumns: ["alias", "index", "filter", "routing.index", "routing.search", "is_write_index"])
+        return try CatTable.render(rows, params: params, defaultColumns: ["alias", "index", "filter", "routing.index", "routing.search", "is_write_index"])
     }
 }
 
@@ -167,5 +167,25 @@ extension API {
         return ESResponse.json(.ok, [("acknowledged", r.rolledOver), ("shards_acknowledged", r.rolledOver), ("old_index", r.oldIndex),
                                      ("new_index", r.newIndex), ("rolled_over", r.rolledOver), ("dry_run", params.flag("dry_run")),
                                      ("conditions", conds)] as [(String, Any)])
+    }
+}
+
+/// `_resolve/index`.
+extension API {
+    /// `GET /_resolve/index/{expression}`: the indices and aliases an expression names.
+    func resolveIndex(_ expr: String, params: [String: String]) throws -> Response {
+        let indices = try store.resolve(expr, ignoreUnavailable: false, expandWildcards: expand(params, default: ["open"]))
+        let records = store.aliasRecords
+        let parts = expr.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.hasPrefix("-") }
+        let aliasNames = Set(records.map { $0.alias }).filter { a in parts.contains { $0 == "_all" || $0 == "*" || Store.wildcardMatch($0, a) } }.sorted()
+        let ix: [Any] = indices.map { i in
+            let mine = records.filter { $0.indexUUID == i.uuid }.map { $0.alias }
+            var o: [(String, Any)] = [("name", i.name)]
+            if !mine.isEmpty { o.append(("aliases", mine)) }
+            o.append(("attributes", [i.currentState == "close" ? "closed" : "open"]))
+            return o
+        }
+        let al: [Any] = aliasNames.map { a in [("name", a), ("indices", records.filter { $0.alias == a }.map { $0.index })] as [(String, Any)] }
+        return ESResponse.json(.ok, [("indices", ix), ("aliases", al), ("data_streams", [Any]())] as [(String, Any)])
     }
 }

@@ -18,6 +18,7 @@ enum ErrorMapping {
         case .invalidIndexName(let n, _): return ESError(400, "invalid_index_name_exception", e.description, extra: [("index", EngineError.clip(n))])
         case .invalidAliasName: return ESError(400, "invalid_alias_name_exception", e.description)
         case .aliasesMissing(let names): return ESError(404, "aliases_not_found_exception", e.description, extra: [("resource.type", "aliases"), ("resource.id", EngineError.clip(names.joined(separator: ",")))])
+        case .autoCreateRefused(let n, _): return ESError(404, "index_not_found_exception", e.description, extra: [("resource.type", "index_expression"), ("resource.id", EngineError.clip(n)), ("index", EngineError.clip(n))])
         case .indexNotFound(let n): return ESError(404, "index_not_found_exception", e.description, extra: [("resource.type", "index_or_alias"), ("resource.id", EngineError.clip(n)), ("index", EngineError.clip(n))])
         case .indexAlreadyExists(let n): return ESError(400, "resource_already_exists_exception", e.description, extra: [("index", EngineError.clip(n))])
         case .documentParse: return ESError(400, "mapper_parsing_exception", e.description)

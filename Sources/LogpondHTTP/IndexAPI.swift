@@ -25,6 +25,9 @@ extension API {
         for p in expr.split(separator: ",").map(String.init) where !p.contains("*") && store.index(named: p) == nil && store.aliasMembers(p) != nil {
             throw ESError(400, "illegal_argument_exception", "The provided expression [\(EngineError.clip(p))] matches an alias, specify the corresponding concrete indices instead.")
         }
+        if store.requiresNamesToDelete && expr.split(separator: ",").contains(where: { $0 == "_all" || $0.contains("*") }) {
+            throw ESError(400, "illegal_argument_exception", "Wildcard expressions or all indices are not allowed")
+        }
         let indices = try store.resolve(expr, ignoreUnavailable: params.flag("ignore_unavailable"), expandWildcards: expand(params, default: ["open", "closed"]), aliases: false)
         if indices.isEmpty && !expr.contains("*") { throw EngineError.indexNotFound(expr) }
         for i in indices { try store.deleteIndex(i.name) }

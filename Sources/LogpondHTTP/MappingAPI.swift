@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import LogpondEngine
+import LogpondQuery
 
 /// Field-level mapping views: `_mapping/field/{fields}` and `_field_caps`.
 extension API {
@@ -22,12 +23,24 @@ extension API {
     /// Grafana and Kibana read field types from here (clients.md §6.1, §9).
     func fieldCaps(targets: String, params: [String: String], body: [UInt8]) throws -> Response {
         var fieldsParam = params["fields"]
-        if fieldsParam == nil, let json = try parseJSONBody(body) as? [String: Any], let f = json["fields"] {
+        let json = try parseJSONBody(body) as? [String: Any]
+        if fieldsParam == nil, let f = json?["fields"] {
             fieldsParam = (f as? [Any])?.map { "\($0)" }.joined(separator: ",") ?? "\(f)"
         }
         guard let fp = fieldsParam else { throw ESError(400, "action_request_validation_exception", "Validation Failed: 1: no fields specified;") }
         let patterns = fp.split(separator: ",").map(String.init)
-        let indices = try store.resolve(targets, ignoreUnavailable: params.flag("ignore_unavailable"), allowNoIndices: params["allow_no_indices"] != "false")
+        var indices = try store.resolve(targets, ignoreUnavailable: params.flag("ignore_unavailable"), allowNoIndices: params["allow_no_indices"] != "false")
+        // `index_filter`: only indices where some document matches (Grafana and Kibana narrow
+        // a time range to the indices holding it this way).
+        if let f = json?["index_filter"] {
+            let q = try QueryParser.parse(f)
+            let open = indices.filter { $0.currentState == "open" }
+            let snaps = try snapshots(open.map { $0.name }.joined(separator: ","), ["ignore_unavailable": "true"])
+            defer { store.searchFinished(snaps) }
+            var keep: Set<String> = []
+            for snap in snaps where try Searcher().count(q, [snap]) > 0 { keep.insert(snap.name) }
+            indices = indices.filter { keep.contains($0.name) }
+        }
         // field → type → indices having it
         var caps: [String: [String: (searchable: Bool, aggregatable: Bool, indices: [String])]] = [:]
         for idx in indices {

@@ -46,16 +46,16 @@ extension API {
         return ESResponse.json(.ok, body)
     }
 
-    func catAllocation(params: [String: String]) -> Response {
+    func catAllocation(params: [String: String]) throws -> Response {
         let indices = store.allIndices
         let d = store.disk.usage ?? DiskUsage(total: 0, available: 0, free: 0)
         let used = indices.reduce(Int64(0)) { $0 + $1.stats.storeBytes }
         let row: [(String, Any)] = [("shards", String(indices.filter { $0.currentState == "open" }.count)),
-                                    ("disk.indices", CatTable.size(used, params)), ("disk.used", CatTable.size(d.used, params)),
-                                    ("disk.avail", CatTable.size(d.available, params)), ("disk.total", CatTable.size(d.total, params)),
+                                    ("disk.indices", CatBytes(used)), ("disk.used", CatBytes(d.used)),
+                                    ("disk.avail", CatBytes(d.available)), ("disk.total", CatBytes(d.total)),
                                     ("disk.percent", String(Int(d.usedPercent.rounded(.down)))), ("host", config.host), ("ip", config.host),
                                     ("node", config.nodeName)]
-        return CatTable.render([row], params: params)
+        return try CatTable.render([row], params: params)
     }
 
     /// Resident memory of this process (`/proc/self/statm`), 0 where it cannot be read.

@@ -80,11 +80,13 @@ enum RouteAction {
             return get ? ("indices:admin/aliases/get", .read) : ("indices:admin/aliases", .manageAliases)
         }
         if s.count >= 2 && s.count <= 3 && s[1] == "_rollover" { return ("indices:admin/rollover", .manageAliases) }
+        if first == "_cluster" && s.count == 2 && s[1] == "settings" && !get { return ("cluster:admin/settings/update", .admin) }
         if s.contains("_stats") { return ("indices:monitor/stats", .monitor) }
         if s.count == 2 && (s[1] == "_close" || s[1] == "_open") { return ("indices:admin/" + s[1].dropFirst(), .admin) }
         switch first {
         case "_cluster", "_cat", "_nodes": return ("cluster:monitor/" + first.dropFirst(), .monitor)
-        case "_mapping": return ("indices:admin/mappings/get", .read)
+        case "_mapping", "_mappings": return ("indices:admin/mappings/get", .read)
+        case "_resolve": return ("indices:admin/resolve/index", .read)
         default: break
         }
         if first.hasPrefix("_") { return ("cluster:unknown", .anyUser) }
@@ -96,6 +98,7 @@ enum RouteAction {
             }
         }
         switch s[1] {
+        case "_mappings": return ("indices:admin/mappings/get", .read)
         case "_mapping":
             return get ? ("indices:admin/mappings/get", .read) : ("indices:admin/mapping/put", .manageMappings)
         case "_update": return ("indices:data/write/update", .write)

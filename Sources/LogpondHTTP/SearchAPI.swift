@@ -58,7 +58,8 @@ extension API {
         let nanos = Clock.elapsed(from: started)
         for s in snaps {
             guard let i = store.index(named: s.name) else { continue }
-            i.counters.addSearch(scroll ? .scroll : .query, nanos: nanos)
+            i.counters.addSearch(.query, nanos: nanos)
+            if scroll { i.counters.addSearch(.scroll, nanos: nanos) }
             if fetched { i.counters.addSearch(.fetch, nanos: 0) }
         }
     }

@@ -198,12 +198,21 @@ struct API: Sendable {
         }
         switch s[0] {
         case "_cluster" where s.count >= 2 && s[1] == "state": return try clusterState(Array(s.dropFirst(2)), params: p)
+        case "_cluster" where s.count == 2 && s[1] == "settings":
+            switch m {
+            case .get: return getClusterSettings(params: p)
+            case .put: return try putClusterSettings(body: try await body(), params: p)
+            default: throw methodNotAllowed("GET, PUT")
+            }
         case "_mapping" where s.count == 3 && s[1] == "field": return try getFieldMapping(targets: "_all", fields: s[2])
         case "_cluster" where s.count >= 2 && s[1] == "health": return clusterHealth()
         case "_cat": return try cat(Array(s.dropFirst()), params: p)
         case "_nodes" where s.contains("stats"): return nodeStats()
         case "_nodes": return nodes(req)
-        case "_mapping" where s.count == 1: return try getMapping(targets: "_all")
+        case "_mapping" where s.count == 1, "_mappings" where s.count == 1: return try getMapping(targets: "_all")
+        case "_resolve" where s.count == 3 && s[1] == "index":
+            guard m == .get else { throw methodNotAllowed("GET") }
+            return try resolveIndex(s[2], params: p)
         default: break
         }
         // Index-level routes: /{index}[/...]
@@ -217,6 +226,8 @@ struct API: Sendable {
             }
         }
         switch s[1] {
+        case "_mappings" where m == .get || m == .head:
+            return try getMapping(targets: index)
         case "_mapping":
             if s.count == 4 && s[2] == "field" { return try getFieldMapping(targets: index, fields: s[3]) }
             if m == .put || m == .post { return try putMapping(index, body: try await body()) }

@@ -88,7 +88,7 @@ extension API {
         return "\(v)"
     }
 
-    func catTemplates(_ pattern: String?, params: [String: String]) -> Response {
+    func catTemplates(_ pattern: String?, params: [String: String]) throws -> Response {
         var rows: [[(String, Any)]] = []
         for t in store.templates.get(.legacy, pattern) {
             rows.append([("name", t.name), ("index_patterns", "[" + TemplatePatterns.of(t.body["index_patterns"]).joined(separator: ", ") + "]"),
@@ -100,7 +100,7 @@ extension API {
                          ("order", "\(t.body["priority"] ?? 0)"), ("version", t.body["version"].map { "\($0)" } ?? ""),
                          ("composed_of", "[" + composed.joined(separator: ", ") + "]")])
         }
-        return CatTable.render(rows, params: params, defaultColumns: ["name", "index_patterns", "order", "version", "composed_of"])
+        return try CatTable.render(rows, params: params, defaultColumns: ["name", "index_patterns", "order", "version", "composed_of"])
     }
 }
 

@@ -11,6 +11,7 @@ TEST_APT_PKGS := elasticsearch-curator curl rsyslog-elasticsearch openssl
 PYDEPS     := .build/pydeps
 ES7        := $(PYDEPS)/es7
 ES8        := $(PYDEPS)/es8
+FLUENT     := $(PYDEPS)/fluent
 
 .PHONY: all deps sysdeps testdeps pydeps build build-release run test bench bench-scale clean fuzz fuzz-build fuzz-smoke fuzz-replay
 
@@ -37,6 +38,7 @@ pydeps:
 	@$(PYTHON) -c 'import pytest, requests, hypothesis' 2>/dev/null || $(PYTHON) -m pip install -q pytest requests hypothesis
 	@[ -f $(ES7)/.ok ] || { $(PYTHON) -m pip install -q --target $(ES7) 'elasticsearch>=7.17,<7.18' && touch $(ES7)/.ok; }
 	@[ -f $(ES8)/.ok-dsl ] || { $(PYTHON) -m pip install -q --target $(ES8) 'elasticsearch>=8.13,<9' 'elasticsearch-dsl>=8.13,<9' && touch $(ES8)/.ok-dsl; }
+	@[ -f $(FLUENT)/.ok ] || { $(PYTHON) -m pip install -q --target $(FLUENT) 'fluent-logger>=0.10,<1' && touch $(FLUENT)/.ok; }
 
 deps: sysdeps
 
@@ -59,7 +61,7 @@ test: build testdeps pydeps
 
 # Fuzzing (Tests/Fuzz/README.md). The libFuzzer build has its own scratch folder; it links with
 # lld (gold crashes on the fuzzer runtime: "internal error in format_file_lineno").
-FUZZ_TARGETS := query lucene aggs bulk analyze segment translog aliases
+FUZZ_TARGETS := query lucene aggs bulk analyze segment translog aliases forward
 FUZZ_SECONDS ?= 5
 FUZZ_TARGET ?= query
 FUZZ_CONFIG ?= debug

@@ -6,7 +6,8 @@ import PackageDescription
 let hotPath: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
 
 // Layering (imports go one way): logpond (CLI) → LogpondHTTP → LogpondQuery → LogpondEngine
-// → LogpondAnalysis / C shims; the CLI also uses LogpondTLS (HTTPS). See docs/ARCHITECTURE.md.
+// → LogpondAnalysis / C shims; the CLI also uses LogpondTLS (HTTPS) and LogpondForward (the
+// Fluent Forward input, beside HTTP over the engine). See docs/ARCHITECTURE.md.
 let package = Package(
     name: "logpond",
     platforms: [.macOS(.v14)],
@@ -22,6 +23,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        // Already in the graph through hummingbird-auth; the Forward handshake's SHA-512.
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd",
@@ -46,6 +49,15 @@ let package = Package(
                                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"), "CZlib",
                                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth")],
                 path: "Sources/LogpondHTTP"),
+        // The Fluent Forward input (a peer of LogpondHTTP: both write through the engine): the
+        // protocol's codec (fuzzed, so without BoringSSL) and the server with its handshake.
+        .target(name: "LogpondForward", dependencies: ["LogpondEngine", "CZlib"], path: "Sources/LogpondForward"),
+        .target(name: "LogpondForwardServer",
+                dependencies: ["LogpondForward", "LogpondEngine",
+                               .product(name: "NIOCore", package: "swift-nio"),
+                               .product(name: "NIOPosix", package: "swift-nio"),
+                               .product(name: "Crypto", package: "swift-crypto")],
+                path: "Sources/LogpondForwardServer"),
         // HTTPS (swift-nio-ssl, BoringSSL inside) is its own target so only the CLI links it:
         // the fuzz build, which links LogpondHTTP, stays without BoringSSL.
         .target(name: "LogpondTLS",
@@ -55,7 +67,7 @@ let package = Package(
                                .product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
                 path: "Sources/LogpondTLS"),
         .executableTarget(name: "logpond",
-                          dependencies: ["LogpondHTTP", "LogpondEngine", "LogpondTLS",
+                          dependencies: ["LogpondHTTP", "LogpondEngine", "LogpondTLS", "LogpondForwardServer",
                                          .product(name: "NIOSSL", package: "swift-nio-ssl"),
                                          .product(name: "NIOPosix", package: "swift-nio"),
                                          .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -66,9 +78,9 @@ let package = Package(
                           path: "Benchmarks/Codec", swiftSettings: hotPath),
         // Fuzz targets (Tests/Fuzz/README.md): a replay tool in ordinary builds, libFuzzer's
         // entry when built with -sanitize=fuzzer -D LOGPOND_LIBFUZZER (make fuzz).
-        .executableTarget(name: "logpond-fuzz", dependencies: ["LogpondHTTP", "LogpondEngine"], path: "Tests/Fuzz",
+        .executableTarget(name: "logpond-fuzz", dependencies: ["LogpondHTTP", "LogpondEngine", "LogpondForward"], path: "Tests/Fuzz",
                           exclude: ["corpus", "README.md"]),
-        .testTarget(name: "LogpondEngineTests", dependencies: ["LogpondEngine", "LogpondQuery", "LogpondAnalysis"],
+        .testTarget(name: "LogpondEngineTests", dependencies: ["LogpondEngine", "LogpondQuery", "LogpondAnalysis", "LogpondForward"],
                     path: "Tests/LogpondEngineTests", resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v5]

@@ -178,6 +178,9 @@ public enum Limits {
     /// Documents one `_mget` may ask for: each is a realtime get under the index lock, and the
     /// answer is built in memory (Elasticsearch has no limit but its request size).
     public static let maxMgetDocs = 10_000
+    /// The largest Forward message taken (Fluent Bit's chunks are at most a few MB; a message
+    /// is held whole until its events are written): as `http.max_content_length`'s default.
+    public static let maxForwardMessageBytes = 100 * 1024 * 1024
     /// Documents per batch of `_delete_by_query` (Elasticsearch's scroll_size default).
     public static let deleteByQueryBatch = 1_000
     /// Lucene's largest indexed term (bytes): a longer keyword value refuses the document

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LogpondEngine
+import LogpondForwardServer
 import LogpondHTTP
 import LogpondTLS
 #if canImport(Glibc)
@@ -99,6 +100,8 @@ struct Serve: AsyncParsableCommand {
     @Flag(name: .long, help: "Listen beyond loopback without any user configured: anyone who reaches the port can read and delete everything.") var insecureNoAuth = false
     @Option(name: .customLong("tls-cert"), help: "PEM certificate (chain) for HTTPS (xpack.security.http.ssl.certificate); reloaded on SIGHUP.") var tlsCert: String?
     @Option(name: .customLong("tls-key"), help: "PEM private key for HTTPS (xpack.security.http.ssl.key).") var tlsKey: String?
+    @Option(name: .customLong("forward-port"), help: "Also accept the Fluent Forward protocol (Fluent Bit's and fluentd's `forward` output) on this TCP port (logpond.forward.port; 24224 is the usual one).") var forwardPort: Int?
+    @Option(name: .customLong("forward-host"), help: "Address of the Forward input (logpond.forward.host; default: the HTTP address).") var forwardHost: String?
 
     func run() async throws {
         let file = try config.map { try FileConfig.load($0) } ?? FileConfig()
@@ -161,6 +164,35 @@ struct Serve: AsyncParsableCommand {
         }
         store.startBackground()
         store.startRetention(try file.retention())
+        var forwardTask: Task<Void, Never>? = nil
+        if let fp = forwardPort ?? file["logpond.forward.port"].flatMap({ Int($0) }) {
+            var fc = ForwardConfig()
+            guard (0...65535).contains(fp) else { throw ValidationErrorMessage("logpond.forward.port: [\(fp)] is not a TCP port") }
+            fc.port = fp
+            fc.host = forwardHost ?? file["logpond.forward.host"] ?? sc.host
+            fc.sharedKey = file["logpond.forward.shared_key"]
+            if let p = file["logpond.forward.index_prefix"] {
+                do { try IndexNames.validate(p + "-2000.01.01") } catch { throw ValidationErrorMessage("logpond.forward.index_prefix: \(error)") }
+                fc.indexPrefix = p
+            }
+            if let h = file["logpond.forward.hostname"] { fc.hostname = h }
+            if fc.sharedKey == nil && !isLoopback(fc.host) && !insecureNoAuth {
+                throw ValidationErrorMessage("refusing to take the Forward protocol on \(fc.host) without logpond.forward.shared_key: anyone who reaches the port could write logs. Set a shared key in the config file (and Shared_Key in Fluent Bit's forward output), or pass --insecure-no-auth")
+            }
+            let forward = ForwardServer(store: store, config: fc)
+            let fhost = fc.host
+            forwardTask = Task {
+                do {
+                    try await forward.run(onBound: { port in
+                        print("[logpond] forward input listening on \(fhost):\(port)")
+                        fflush(stdout)
+                    })
+                } catch {
+                    FileHandle.standardError.write(Data("[logpond] forward input stopped: \(error)\n".utf8))
+                }
+            }
+        }
+        defer { forwardTask?.cancel() }
         let server = LogpondServer(store: store, config: sc)
         let host = sc.host
         let scheme = tls == nil ? "http" : "https"

@@ -1,5 +1,6 @@
 import Foundation
 import LogpondEngine
+import LogpondForward
 import LogpondHTTP
 
 /// The fuzz targets (issue 16). Each takes one input and drives it through the same code a
@@ -9,9 +10,10 @@ import LogpondHTTP
 /// analyze (an `_analyze` body with random tokenizer settings), segment (mutations of a
 /// segment file, opened without its checksum so the readers see them), translog (records
 /// after a valid generation header), aliases (an `_aliases` body, then a count through every
-/// alias it made, its filter applied).
+/// alias it made, its filter applied), forward (bytes as a Forward protocol connection
+/// carries them: framed, decoded, interpreted and turned into documents).
 enum Harness {
-    static let targets = ["query", "lucene", "aggs", "bulk", "analyze", "segment", "translog", "aliases"]
+    static let targets = ["query", "lucene", "aggs", "bulk", "analyze", "segment", "translog", "aliases", "forward"]
 
     static func run(_ target: String, _ input: [UInt8]) {
         switch target {
@@ -42,6 +44,7 @@ enum Harness {
                 request("POST", path + "/_search", body: Array(#"{"size":2,"aggs":{"p":{"terms":{"field":"pod"}}}}"#.utf8))
             }
             request("POST", "/_aliases", body: Array(#"{"actions":[{"remove":{"index":"*","alias":"*","must_exist":false}}]}"#.utf8))
+        case "forward": ForwardFuzz.run(input)
         case "segment": SegmentFuzz.run(input)
         case "translog": TranslogFuzz.run(input)
         default: fatalError("unknown fuzz target \(target); one of \(targets)")   // a usage error of the harness, not a request
@@ -100,4 +103,31 @@ enum Fixture {
         sem.wait()
         return h
     }()
+}
+
+/// The Forward input's parsing, without a socket: every whole message in the input in turn.
+enum ForwardFuzz {
+    static func run(_ input: [UInt8]) {
+        input.withUnsafeBytes { buf in
+            var at = 0
+            while at < buf.count {
+                let rest = UnsafeRawBufferPointer(rebasing: buf[at...])
+                guard let n = try? MessagePack.length(rest, maxDepth: Limits.maxRequestJSONDepth, maxBytes: 1 << 20), n > 0 else { return }
+                var i = 0
+                let frame = UnsafeRawBufferPointer(rebasing: rest[0..<n])
+                if let v = try? MessagePack.decode(frame, at: &i, maxDepth: Limits.maxRequestJSONDepth),
+                   let m = try? ForwardMessage.interpret(v, maxDepth: Limits.maxRequestJSONDepth, maxBytes: 1 << 20) {
+                    for e in m.events {
+                        _ = ForwardDocument.index(prefix: "logstash", nanos: e.nanos)
+                        if let src = ForwardDocument.source(e.record, nanos: e.nanos, tag: m.tag) {
+                            // What the input writes must be JSON the engine reads.
+                            do { try src.withUnsafeBytes { try JSONFlattener().flatten($0) { _, _ in } } }
+                            catch { fatalError("a Forward record became invalid JSON: \(error)") }   // a finding, by design
+                        }
+                    }
+                }
+                at += n
+            }
+        }
+    }
 }

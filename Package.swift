@@ -25,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         // Already in the graph through hummingbird-auth; the Forward handshake's SHA-512.
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        // Already in the graph through Hummingbird; every line the server writes goes through it.
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     ],
     targets: [
         .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd",
@@ -36,7 +38,8 @@ let package = Package(
                 linkerSettings: [.linkedLibrary("simdjson"), .linkedLibrary("stdc++")]),
         .target(name: "LogpondAnalysis", path: "Sources/LogpondAnalysis", swiftSettings: hotPath),
         .target(name: "LogpondEngine",
-                dependencies: ["LogpondAnalysis", "CZstd", "CSQLite", "CZlib", "CSimdJSON"],
+                dependencies: ["LogpondAnalysis", "CZstd", "CSQLite", "CZlib", "CSimdJSON",
+                               .product(name: "Logging", package: "swift-log")],
                 path: "Sources/LogpondEngine", swiftSettings: hotPath),
         .target(name: "LogpondQuery", dependencies: ["LogpondEngine", "LogpondAnalysis"],
                 path: "Sources/LogpondQuery"),
@@ -72,6 +75,7 @@ let package = Package(
                                          .product(name: "NIOPosix", package: "swift-nio"),
                                          .product(name: "NIOHTTP1", package: "swift-nio"),
                                          .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                                         .product(name: "Logging", package: "swift-log"),
                                          .product(name: "Yams", package: "Yams")],
                           path: "Sources/logpond"),
         .executableTarget(name: "logpond-bench", dependencies: ["LogpondEngine", "LogpondAnalysis"],

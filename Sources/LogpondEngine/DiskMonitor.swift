@@ -41,10 +41,10 @@ public final class DiskMonitor: @unchecked Sendable {
         set { lock.withLock { pressureHook = newValue } }
     }
     private var pressureHook: (@Sendable () -> Void)?
-    let log: @Sendable (String) -> Void
+    let log: LogSink
     let reserveBytes: Int64
 
-    init(dataPath: String, watermarks: DiskWatermarks, reserveBytes: Int64 = Limits.diskReserveBytes, log: @escaping @Sendable (String) -> Void) {
+    init(dataPath: String, watermarks: DiskWatermarks, reserveBytes: Int64 = Limits.diskReserveBytes, log: @escaping LogSink) {
         self.dataPath = dataPath
         self.current = watermarks
         self.reserveBytes = reserveBytes
@@ -94,7 +94,7 @@ public final class DiskMonitor: @unchecked Sendable {
             pressure = new >= .low
             return new
         }
-        for c in crossed { log("[logpond] \(c)") }
+        for c in crossed { log(.warning, "[logpond] \(c)") }
         if lvl < .high { restoreReserve() }
         if pressure { onPressure?() }
         if retry { onRetryWrites?() }
@@ -131,7 +131,7 @@ public final class DiskMonitor: @unchecked Sendable {
             defer { blocked = true; writeFailing = true }
             return !blocked
         }
-        if newly { log("[logpond] no space left on the device (writing \(path)); every index is read-only-allow-delete: writes get 429 until usage falls below the high watermark [\(watermarks.high)]. Delete old indices to free space") }
+        if newly { log(.error, "[logpond] no space left on the device (writing \(path)); every index is read-only-allow-delete: writes get 429 until usage falls below the high watermark [\(watermarks.high)]. Delete old indices to free space") }
         return releaseReserve()
     }
 

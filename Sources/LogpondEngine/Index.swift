@@ -103,8 +103,14 @@ public final class Index: @unchecked Sendable {
     }
 
     /// Re-reads the write blocks from the settings; caller holds the lock (or is the initialiser).
+    /// The index's own slow-log thresholds (`index.search.slowlog.threshold.query.warn`,
+    /// `index.indexing.slowlog.threshold.index.warn`) as given; the HTTP layer reads them.
+    var slowlogSettings: (search: String?, indexing: String?) = (nil, nil)
+    public var slowlogThresholds: (search: String?, indexing: String?) { lock.withLock { slowlogSettings } }
+
     func refreshBlocks() {
         let s = IndexSettings(json: settingsJSON)
+        slowlogSettings = (s.string("search.slowlog.threshold.query.warn"), s.string("indexing.slowlog.threshold.index.warn"))
         func on(_ k: String) -> Bool { s.string(k) == "true" || s.string(k) == "1" }
         writeBlock = on("blocks.read_only") ? .readOnly : on("blocks.write") ? .write : on("blocks.read_only_allow_delete") ? .readOnlyAllowDelete : nil
     }

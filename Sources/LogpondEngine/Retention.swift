@@ -111,7 +111,7 @@ extension Store {
                 try deleteIndex(d.name)
                 log("[logpond] retention deleted [\(d.name)]: \(d.reason)")
                 done.append(d)
-            } catch { log("[logpond] retention could not delete [\(d.name)]: \(error)") }
+            } catch { log("[logpond] retention could not delete [\(d.name)]: \(error)", .error) }
         }
         return done
     }
@@ -134,7 +134,7 @@ extension Store {
             }
             if due {
                 let done = self.applyRetention(self.effectiveRetention())
-                if !done.isEmpty { self.log("[logpond] retention ran early because the disk is past the low watermark [\(self.disk.watermarks.low)]") }
+                if !done.isEmpty { self.log("[logpond] retention ran early because the disk is past the low watermark [\(self.disk.watermarks.low)]", .warning) }
             }
         }
         let t = Thread { [weak self] in

@@ -1,7 +1,11 @@
 import Foundation
+import Logging
 #if canImport(Glibc)
 import Glibc
 #endif
+
+/// A destination for log lines with their level (swift-log's levels).
+public typealias LogSink = @Sendable (Logger.Level, String) -> Void
 
 /// One write operation of a bulk request, already split from its action line.
 public struct WriteOp: Sendable {
@@ -83,17 +87,28 @@ public final class Store: @unchecked Sendable {
     /// Whether anything damaged was found: cluster health is red then.
     public var isDamaged: Bool { !storeDamage.isEmpty || allIndices.contains { !$0.brokenSegments.isEmpty } }
     /// Log lines for the operator (recovery problems, deletions); the CLI prints them.
-    public var log: @Sendable (String) -> Void = Store.standardErrorLog
-    static let standardErrorLog: @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+    /// Where the engine's lines go, with their level: swift-log's `logpond` logger unless a
+    /// caller (a test) gives its own.
+    public let logSink: LogSink
+    static let logger = Logger(label: "logpond")
+    static let swiftLogSink: LogSink = { level, line in logger.log(level: level, "\(line)") }
+
+    /// Writes one line at `level` (messages say what happened and what to do).
+    public func log(_ line: String, _ level: Logger.Level = .info) { logSink(level, line) }
 
     public init(options: StoreOptions, log: (@Sendable (String) -> Void)? = nil) throws {
         self.options = options
-        if let log { self.log = log }
+        if let l = log {
+            let sink: LogSink = { _, line in l(line) }
+            logSink = sink
+        } else {
+            logSink = Store.swiftLogSink
+        }
         let fm = FileManager.default
         pressure = IndexingPressure(limitBytes: options.indexingPressureLimitBytes)
         searchMemory = SearchMemory(budget: options.searchMemoryBytes)
-        let logger = log ?? Store.standardErrorLog
-        disk = DiskMonitor(dataPath: options.dataPath, watermarks: options.watermarks, log: logger)
+        let sink = logSink
+        disk = DiskMonitor(dataPath: options.dataPath, watermarks: options.watermarks, log: sink)
         // On a nearly full disk the reserve is given up before anything else writes, so the
         // catalog and the next translog generation find room at start.
         if let u = DiskUsage.of(options.dataPath), u.available < Limits.diskReserveBytes * 2 { disk.releaseReserve() }
@@ -133,7 +148,7 @@ public final class Store: @unchecked Sendable {
                 } catch {
                     let why = (error as? EngineError)?.description ?? "segment file \(path) cannot be read: \(error)"
                     idx.brokenSegments.append(why)
-                    log("[logpond] index [\(rec.name)]: \(why)")
+                    log("[logpond] index [\(rec.name)]: \(why)", .error)
                 }
             }
             idx.diskSegments.sort { $0.minTimestamp < $1.minTimestamp }
@@ -163,13 +178,13 @@ public final class Store: @unchecked Sendable {
                 skipped += 1
                 if skipped <= Limits.replayFailuresLogged {
                     let why = (error as? EngineError)?.description ?? "\(error)"
-                    log("[logpond] translog: operation \(op.seq) on index [\(idx.name)] (document [\(EngineError.clip(op.id, max: 64))]) could not be replayed and was skipped: \(EngineError.clip(why, max: 300))")
+                    log("[logpond] translog: operation \(op.seq) on index [\(idx.name)] (document [\(EngineError.clip(op.id, max: 64))]) could not be replayed and was skipped: \(EngineError.clip(why, max: 300))", .error)
                 }
             }
         }
         recoveryReport.skipped = skipped
-        if skipped > Limits.replayFailuresLogged { log("[logpond] translog: \(skipped) operations in all could not be replayed") }
-        for t in recoveryReport.truncated { log("[logpond] translog: \(t)") }
+        if skipped > Limits.replayFailuresLogged { log("[logpond] translog: \(skipped) operations in all could not be replayed", .error) }
+        for t in recoveryReport.truncated { log("[logpond] translog: \(t)", .warning) }
         reportTranslogDamage(recoveryReport, byUUID: byUUID)
         let monitor = disk
         translog = try Translog(dir: translogDir, lastGeneration: TranslogReader.lastGeneration(dir: translogDir), onDiskFull: { monitor.noteFull($0) })
@@ -359,7 +374,7 @@ extension Store {
                 try? FileManager.default.copyItem(atPath: d.path, toPath: copy)
             }
             let what = "translog \(d.path) is damaged at byte \(d.offset) (\(d.reason)); a copy is kept at \(copy). The operations before and after it were replayed; run `logpond check --data \(options.dataPath)` and restore the affected documents from their source"
-            log("[logpond] \(what)")
+            log("[logpond] \(what)", .error)
             // The record's own index when that much of it reads; otherwise every index with
             // operations in the same generation may be missing a document.
             let owners = d.indexUUID.flatMap { byUUID[$0] }.map { [$0] } ?? (report.indicesByGeneration[d.generation] ?? []).compactMap { byUUID[$0] }

@@ -64,7 +64,7 @@ extension Store {
                     let millis = Limits.retryDelayMillis(afterFailures: flushFailures)
                     retryAfterNanos = UInt64(millis) * 1_000_000
                     if flushFailures <= 3 || flushFailures % 20 == 0 {
-                        log("[logpond] flush failed (attempt \(flushFailures), next in \(millis) ms): \(error)")
+                        log("[logpond] flush failed (attempt \(flushFailures), next in \(millis) ms): \(error)", .error)
                     }
                 }
                 pressure.flushed()
@@ -135,7 +135,7 @@ extension Store {
                         let n = (failures[idx.uuid]?.count ?? 0) + 1
                         let millis = Limits.retryDelayMillis(afterFailures: n)
                         failures[idx.uuid] = (n, DispatchTime.now().uptimeNanoseconds &+ UInt64(millis) * 1_000_000)
-                        if n <= 3 || n % 20 == 0 { log("[logpond] merge of index [\(idx.name)] failed (attempt \(n), next in \(millis) ms): \(error)") }
+                        if n <= 3 || n % 20 == 0 { log("[logpond] merge of index [\(idx.name)] failed (attempt \(n), next in \(millis) ms): \(error)", .error) }
                         return
                     }
                     failures[idx.uuid] = nil

@@ -66,7 +66,7 @@ public final class ForwardServer: Sendable {
                     if let h = handshake {
                         let (reply, ok) = h.pong(for: value)
                         try await outbound.write(ByteBuffer(bytes: reply))
-                        guard ok else { store.log("[logpond] forward: \(peer) failed the shared-key handshake"); return }
+                        guard ok else { store.log("[logpond] forward: \(peer) failed the shared-key handshake", .warning); return }
                         handshake = nil
                         continue
                     }
@@ -81,7 +81,7 @@ public final class ForwardServer: Sendable {
             }
         } catch {
             // Nothing of an unacknowledged message is promised: the client sends it again.
-            store.log("[logpond] forward: closed the connection from \(peer): \(EngineError.clip("\(error)", max: 300))")
+            store.log("[logpond] forward: closed the connection from \(peer): \(EngineError.clip("\(error)", max: 300))", .warning)
         }
     }
 
@@ -99,7 +99,7 @@ public final class ForwardServer: Sendable {
         let results = try await store.withIndexingPressure(bytes: bytes) { try await store.write(ops) }
         let failed = results.compactMap { r -> EngineError? in if case .failure(let e) = r { return e } else { return nil } }
         if !failed.isEmpty || notMaps > 0 {
-            store.log("[logpond] forward: \(failed.count + notMaps) of \(msg.events.count) records from \(peer) (tag \(EngineError.clip(msg.tag, max: 64))) were not stored: \(failed.first.map { EngineError.clip($0.description, max: 200) } ?? "a record is not a map")")
+            store.log("[logpond] forward: \(failed.count + notMaps) of \(msg.events.count) records from \(peer) (tag \(EngineError.clip(msg.tag, max: 64))) were not stored: \(failed.first.map { EngineError.clip($0.description, max: 200) } ?? "a record is not a map")", .warning)
         }
     }
 }

@@ -122,6 +122,9 @@ extension API {
         var items = try Self.parseBulk(body, defaultIndex: defaultIndex)
         let ops = items.compactMap { $0.op }
         let results = try await store.write(ops, refresh: refresh)
+        var names: [String] = []
+        for op in ops where names.last != op.index && !names.contains(op.index) { names.append(op.index) }
+        logSlowBulk(names, items: items.count, started: started)
         var w = JSONWriter(capacity: items.count * 120 + 64)
         var errors = false
         var k = 0

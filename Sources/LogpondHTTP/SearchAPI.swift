@@ -48,6 +48,7 @@ extension API {
             bytes = try runSearch(req, snaps, started: started)
         }
         recordSearch(snaps, started: started, scroll: params["scroll"] != nil, fetched: req.size > 0)
+        logSlowSearch(snaps, started: started, body: body)
         if let fp = params["filter_path"] { bytes = FilterPath.apply(bytes, fp) }
         return ESResponse.json(.ok, bytes)
     }

@@ -54,7 +54,7 @@ struct API: Sendable {
         searchPool = SearchPool(size: config.searchThreads, queueSize: config.searchQueueSize)
         requestBreaker = MemoryBreaker(name: "request", limitBytes: config.requestBreakerBytes)
         inflightBreaker = MemoryBreaker(name: "in_flight_requests", limitBytes: config.inflightBreakerBytes)
-        auth = Authenticator(catalog: store.catalog, log: store.log)
+        auth = Authenticator(catalog: store.catalog, log: { [store] in store.log($0, .warning) })
         clusterUUID = Self.loadClusterUUID(store)
     }
 

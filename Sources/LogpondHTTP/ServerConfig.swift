@@ -13,6 +13,10 @@ public struct ServerConfig: Sendable {
     /// thread_pool.search.size / queue_size.
     public var searchThreads = SearchPool.defaultSize
     public var searchQueueSize = 1000
+    /// index.search.slowlog.threshold.query.warn / index.indexing.slowlog.threshold.index.warn
+    /// for every index (an index's own setting wins): a search or a bulk slower is logged.
+    public var searchSlowlogWarn: String?
+    public var indexingSlowlogWarn: String?
     /// indices.breaker.request.limit: aggregations' estimated memory, all requests together.
     public var requestBreakerBytes = MemoryBudget.share(Limits.requestBreakerShare, of: MemoryBudget.defaultBytes)
     /// network.breaker.inflight_requests.limit: request bodies being handled, together.

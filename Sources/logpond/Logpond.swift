@@ -4,6 +4,7 @@ import LogpondEngine
 import LogpondForwardServer
 import LogpondHTTP
 import LogpondTLS
+import Logging
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -100,11 +101,23 @@ struct Serve: AsyncParsableCommand {
     @Flag(name: .long, help: "Listen beyond loopback without any user configured: anyone who reaches the port can read and delete everything.") var insecureNoAuth = false
     @Option(name: .customLong("tls-cert"), help: "PEM certificate (chain) for HTTPS (xpack.security.http.ssl.certificate); reloaded on SIGHUP.") var tlsCert: String?
     @Option(name: .customLong("tls-key"), help: "PEM private key for HTTPS (xpack.security.http.ssl.key).") var tlsKey: String?
+    @Option(name: .customLong("log-level"), help: "Lowest level written: trace, debug, info, warn, error (logger.level; default info).") var logLevel: String?
+    @Option(name: .customLong("log-format"), help: "text (default) or json: one JSON object per line with ECS names, as Elasticsearch's JSON logs.") var logFormat: String?
     @Option(name: .customLong("forward-port"), help: "Also accept the Fluent Forward protocol (Fluent Bit's and fluentd's `forward` output) on this TCP port (logpond.forward.port; 24224 is the usual one).") var forwardPort: Int?
     @Option(name: .customLong("forward-host"), help: "Address of the Forward input (logpond.forward.host; default: the HTTP address).") var forwardHost: String?
 
     func run() async throws {
         let file = try config.map { try FileConfig.load($0) } ?? FileConfig()
+        let levelText = logLevel ?? file["logger.level"] ?? "info"
+        guard let level = LogpondLogHandler.level(levelText) else {
+            throw ValidationErrorMessage("logger.level: [\(levelText.prefix(32))] is not a level; use trace, debug, info, warn or error")
+        }
+        let formatText = logFormat ?? file["logpond.log.format"] ?? "text"
+        guard let format = LogpondLogHandler.Format(rawValue: formatText) else {
+            throw ValidationErrorMessage("--log-format: [\(formatText.prefix(32))] is not a format; use text or json")
+        }
+        LogpondLogHandler.bootstrap(format: format, level: level)
+        let log = Logger(label: "logpond")
         var sc = ServerConfig()
         sc.host = host ?? file["network.host"] ?? sc.host
         if let p = port ?? file["http.port"].flatMap({ Int($0) }) { sc.port = p }
@@ -134,6 +147,12 @@ struct Serve: AsyncParsableCommand {
         }
         sc.requestBreakerBytes = try file.memoryLimit("indices.breaker.request.limit", budget: budget, defaultShare: Limits.requestBreakerShare)
         sc.inflightBreakerBytes = try file.memoryLimit("network.breaker.inflight_requests.limit", budget: budget, defaultShare: Limits.inflightBreakerShare)
+        for (key, name) in [("index.search.slowlog.threshold.query.warn", \ServerConfig.searchSlowlogWarn),
+                            ("index.indexing.slowlog.threshold.index.warn", \ServerConfig.indexingSlowlogWarn)] {
+            guard let v = file[key] else { continue }
+            guard v == "-1" || parseMillis(v) != nil else { throw ValidationErrorMessage("\(key): cannot read [\(v.prefix(32))]; use a time such as 10s or 500ms (-1: off)") }
+            sc[keyPath: name] = v
+        }
         sc.searchThreads = try file.count("thread_pool.search.size", default: sc.searchThreads, min: 1)
         sc.searchQueueSize = try file.count("thread_pool.search.queue_size", default: sc.searchQueueSize, min: 0)
         let tls: TLSContextHolder?
@@ -148,19 +167,19 @@ struct Serve: AsyncParsableCommand {
         // The Docker convention: ELASTIC_PASSWORD creates (or resets) the `elastic` superuser.
         if let pw = ProcessInfo.processInfo.environment["ELASTIC_PASSWORD"], !pw.isEmpty {
             try store.catalog.putUser(UserRecord(name: "elastic", passwordHash: Passwords.hash(pw), role: Role.superuser.rawValue))
-            FileHandle.standardError.write(Data("[logpond] user [elastic] (superuser) set from ELASTIC_PASSWORD\n".utf8))
+            log.info("user [elastic] (superuser) set from ELASTIC_PASSWORD")
         }
         let hasUsers = !(try store.catalog.users()).isEmpty
         if !hasUsers && !isLoopback(sc.host) {
             if !insecureNoAuth {
                 throw ValidationErrorMessage("refusing to listen on \(sc.host) with no user configured: anyone who reaches it could read and delete every log. Add one first: `logpond users add NAME --role superuser --data \(dataPath)` (or set ELASTIC_PASSWORD), or pass --insecure-no-auth if you really mean an open server")
             }
-            FileHandle.standardError.write(Data("[logpond] WARNING: --insecure-no-auth: listening on \(sc.host) without authentication; anyone who reaches this port can read, write and delete everything\n".utf8))
+            log.warning("--insecure-no-auth: listening on \(sc.host) without authentication; anyone who reaches this port can read, write and delete everything")
         }
         let r = store.recoveryReport
         if r.ops > 0 || !r.truncated.isEmpty {
             let skipped = r.skipped > 0 ? " (\(r.skipped) could not be replayed: see the lines above)" : ""
-            FileHandle.standardError.write(Data("[logpond] recovered \(r.ops) operations from the translog\(skipped)\n".utf8))
+            log.info("recovered \(r.ops) operations from the translog\(skipped)")
         }
         store.startBackground()
         store.startRetention(try file.retention())
@@ -184,11 +203,10 @@ struct Serve: AsyncParsableCommand {
             forwardTask = Task {
                 do {
                     try await forward.run(onBound: { port in
-                        print("[logpond] forward input listening on \(fhost):\(port)")
-                        fflush(stdout)
+                        log.info("forward input listening on \(fhost):\(port)")
                     })
                 } catch {
-                    FileHandle.standardError.write(Data("[logpond] forward input stopped: \(error)\n".utf8))
+                    log.error("forward input stopped: \(error)")
                 }
             }
         }
@@ -198,8 +216,7 @@ struct Serve: AsyncParsableCommand {
         let scheme = tls == nil ? "http" : "https"
         if let tls { ServeTLS.reloadOnHangup(tls) }
         try await server.run(transport: { c in tls.map { .reloadingTLS(c, holder: $0) } ?? .http1(configuration: c) }, onRunning: { port in
-            print("[logpond] listening on \(scheme)://\(host):\(port) (data: \(dataPath))")
-            fflush(stdout)
+            log.info("listening on \(scheme)://\(host):\(port) (data: \(dataPath))")
         })
         store.shutdown()
     }

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Logging
 import LogpondTLS
 #if canImport(Glibc)
 import Glibc
@@ -19,7 +20,7 @@ enum ServeTLS {
         let enabled = enabledValue == "true" || cert != nil || key != nil
         if !enabled {
             if certificate != nil || keyPath != nil || file[prefix + "client_authentication"] != nil {
-                FileHandle.standardError.write(Data("[logpond] \(prefix)enabled is not true: the certificate settings are ignored and the server speaks plain HTTP\n".utf8))
+                Logger(label: "logpond").warning("\(prefix)enabled is not true: the certificate settings are ignored and the server speaks plain HTTP")
             }
             return nil
         }
@@ -48,7 +49,7 @@ enum ServeTLS {
         source.setEventHandler {
             do {
                 try holder.reload()
-                log("[logpond] SIGHUP: TLS certificate \(holder.settings.certificate) reloaded; new connections use it, open ones keep theirs")
+                log("[logpond] SIGHUP: TLS certificate \(holder.settings.certificate) reloaded; new connections use it, open ones keep theirs", .info)
             } catch {
                 log("[logpond] SIGHUP: kept the current TLS certificate: \(error)")
             }
@@ -59,5 +60,5 @@ enum ServeTLS {
 
     nonisolated(unsafe) private static var hangupSource: DispatchSourceSignal?
 
-    private static func log(_ line: String) { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+    private static func log(_ line: String, _ level: Logger.Level = .warning) { Logger(label: "logpond").log(level: level, "\(line)") }
 }

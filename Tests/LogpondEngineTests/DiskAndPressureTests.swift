@@ -114,7 +114,7 @@ final class DiskAndPressureTests: XCTestCase {
         // Watermarks of a few free megabytes, so the machine's own usage cannot decide the test.
         var w = DiskWatermarks()
         w.low = .freeBytes(3 << 20); w.high = .freeBytes(2 << 20); w.floodStage = .freeBytes(1 << 20)
-        let m = DiskMonitor(dataPath: dir, watermarks: w, reserveBytes: 256 * 1024, log: { _ in })
+        let m = DiskMonitor(dataPath: dir, watermarks: w, reserveBytes: 256 * 1024, log: { _, _ in })
         XCTAssertEqual(m.check(), .ok)
         XCTAssertFalse(m.isBlocked)
         XCTAssertTrue(m.hasReserve)

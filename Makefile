@@ -12,6 +12,7 @@ PYDEPS     := .build/pydeps
 ES7        := $(PYDEPS)/es7
 ES8        := $(PYDEPS)/es8
 FLUENT     := $(PYDEPS)/fluent
+PROM       := $(PYDEPS)/prom
 
 .PHONY: all deps sysdeps testdeps pydeps build build-release run test bench bench-scale clean fuzz fuzz-build fuzz-smoke fuzz-replay
 
@@ -39,6 +40,7 @@ pydeps:
 	@[ -f $(ES7)/.ok ] || { $(PYTHON) -m pip install -q --target $(ES7) 'elasticsearch>=7.17,<7.18' && touch $(ES7)/.ok; }
 	@[ -f $(ES8)/.ok-dsl ] || { $(PYTHON) -m pip install -q --target $(ES8) 'elasticsearch>=8.13,<9' 'elasticsearch-dsl>=8.13,<9' && touch $(ES8)/.ok-dsl; }
 	@[ -f $(FLUENT)/.ok ] || { $(PYTHON) -m pip install -q --target $(FLUENT) 'fluent-logger>=0.10,<1' && touch $(FLUENT)/.ok; }
+	@[ -f $(PROM)/.ok ] || { $(PYTHON) -m pip install -q --target $(PROM) 'prometheus_client>=0.17,<1' && touch $(PROM)/.ok; }
 
 deps: sysdeps
 

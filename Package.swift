@@ -27,6 +27,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         // Already in the graph through Hummingbird; every line the server writes goes through it.
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        // Counters and timers in the engine and HTTP layer; Prometheus's text format at
+        // /_prometheus/metrics.
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd",
@@ -39,7 +43,8 @@ let package = Package(
         .target(name: "LogpondAnalysis", path: "Sources/LogpondAnalysis", swiftSettings: hotPath),
         .target(name: "LogpondEngine",
                 dependencies: ["LogpondAnalysis", "CZstd", "CSQLite", "CZlib", "CSimdJSON",
-                               .product(name: "Logging", package: "swift-log")],
+                               .product(name: "Logging", package: "swift-log"),
+                               .product(name: "CoreMetrics", package: "swift-metrics")],
                 path: "Sources/LogpondEngine", swiftSettings: hotPath),
         .target(name: "LogpondQuery", dependencies: ["LogpondEngine", "LogpondAnalysis"],
                 path: "Sources/LogpondQuery"),
@@ -50,7 +55,9 @@ let package = Package(
                                .product(name: "NIOCore", package: "swift-nio"),
                                .product(name: "HTTPTypes", package: "swift-http-types"),
                                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"), "CZlib",
-                               .product(name: "HummingbirdBcrypt", package: "hummingbird-auth")],
+                               .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                               .product(name: "CoreMetrics", package: "swift-metrics"),
+                               .product(name: "Prometheus", package: "swift-prometheus")],
                 path: "Sources/LogpondHTTP"),
         // The Fluent Forward input (a peer of LogpondHTTP: both write through the engine): the
         // protocol's codec (fuzzed, so without BoringSSL) and the server with its handshake.

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 
 /// A thread-safe least-recently-used map bounded by the bytes its values cost, behind the
@@ -9,15 +10,23 @@ final class ByteBoundedCache<Key: Hashable, Value>: @unchecked Sendable {
     private var tick: UInt64 = 0
     private var bytes = 0
     let capacity: Int
-    init(capacity: Int) { self.capacity = capacity }
+    /// `logpond_cache_requests_total{cache, result}`: hits and misses, for hit rates.
+    private let hits: Counter, misses: Counter
+    init(capacity: Int, name: String) {
+        self.capacity = capacity
+        hits = Counter(label: "logpond_cache_requests_total", dimensions: [("cache", name), ("result", "hit")])
+        misses = Counter(label: "logpond_cache_requests_total", dimensions: [("cache", name), ("result", "miss")])
+    }
 
     func get(_ k: Key) -> Value? {
-        lock.withLock {
+        let found: Value? = lock.withLock {
             guard let hit = items[k] else { return nil }
             tick += 1
             items[k] = (hit.value, hit.cost, tick)
             return hit.value
         }
+        if found == nil { misses.increment() } else { hits.increment() }
+        return found
     }
 
     func put(_ k: Key, _ v: Value, cost: Int) {

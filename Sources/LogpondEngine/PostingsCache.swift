@@ -25,7 +25,7 @@ final class PostingsCache: @unchecked Sendable {
 
     private struct Key: Hashable { var dict: UInt64; var ord: Int }
     private let lru: ByteBoundedCache<Key, Entry>
-    init(capacity: Int) { lru = ByteBoundedCache(capacity: capacity) }
+    init(capacity: Int) { lru = ByteBoundedCache(capacity: capacity, name: "postings") }
 
     func get(dict: UInt64, ord: Int) -> Entry? { lru.get(Key(dict: dict, ord: ord)) }
     func put(dict: UInt64, ord: Int, _ e: Entry) { lru.put(Key(dict: dict, ord: ord), e, cost: e.cost) }

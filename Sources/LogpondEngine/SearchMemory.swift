@@ -6,11 +6,11 @@ import Glibc
 
 /// Heap bytes of every structure searches decoded from segments (term dictionaries, norms,
 /// value tables, columns of older formats), process-wide.
-enum DecodedBytes {
+public enum DecodedBytes {
     private static let lock = NSLock()
     nonisolated(unsafe) private static var bytes = 0
     static func add(_ n: Int) { lock.withLock { bytes += n } }
-    static var total: Int { lock.withLock { bytes } }
+    public static var total: Int { lock.withLock { bytes } }
 }
 
 /// Bounds what searches keep between requests (`logpond.search.memory_budget`): the pages of

@@ -93,7 +93,7 @@ final class StoredBlockCache: @unchecked Sendable {
     private struct Key: Hashable { var segment: UInt64; var block: Int }
     private let lru: ByteBoundedCache<Key, DecodedBlock>
     var capacity: Int { lru.capacity }
-    init(capacity: Int) { lru = ByteBoundedCache(capacity: capacity) }
+    init(capacity: Int) { lru = ByteBoundedCache(capacity: capacity, name: "stored_blocks") }
 
     func get(segment: UInt64, block: Int) -> DecodedBlock? { lru.get(Key(segment: segment, block: block)) }
     func put(segment: UInt64, block: Int, _ b: DecodedBlock) { lru.put(Key(segment: segment, block: block), b, cost: b.cost) }

@@ -26,7 +26,7 @@ final class SourceValueChunks: @unchecked Sendable {
     }
 
     private struct Key: Hashable { var table: UInt64; var chunk: Int }
-    private static let cache = ByteBoundedCache<Key, Decoded>(capacity: Limits.sourceValueChunkCacheBytes)
+    private static let cache = ByteBoundedCache<Key, Decoded>(capacity: Limits.sourceValueChunkCacheBytes, name: "source_values")
 
     /// Keeps the section alive (the segment's mapping).
     private let owner: AnyObject

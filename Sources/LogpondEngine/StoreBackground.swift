@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import CSimdJSON
 #if canImport(Glibc)
@@ -108,6 +109,7 @@ extension Store {
 
     private func mergeLoop() {
         OSThread.name("lp-merge")
+        _ = Self.mergeTimer
         // Per index: failures in a row and when to try again (0.5 s, doubling to 30 s), so a
         // merge that cannot succeed (a full disk, a damaged input) is not retried twice a second.
         var failures: [String: (count: Int, retryAt: UInt64)] = [:]
@@ -129,7 +131,11 @@ extension Store {
                     guard disk.hasRoom(forBytes: c.reduce(Int64(0)) { $0 + Int64($1.byteSize) }) else { return }
                     // A field's merge does not start while a flush runs: the two threads' working
                     // sets took turns instead of adding up at the ingest peak.
-                    do { try idx.merge(c, catalog: catalog, nextSegmentID: nextSegmentID, tuning: tuning, betweenFields: { self.flushLock.withLock {} }) }
+                    do {
+                        let t0 = DispatchTime.now().uptimeNanoseconds
+                        try idx.merge(c, catalog: catalog, nextSegmentID: nextSegmentID, tuning: tuning, betweenFields: { self.flushLock.withLock {} })
+                        Self.mergeTimer.recordNanoseconds(Int64(clamping: DispatchTime.now().uptimeNanoseconds &- t0))
+                    }
                     catch {
                         if case EngineError.diskFull(let p) = error { disk.noteFull(p) }
                         let n = (failures[idx.uuid]?.count ?? 0) + 1
@@ -213,4 +219,9 @@ extension Store {
 /// `Thread.name` does not reach the kernel on Linux. At most 15 bytes.
 enum OSThread {
     static func name(_ n: String) { lp_set_thread_name(n) }
+}
+
+extension Store {
+    /// `logpond_merge_duration_seconds`: background merges (their count is the histogram's).
+    static let mergeTimer = CoreMetrics.Timer(label: "logpond_merge_duration_seconds")
 }

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 
 /// Writes: bulk operations applied to indices, logged to the translog and fsynced before
@@ -93,6 +94,10 @@ extension Store {
         for t in tally {
             let share = spent / UInt64(n) * UInt64(t.indexed + t.deleted + t.noops + t.failed)
             t.idx.counters.addWrites(indexed: t.indexed, deleted: t.deleted, noops: t.noops, failed: t.failed, nanos: share, translogOps: t.ops, translogBytes: t.bytes)
+            if t.indexed > 0 {
+                Counter(label: "logpond_documents_ingested_total", dimensions: [("index", t.idx.name)]).increment(by: Int64(t.indexed))
+                Counter(label: "logpond_ingested_bytes_total", dimensions: [("index", t.idx.name)]).increment(by: Int64(t.bytes))
+            }
         }
         // New fields reach the catalog before the documents that brought them are acknowledged.
         for idx in touched.values {

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -103,6 +104,11 @@ public final class Translog: @unchecked Sendable {
 
     /// Encodes `op` as a framed record at the end of `w` (the header is patched in place, so
     /// the payload is written once).
+    /// `logpond_translog_fsync_seconds` (write and fsync of one group commit) and
+    /// `logpond_translog_bytes_total`.
+    static let fsyncTimer = CoreMetrics.Timer(label: "logpond_translog_fsync_seconds")
+    static let bytesCounter = Counter(label: "logpond_translog_bytes_total")
+
     public static func appendFramed(_ op: TranslogOp, to w: inout ByteWriter) {
         let start = w.count
         w.u32(0); w.u32(0)
@@ -172,8 +178,11 @@ public final class Translog: @unchecked Sendable {
         func sync() {
             guard !pending.isEmpty else { return }
             do {
+                let t0 = DispatchTime.now().uptimeNanoseconds
                 do { try writeDurably(buffer, path: path) }
                 catch EngineError.diskFull(let p) where onDiskFull(p) { try writeDurably(buffer, path: path) }
+                Self.fsyncTimer.recordNanoseconds(Int64(clamping: DispatchTime.now().uptimeNanoseconds &- t0))
+                Self.bytesCounter.increment(by: Int64(buffer.count))
                 generationBytes += Int64(buffer.count)
                 appendedBytes += Int64(buffer.count)
                 for c in pending { c.resume() }

@@ -76,9 +76,11 @@ struct API: Sendable {
             }
             if request.method == .head { resp.body = ResponseBody() }
             resp.headers[ESResponse.serverTimeHeader] = String(Clock.elapsed(from: started) / 1000)
+            LogpondMetrics.request(path.segments, started: started, status: Int(resp.status.code), type: nil)
             return resp
         } catch {
             let e = ErrorMapping.es(error)
+            LogpondMetrics.request(path.segments, started: started, status: e.status, type: e.type)
             var r = ESResponse.$pretty.withValue(params.flag("pretty")) { e.response }
             if request.method == .head { r.body = ResponseBody() }
             return r
@@ -208,6 +210,9 @@ struct API: Sendable {
         case "_cluster" where s.count >= 2 && s[1] == "health": return clusterHealth()
         case "_cat": return try cat(Array(s.dropFirst()), params: p)
         case "_nodes" where s.contains("stats"): return nodeStats()
+        case "_prometheus" where s.count == 2 && s[1] == "metrics":
+            guard m == .get || m == .head else { throw methodNotAllowed("GET") }
+            return prometheusMetrics()
         case "_nodes": return nodes(req)
         case "_mapping" where s.count == 1, "_mappings" where s.count == 1: return try getMapping(targets: "_all")
         case "_resolve" where s.count == 3 && s[1] == "index":

@@ -32,7 +32,7 @@ public final class ScrollStore: @unchecked Sendable {
 
     deinit { reaper?.cancel() }
 
-    var openCount: Int { lock.withLock { contexts.count } }
+    public var openCount: Int { lock.withLock { contexts.count } }
 
     /// Elasticsearch's search.max_keep_alive default: a scroll holds its snapshot's files.
     public static let maxKeepAliveMillis = 24 * 3600 * 1000

@@ -117,6 +117,7 @@ struct Serve: AsyncParsableCommand {
             throw ValidationErrorMessage("--log-format: [\(formatText.prefix(32))] is not a format; use text or json")
         }
         LogpondLogHandler.bootstrap(format: format, level: level)
+        LogpondMetrics.bootstrap()
         let log = Logger(label: "logpond")
         var sc = ServerConfig()
         sc.host = host ?? file["network.host"] ?? sc.host

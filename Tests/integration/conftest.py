@@ -4,6 +4,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 
@@ -135,6 +136,17 @@ def make_server(tmp_path):
     yield make
     for s in made:
         s.stop()
+
+
+def run_es_py(script, url, flavour, marker):
+    """Runs `script` with the real elasticsearch-py of `flavour` (es7 or es8, from PyPI) against
+    `url`; it must exit 0 and print `marker`."""
+    path = os.path.join(PYDEPS, flavour)
+    if not os.path.isdir(path):
+        pytest.fail(f"{path} missing: run `make pydeps` (make test does)")
+    env = dict(os.environ, PYTHONPATH=path)
+    r = subprocess.run([sys.executable, "-c", script, url, flavour], capture_output=True, text=True, env=env, timeout=120)
+    assert r.returncode == 0 and marker in r.stdout, r.stdout + r.stderr
 
 
 def assert_es_error(resp, status, error_type):

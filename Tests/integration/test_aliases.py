@@ -9,7 +9,7 @@ import textwrap
 import pytest
 import requests
 
-from conftest import PYDEPS, assert_es_error
+from conftest import assert_es_error, run_es_py
 
 DOCS = [{"@timestamp": f"2026-12-0{1 + i % 3}T10:00:{i:02d}Z", "level": ["info", "error", "warn"][i % 3], "n": i, "log": f"line {i}"}
         for i in range(30)]
@@ -256,9 +256,4 @@ CLIENT = textwrap.dedent("""
 
 @pytest.mark.parametrize("flavour", ["es7", "es8"])
 def test_elasticsearch_py_alias_helpers(server, flavour):
-    path = os.path.join(PYDEPS, flavour)
-    if not os.path.isdir(path):
-        pytest.fail(f"{path} missing: run `make pydeps` (make test does)")
-    env = dict(os.environ, PYTHONPATH=path)
-    r = subprocess.run([sys.executable, "-c", CLIENT, server.url, flavour], capture_output=True, text=True, env=env, timeout=120)
-    assert "ALIASES-OK" in r.stdout, r.stdout + r.stderr
+    run_es_py(CLIENT, server.url, flavour, "ALIASES-OK")

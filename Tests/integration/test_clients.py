@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from conftest import PYDEPS
+from conftest import PYDEPS, run_es_py
 
 SCRIPT = textwrap.dedent("""
     import sys
@@ -34,10 +34,4 @@ SCRIPT = textwrap.dedent("""
 
 @pytest.mark.parametrize("flavour", ["es7", "es8"])
 def test_elasticsearch_py(server, flavour):
-    path = os.path.join(PYDEPS, flavour)
-    if not os.path.isdir(path):
-        pytest.fail(f"{path} missing: run `make pydeps` (make test does)")
-    env = dict(os.environ, PYTHONPATH=path)
-    r = subprocess.run([sys.executable, "-c", SCRIPT, server.url], env=env, capture_output=True, text=True, timeout=120)
-    assert r.returncode == 0, r.stdout + r.stderr
-    assert "CLIENT-OK" in r.stdout
+    run_es_py(SCRIPT, server.url, flavour, "CLIENT-OK")

@@ -12,7 +12,7 @@ import time
 import pytest
 import requests
 
-from conftest import PYDEPS, assert_es_error
+from conftest import assert_es_error, run_es_py
 
 
 def docs(server, index, n, start=0, day="2026-12-01"):
@@ -194,9 +194,4 @@ CLIENT = textwrap.dedent("""
 
 @pytest.mark.parametrize("flavour", ["es7", "es8"])
 def test_elasticsearch_py_stats_and_cat(server, flavour):
-    path = os.path.join(PYDEPS, flavour)
-    if not os.path.isdir(path):
-        pytest.fail(f"{path} missing: run `make pydeps` (make test does)")
-    env = dict(os.environ, PYTHONPATH=path)
-    r = subprocess.run([sys.executable, "-c", CLIENT, server.url, flavour], capture_output=True, text=True, env=env, timeout=120)
-    assert "STATS-OK" in r.stdout, r.stdout + r.stderr
+    run_es_py(CLIENT, server.url, flavour, "STATS-OK")

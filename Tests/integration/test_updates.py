@@ -10,7 +10,7 @@ import textwrap
 
 import pytest
 
-from conftest import PYDEPS, assert_es_error
+from conftest import assert_es_error, run_es_py
 
 
 def test_update_endpoint_merges_keeps_order_and_detects_noop(server):
@@ -201,9 +201,4 @@ CLIENT = textwrap.dedent("""
 
 @pytest.mark.parametrize("flavour", ["es7", "es8"])
 def test_elasticsearch_py_update_helpers(server, flavour):
-    path = os.path.join(PYDEPS, flavour)
-    if not os.path.isdir(path):
-        pytest.fail(f"{path} missing: run `make pydeps` (make test does)")
-    env = dict(os.environ, PYTHONPATH=path)
-    r = subprocess.run([sys.executable, "-c", CLIENT, server.url, flavour], capture_output=True, text=True, env=env, timeout=120)
-    assert "UPDATES-OK" in r.stdout, r.stdout + r.stderr
+    run_es_py(CLIENT, server.url, flavour, "UPDATES-OK")

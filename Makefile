@@ -7,7 +7,7 @@ PYTHON     ?= python3
 APT_PKGS   := libsqlite3-dev libzstd-dev libsimdjson-dev zlib1g-dev pkg-config
 # What the compatibility tests drive: Debian's Curator (its `curator` command), curl, rsyslog's
 # omelasticsearch, and openssl (test certificates for HTTPS).
-TEST_APT_PKGS := elasticsearch-curator curl rsyslog-elasticsearch openssl
+TEST_APT_PKGS := elasticsearch-curator curl rsyslog-elasticsearch openssl chromium chromium-driver python3-selenium
 PYDEPS     := .build/pydeps
 ES7        := $(PYDEPS)/es7
 ES8        := $(PYDEPS)/es8

@@ -113,6 +113,7 @@ struct API: Sendable {
         switch (s.count, s.first ?? "") {
         case (0, _):
             guard m == .get || m == .head else { throw methodNotAllowed("GET, HEAD") }
+            if m == .get && Self.wantsPage(req) { return Self.redirectToPage() }
             return info()
         case (1, "_bulk"), (2, _) where s.count == 2 && s[1] == "_bulk":
             guard m == .post || m == .put else { throw methodNotAllowed("POST, PUT") }
@@ -210,6 +211,10 @@ struct API: Sendable {
         case "_cluster" where s.count >= 2 && s[1] == "health": return clusterHealth()
         case "_cat": return try cat(Array(s.dropFirst()), params: p)
         case "_nodes" where s.contains("stats"): return nodeStats()
+        case "_logpond" where s.count <= 2:
+            guard m == .get || m == .head else { throw methodNotAllowed("GET") }
+            if s.count == 1 && !path.raw.hasSuffix("/") { return Self.redirectToPage() }
+            return try uiAsset(Array(s.dropFirst()))
         case "_prometheus" where s.count == 2 && s[1] == "metrics":
             guard m == .get || m == .head else { throw methodNotAllowed("GET") }
             return prometheusMetrics()

@@ -1,0 +1,388 @@
+// Logpond Discover: plain JavaScript over the Elasticsearch API the server speaks. Everything
+// the view shows is in the URL, so a link reproduces it. Text from documents is only ever set
+// as textContent (never parsed as HTML).
+const $ = (id) => document.getElementById(id);
+const DEFAULT_COLUMNS = ["kubernetes.namespace_name", "kubernetes.pod_name", "kubernetes.container_name", "log"];
+const PAGE = 50;
+const RANGES = { "15m": 15 * 60e3, "1h": 3600e3, "24h": 86400e3, "7d": 7 * 86400e3 };
+const STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800, 2592000].map((s) => s * 1000);
+
+const state = { index: "logstash-*", q: "", range: "15m", from: null, to: null, filters: [], columns: DEFAULT_COLUMNS.slice() };
+let fieldCaps = {};          // field -> {type, aggregatable}
+let lastSort = null, loading = false, exhausted = false, runId = 0;
+
+function readURL() {
+  const p = new URLSearchParams(location.search);
+  if (p.get("index")) state.index = p.get("index");
+  state.q = p.get("q") || "";
+  const from = p.get("from"), to = p.get("to");
+  if (from && to && /^\d+$/.test(from) && /^\d+$/.test(to)) { state.range = "abs"; state.from = +from; state.to = +to; }
+  else if (from && from.startsWith("now-") && RANGES[from.slice(4)]) { state.range = from.slice(4); }
+  try { state.filters = JSON.parse(p.get("filters") || "[]").filter((f) => f && f.field); } catch { state.filters = []; }
+  if (p.get("columns")) state.columns = p.get("columns").split(",").filter(Boolean);
+}
+
+function writeURL() {
+  const p = new URLSearchParams();
+  p.set("index", state.index);
+  if (state.q) p.set("q", state.q);
+  if (state.range === "abs") { p.set("from", String(state.from)); p.set("to", String(state.to)); }
+  else { p.set("from", "now-" + state.range); p.set("to", "now"); }
+  if (state.filters.length) p.set("filters", JSON.stringify(state.filters));
+  if (state.columns.join(",") !== DEFAULT_COLUMNS.join(",")) p.set("columns", state.columns.join(","));
+  history.replaceState(null, "", "/_logpond/?" + p.toString());
+}
+
+function bounds() {
+  if (state.range === "abs") return [state.from, state.to];
+  const now = Date.now();
+  return [now - RANGES[state.range], now];
+}
+
+async function api(method, path, body) {
+  const r = await fetch(path, { method, credentials: "same-origin", headers: body ? { "Content-Type": "application/json" } : {}, body: body ? JSON.stringify(body) : undefined });
+  const j = await r.json().catch(() => ({}));
+  if (!r.ok) throw new Error((j.error && (j.error.reason || j.error.type)) || ("HTTP " + r.status));
+  return j;
+}
+
+function query(from, to, extraFilter) {
+  const must = state.q ? [{ query_string: { query: state.q, default_operator: "AND" } }] : [{ match_all: {} }];
+  const filter = [{ range: { "@timestamp": { gte: from, lte: to, format: "epoch_millis" } } }];
+  const mustNot = [];
+  for (const f of state.filters) (f.neg ? mustNot : filter).push({ term: { [f.field]: f.value } });
+  if (extraFilter) filter.push(extraFilter);
+  return { bool: { must, filter, must_not: mustNot } };
+}
+
+// An interval giving about 60–120 bars over the range (the nice step nearest 90 bars).
+function interval(span) {
+  let best = STEPS[STEPS.length - 1], bestScore = Infinity;
+  for (const s of STEPS) {
+    const n = span / s;
+    const score = (n >= 60 && n <= 120 ? 0 : 1000) + Math.abs(n - 90);
+    if (score < bestScore) { best = s; bestScore = score; }
+  }
+  return best;
+}
+
+function fmtTime(ms) { return new Date(ms).toISOString().replace("T", " ").replace("Z", ""); }
+
+// A field's value by its dotted path; keys may hold dots themselves (labels such as
+// statefulset.kubernetes.io/pod-name), so every split point is tried.
+function get(src, path) {
+  if (src == null || typeof src !== "object") return undefined;
+  if (path in src) return src[path];
+  for (let j = path.indexOf("."); j > 0; j = path.indexOf(".", j + 1)) {
+    const head = path.slice(0, j);
+    if (head in src) { const v = get(src[head], path.slice(j + 1)); if (v !== undefined) return v; }
+  }
+  return undefined;
+}
+
+function cell(v) { return v === undefined || v === null ? "" : typeof v === "object" ? JSON.stringify(v) : String(v); }
+
+async function run() {
+  const id = ++runId;
+  const t0 = performance.now();
+  writeURL();
+  $("error").textContent = "";
+  const [from, to] = bounds();
+  const step = interval(to - from);
+  const body = {
+    size: PAGE, track_total_hits: true, sort: [{ "@timestamp": { order: "desc", unmapped_type: "date" } }, { _doc: "desc" }],
+    query: query(from, to),
+    aggs: { h: { date_histogram: { field: "@timestamp", fixed_interval: step + "ms", min_doc_count: 0, extended_bounds: { min: from, max: to } } } },
+  };
+  try {
+    const r = await api("POST", "/" + encodeURIComponent(state.index) + "/_search?ignore_unavailable=true&allow_no_indices=true", body);
+    if (id !== runId) return;
+    $("total").textContent = String(r.hits.total.value);
+    $("took").textContent = "(" + r.took + " ms)";
+    drawHistogram(r.aggregations ? r.aggregations.h.buckets : [], from, to, step);
+    renderHead();
+    const tb = document.querySelector("#hits tbody");
+    tb.textContent = "";
+    addRows(r.hits.hits);
+    exhausted = r.hits.hits.length < PAGE;
+    renderFilters();
+    if (openField) await showValues(openField);
+    requestAnimationFrame(() => {
+      window.__lastPaintMs = performance.now() - t0;
+      console.log("logpond: painted in " + window.__lastPaintMs.toFixed(1) + " ms");
+      // Tests wait on this: each finished search (rendered) moves it by one.
+      window.__runs = (window.__runs || 0) + 1;
+    });
+  } catch (e) {
+    if (id === runId) { $("error").textContent = e.message; window.__runs = (window.__runs || 0) + 1; }
+  }
+}
+
+async function more() {
+  if (loading || exhausted || !lastSort) return;
+  loading = true;
+  const id = runId;
+  const [from, to] = bounds();
+  try {
+    const r = await api("POST", "/" + encodeURIComponent(state.index) + "/_search?ignore_unavailable=true&allow_no_indices=true",
+      { size: PAGE, track_total_hits: false, sort: [{ "@timestamp": { order: "desc", unmapped_type: "date" } }, { _doc: "desc" }], search_after: lastSort, query: query(from, to) });
+    if (id === runId) { addRows(r.hits.hits); exhausted = r.hits.hits.length < PAGE; }
+  } catch (e) { $("error").textContent = e.message; }
+  loading = false;
+}
+
+function renderHead() {
+  const tr = document.createElement("tr");
+  for (const c of ["time"].concat(state.columns)) {
+    const th = document.createElement("th");
+    th.textContent = c;
+    if (c !== "time") {
+      const x = document.createElement("button");
+      x.textContent = "×"; x.title = "remove column"; x.className = "rm";
+      x.onclick = (ev) => { ev.stopPropagation(); state.columns = state.columns.filter((k) => k !== c); run(); };
+      th.appendChild(x);
+    }
+    tr.appendChild(th);
+  }
+  const head = document.querySelector("#hits thead");
+  head.textContent = "";
+  head.appendChild(tr);
+}
+
+function addRows(hits) {
+  const tb = document.querySelector("#hits tbody");
+  for (const h of hits) {
+    const tr = document.createElement("tr");
+    tr.className = "hit";
+    tr.dataset.test = "hit";
+    tr.dataset.id = h._id;
+    tr.dataset.index = h._index;
+    const ts = get(h._source, "@timestamp");
+    const cells = [ts ? fmtTime(Date.parse(ts)) : ""].concat(state.columns.map((c) => cell(get(h._source, c))));
+    cells.forEach((v, i) => {
+      const td = document.createElement("td");
+      td.textContent = v;
+      if (state.columns[i - 1] === "log") td.className = "log";
+      tr.appendChild(td);
+    });
+    tr.onclick = () => toggleDetail(tr, h);
+    tb.appendChild(tr);
+    lastSort = h.sort;
+  }
+}
+
+function toggleDetail(tr, h) {
+  if (tr.nextSibling && tr.nextSibling.classList && tr.nextSibling.classList.contains("detail")) { tr.nextSibling.remove(); return; }
+  const d = document.createElement("tr");
+  d.className = "detail";
+  d.dataset.test = "detail";
+  const td = document.createElement("td");
+  td.colSpan = state.columns.length + 1;
+  const table = document.createElement("table");
+  for (const [k, v] of flatten(h._source)) {
+    const row = document.createElement("tr");
+    const a = document.createElement("td"); a.textContent = k; a.style.width = "30%";
+    const b = document.createElement("td"); b.textContent = cell(v);
+    row.append(a, b);
+    table.appendChild(row);
+  }
+  const pre = document.createElement("pre");
+  pre.dataset.test = "json";
+  pre.textContent = JSON.stringify(h._source, null, 2);
+  td.append(table, pre);
+  d.appendChild(td);
+  tr.after(d);
+}
+
+function flatten(o, prefix = "", out = []) {
+  for (const [k, v] of Object.entries(o || {})) {
+    const p = prefix ? prefix + "." + k : k;
+    if (v && typeof v === "object" && !Array.isArray(v)) flatten(v, p, out); else out.push([p, v]);
+  }
+  return out;
+}
+
+function drawHistogram(buckets, from, to, step) {
+  const svg = $("histogram");
+  svg.textContent = "";
+  const n = Math.max(1, Math.ceil((to - from) / step));
+  svg.setAttribute("viewBox", "0 0 " + n + " 100");
+  const max = Math.max(1, ...buckets.map((b) => b.doc_count));
+  const ns = "http://www.w3.org/2000/svg";
+  for (const b of buckets) {
+    const i = Math.floor((b.key - from) / step);
+    if (i < -1 || i > n) continue;
+    const r = document.createElementNS(ns, "rect");
+    const h = (b.doc_count / max) * 100;
+    r.setAttribute("x", String(i + 0.05)); r.setAttribute("width", "0.9");
+    r.setAttribute("y", String(100 - h)); r.setAttribute("height", String(h));
+    r.setAttribute("class", "bar");
+    r.dataset.test = "histogram-bar";
+    r.dataset.key = String(b.key);
+    r.dataset.count = String(b.doc_count);
+    const t = document.createElementNS(ns, "title");
+    t.textContent = fmtTime(b.key) + ": " + b.doc_count;
+    r.appendChild(t);
+    svg.appendChild(r);
+  }
+  svg.dataset.from = String(from); svg.dataset.to = String(to);
+}
+
+// Drag across the histogram to zoom into that time range.
+function setupZoom() {
+  const svg = $("histogram");
+  let x0 = null, sel = null;
+  const frac = (ev) => { const b = svg.getBoundingClientRect(); return Math.min(1, Math.max(0, (ev.clientX - b.left) / b.width)); };
+  svg.addEventListener("mousedown", (ev) => {
+    x0 = frac(ev);
+    sel = document.createElementNS("http://www.w3.org/2000/svg", "rect");
+    sel.setAttribute("class", "sel"); sel.setAttribute("y", "0"); sel.setAttribute("height", "100");
+    svg.appendChild(sel);
+  });
+  svg.addEventListener("mousemove", (ev) => {
+    if (x0 === null) return;
+    const vb = svg.viewBox.baseVal, x1 = frac(ev);
+    sel.setAttribute("x", String(Math.min(x0, x1) * vb.width)); sel.setAttribute("width", String(Math.abs(x1 - x0) * vb.width));
+  });
+  window.addEventListener("mouseup", (ev) => {
+    if (x0 === null) return;
+    const x1 = frac(ev), a = Math.min(x0, x1), b = Math.max(x0, x1);
+    x0 = null; if (sel) sel.remove();
+    if (b - a < 0.01) return;
+    const from = +svg.dataset.from, to = +svg.dataset.to;
+    state.range = "abs";
+    state.from = Math.floor(from + a * (to - from));
+    state.to = Math.ceil(from + b * (to - from));
+    syncControls();
+    run();
+  });
+}
+
+let openField = null;
+
+async function loadFields() {
+  const aside = $("fields");
+  aside.textContent = "";
+  try {
+    const r = await api("GET", "/" + encodeURIComponent(state.index) + "/_field_caps?fields=*&ignore_unavailable=true&allow_no_indices=true");
+    fieldCaps = {};
+    for (const [f, types] of Object.entries(r.fields || {})) {
+      if (f.startsWith("_")) continue;
+      const t = Object.values(types)[0];
+      if (t.type === "object") continue;
+      fieldCaps[f] = { type: t.type, aggregatable: Object.values(types).some((x) => x.aggregatable) };
+    }
+  } catch (e) { $("error").textContent = e.message; }
+  for (const f of Object.keys(fieldCaps).sort()) {
+    const div = document.createElement("div");
+    div.className = "field";
+    div.dataset.test = "field";
+    div.dataset.field = f;
+    div.textContent = f;
+    div.title = fieldCaps[f].type + (fieldCaps[f].aggregatable ? "" : " (not aggregatable)");
+    div.onclick = () => { openField = openField === f ? null : f; document.querySelectorAll("aside .values").forEach((e) => e.remove()); if (openField) showValues(f); };
+    aside.appendChild(div);
+  }
+}
+
+// The field's top 5 values in the current result (terms over the matches).
+async function showValues(f) {
+  const div = document.querySelector('aside .field[data-field="' + CSS.escape(f) + '"]');
+  if (!div) return;
+  document.querySelectorAll("aside .values").forEach((e) => e.remove());
+  const box = document.createElement("div");
+  box.className = "values";
+  div.after(box);
+  const add = document.createElement("button");
+  add.textContent = state.columns.includes(f) ? "remove column" : "add as column";
+  add.dataset.test = "add-column";
+  add.onclick = () => { state.columns = state.columns.includes(f) ? state.columns.filter((c) => c !== f) : state.columns.concat([f]); run(); };
+  box.appendChild(add);
+  const aggField = fieldCaps[f] && fieldCaps[f].aggregatable ? f : (fieldCaps[f + ".keyword"] ? f + ".keyword" : null);
+  if (!aggField) { const m = document.createElement("div"); m.className = "muted"; m.textContent = "not aggregatable"; box.appendChild(m); return; }
+  const [from, to] = bounds();
+  try {
+    const r = await api("POST", "/" + encodeURIComponent(state.index) + "/_search?ignore_unavailable=true&allow_no_indices=true",
+      { size: 0, query: query(from, to), aggs: { v: { terms: { field: aggField, size: 5 } } } });
+    for (const b of r.aggregations.v.buckets) {
+      const key = b.key_as_string !== undefined ? b.key_as_string : b.key;
+      const row = document.createElement("div");
+      row.className = "value";
+      const v = document.createElement("span");
+      v.className = "v";
+      v.dataset.test = "field-value";
+      v.dataset.field = aggField;
+      v.dataset.value = String(key);
+      v.dataset.count = String(b.doc_count);
+      v.textContent = String(key) + " (" + b.doc_count + ")";
+      v.title = "filter for this value";
+      v.style.cursor = "pointer";
+      v.onclick = () => addFilter(aggField, b.key, false);
+      const minus = document.createElement("button");
+      minus.textContent = "−"; minus.title = "filter out this value"; minus.dataset.test = "field-value-out";
+      minus.onclick = () => addFilter(aggField, b.key, true);
+      row.append(v, minus);
+      box.appendChild(row);
+    }
+  } catch (e) { $("error").textContent = e.message; }
+}
+
+function addFilter(field, value, neg) {
+  if (!state.filters.some((f) => f.field === field && f.value === value && !!f.neg === neg)) state.filters.push({ field, value, neg });
+  run();
+}
+
+function renderFilters() {
+  const box = $("filters");
+  box.textContent = "";
+  state.filters.forEach((f, i) => {
+    const p = document.createElement("span");
+    p.className = "pill" + (f.neg ? " neg" : "");
+    p.dataset.test = "filter";
+    p.textContent = (f.neg ? "NOT " : "") + f.field + ": " + f.value;
+    const x = document.createElement("button");
+    x.textContent = "×"; x.title = "remove filter"; x.dataset.test = "filter-remove";
+    x.onclick = () => { state.filters.splice(i, 1); run(); };
+    p.appendChild(x);
+    box.appendChild(p);
+  });
+}
+
+function toLocalInput(ms) { const d = new Date(ms - new Date(ms).getTimezoneOffset() * 60e3); return d.toISOString().slice(0, 19); }
+
+function syncControls() {
+  $("query").value = state.q;
+  $("range").value = state.range;
+  $("abs").hidden = state.range !== "abs";
+  if (state.range === "abs") { $("from").value = toLocalInput(state.from); $("to").value = toLocalInput(state.to); }
+}
+
+async function loadIndices() {
+  const sel = $("index");
+  const names = new Set(["logstash-*", state.index]);
+  try { for (const r of await api("GET", "/_cat/indices?format=json&h=index&s=index")) names.add(r.index); } catch { /* shown on search */ }
+  for (const n of names) { const o = document.createElement("option"); o.value = n; o.textContent = n; sel.appendChild(o); }
+  sel.value = state.index;
+}
+
+async function main() {
+  readURL();
+  syncControls();
+  $("query").addEventListener("keydown", (ev) => { if (ev.key === "Enter") { state.q = $("query").value.trim(); run(); } });
+  $("go").onclick = () => { state.q = $("query").value.trim(); run(); };
+  $("range").onchange = () => {
+    state.range = $("range").value;
+    if (state.range === "abs") { const [f, t] = [Date.now() - 86400e3, Date.now()]; state.from = f; state.to = t; }
+    syncControls(); run();
+  };
+  for (const id of ["from", "to"]) $(id).onchange = () => { state.from = Date.parse($("from").value); state.to = Date.parse($("to").value); if (state.from < state.to) run(); };
+  $("index").onchange = async () => { state.index = $("index").value; state.filters = []; await loadFields(); run(); };
+  document.addEventListener("keydown", (ev) => { if (ev.key === "/" && document.activeElement !== $("query")) { ev.preventDefault(); $("query").focus(); } });
+  new IntersectionObserver((es) => { if (es.some((e) => e.isIntersecting)) more(); }).observe($("more"));
+  setupZoom();
+  await loadIndices();
+  await loadFields();
+  await run();
+}
+
+main();

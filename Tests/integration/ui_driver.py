@@ -1,0 +1,116 @@
+"""Drives the web page as a person does, with Debian's chromium, chromium-driver and
+python3-selenium (run by Debian's python3: `python3 ui_driver.py URL OUTDIR`). Prints one JSON
+object of what it saw at each step; test_ui.py checks it against the API. Screenshots of each
+state go to OUTDIR."""
+import json
+import sys
+import time
+from urllib.parse import parse_qs, urlparse
+
+from selenium import webdriver
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.chrome.service import Service
+
+URL, OUT = sys.argv[1], sys.argv[2]
+
+
+def browser():
+    o = webdriver.ChromeOptions()
+    o.binary_location = "/usr/bin/chromium"
+    for a in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,900", "--disable-gpu"]:
+        o.add_argument(a)
+    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=o)
+
+
+def runs(d):
+    return d.execute_script("return window.__runs || 0")
+
+
+def wait_run(d, before, timeout=15):
+    end = time.time() + timeout
+    while time.time() < end:
+        if runs(d) > before:
+            return
+        time.sleep(0.05)
+    raise AssertionError("the page did not finish a search in time; error: " + d.find_element(By.ID, "error").text)
+
+
+def view(d):
+    """What the page shows now, and the state in its URL."""
+    bars = d.find_elements(By.CSS_SELECTOR, '[data-test="histogram-bar"]')
+    q = parse_qs(urlparse(d.current_url).query)
+    return {
+        "url": d.current_url,
+        "state": {k: v[0] for k, v in q.items()},
+        "total": int(d.find_element(By.CSS_SELECTOR, '[data-test="total"]').text),
+        "bars": len(bars),
+        "bar_sum": sum(int(b.get_attribute("data-count")) for b in bars),
+        "hits": [h.get_attribute("data-id") for h in d.find_elements(By.CSS_SELECTOR, '[data-test="hit"]')],
+        "filters": [f.text for f in d.find_elements(By.CSS_SELECTOR, '[data-test="filter"]')],
+        "query": d.find_element(By.CSS_SELECTOR, '[data-test="query"]').get_attribute("value"),
+        "paint_ms": d.execute_script("return window.__lastPaintMs"),
+        "error": d.find_element(By.ID, "error").text,
+    }
+
+
+def main():
+    d = browser()
+    seen = {}
+    try:
+        d.get(URL)
+        wait_run(d, 0, timeout=30)
+        seen["opened"] = view(d)
+        d.save_screenshot(OUT + "/1-opened.png")
+
+        # A query typed and Enter pressed.
+        before = runs(d)
+        box = d.find_element(By.CSS_SELECTOR, '[data-test="query"]')
+        box.clear()
+        box.send_keys("log:error", Keys.ENTER)
+        wait_run(d, before)
+        seen["query"] = view(d)
+        d.save_screenshot(OUT + "/2-query.png")
+
+        # A row expands to the whole document.
+        d.find_element(By.CSS_SELECTOR, '[data-test="hit"]').click()
+        seen["detail"] = json.loads(d.find_element(By.CSS_SELECTOR, '[data-test="json"]').text)
+        d.save_screenshot(OUT + "/3-detail.png")
+
+        # A field's top values, one clicked: a filter pill, the search again.
+        d.find_element(By.CSS_SELECTOR, '[data-test="field"][data-field="kubernetes.namespace_name"]').click()
+        end = time.time() + 10
+        while time.time() < end and not d.find_elements(By.CSS_SELECTOR, '[data-test="field-value"]'):
+            time.sleep(0.05)
+        values = d.find_elements(By.CSS_SELECTOR, '[data-test="field-value"]')
+        seen["values"] = [{"value": v.get_attribute("data-value"), "count": int(v.get_attribute("data-count"))} for v in values]
+        d.save_screenshot(OUT + "/4-field-values.png")
+        before = runs(d)
+        values[0].click()
+        wait_run(d, before)
+        seen["filtered"] = view(d)
+        d.save_screenshot(OUT + "/5-filtered.png")
+
+        # Drag across the middle half of the histogram: the range zooms to it.
+        svg = d.find_element(By.CSS_SELECTOR, '[data-test="histogram"]')
+        w = svg.size["width"]
+        before = runs(d)
+        ActionChains(d).move_to_element_with_offset(svg, int(-w * 0.25), 0).click_and_hold().move_by_offset(int(w * 0.5), 0).release().perform()
+        wait_run(d, before)
+        seen["zoomed"] = view(d)
+        d.save_screenshot(OUT + "/6-zoomed.png")
+
+        # The URL reproduces the view in a new tab.
+        url = d.current_url
+        d.switch_to.new_window("tab")
+        d.get(url)
+        wait_run(d, 0, timeout=30)
+        seen["reopened"] = view(d)
+        d.save_screenshot(OUT + "/7-reopened.png")
+    finally:
+        d.quit()
+    print(json.dumps(seen))
+
+
+main()

@@ -99,6 +99,8 @@ TABLE = [
     ("GET", "/_cat/indices", None, {"superuser", "ingest", "viewer", "curator"}),
     ("GET", "/_stats", None, {"superuser", "ingest", "viewer", "curator"}),
     ("GET", "/_prometheus/metrics", None, {"superuser", "ingest", "viewer", "curator"}),
+    ("GET", "/_logpond/", None, {"superuser", "ingest", "viewer", "curator"}),
+    ("GET", "/_logpond/app.js", None, {"superuser", "ingest", "viewer", "curator"}),
     ("GET", "/_cluster/settings", None, {"superuser", "ingest", "viewer", "curator"}),
     ("PUT", "/_cluster/settings", '{"transient":{"cluster.routing.allocation.enable":"all"}}', {"superuser", "curator"}),
     ("POST", "/t/_update/1", '{"doc":{"b":1}}', {"superuser", "ingest"}),

@@ -97,3 +97,21 @@ def test_discover_in_a_browser(server, tmp_path):
     again = seen["reopened"]
     assert again["state"] == z["state"] and again["total"] == z["total"] and again["query"] == "log:error"
     assert again["filters"] == z["filters"] and again["hits"] == z["hits"]
+
+    # Surrounding lines: the hit marked, time order, one pod and container, 50 each side.
+    ctx = seen["context"]
+    assert [c["id"] for c in ctx if c["hit"]] == [seen["context_of"]]
+    times = [c["time"] for c in ctx]
+    assert times == sorted(times)
+    docs = server.post("/logstash-*/_search", {"size": 200, "query": {"ids": {"values": [c["id"] for c in ctx]}}}).json()["hits"]["hits"]
+    assert len(docs) == len(ctx)
+    pods = {(h["_source"]["kubernetes"]["pod_name"], h["_source"]["kubernetes"]["container_name"]) for h in docs}
+    assert len(pods) == 1
+    hit = next(h for h in docs if h["_id"] == seen["context_of"])
+    pod, container = next(iter(pods))
+    same = [{"term": {"kubernetes.pod_name": pod}}, {"term": {"kubernetes.container_name": container}}]
+    def n(op):
+        return server.post("/logstash-*/_count", {"query": {"bool": {"filter": same + [{"range": {"@timestamp": {op: hit["_source"]["@timestamp"]}}}]}}}).json()["count"]
+    hit_at = [c["hit"] for c in ctx].index(True)
+    assert hit_at == min(50, n("lt")) and len(ctx) - hit_at - 1 == min(50, n("gt"))
+    assert seen["context_more"] == len(ctx) + min(50, max(0, n("lt") - 50))

@@ -37,6 +37,15 @@ def wait_run(d, before, timeout=15):
     raise AssertionError("the page did not finish a search in time; error: " + d.find_element(By.ID, "error").text)
 
 
+def wait_js(d, script, timeout=15):
+    end = time.time() + timeout
+    while time.time() < end:
+        if d.execute_script(script):
+            return
+        time.sleep(0.05)
+    raise AssertionError("timed out waiting for: " + script)
+
+
 def view(d):
     """What the page shows now, and the state in its URL."""
     bars = d.find_elements(By.CSS_SELECTOR, '[data-test="histogram-bar"]')
@@ -108,6 +117,22 @@ def main():
         wait_run(d, 0, timeout=30)
         seen["reopened"] = view(d)
         d.save_screenshot(OUT + "/7-reopened.png")
+
+        # Surrounding lines of a hit: from its pod and container, in time order, more on demand.
+        hits = d.find_elements(By.CSS_SELECTOR, '[data-test="hit"]')
+        target = hits[min(3, len(hits) - 1)]
+        seen["context_of"] = target.get_attribute("data-id")
+        target.click()
+        before = d.execute_script("return window.__contextRuns || 0")
+        d.find_element(By.CSS_SELECTOR, '[data-test="context"]').click()
+        wait_js(d, "return (window.__contextRuns || 0) > " + str(before))
+        lines = d.find_elements(By.CSS_SELECTOR, '[data-test="context-line"]')
+        seen["context"] = [{"id": l.get_attribute("data-id"), "time": l.get_attribute("data-time"), "hit": l.get_attribute("data-hit") == "true"} for l in lines]
+        d.save_screenshot(OUT + "/8-context.png")
+        before = d.execute_script("return window.__contextRuns || 0")
+        d.find_element(By.CSS_SELECTOR, '[data-test="context-earlier"]').click()
+        wait_js(d, "return (window.__contextRuns || 0) > " + str(before))
+        seen["context_more"] = len(d.find_elements(By.CSS_SELECTOR, '[data-test="context-line"]'))
     finally:
         d.quit()
     print(json.dumps(seen))

@@ -189,9 +189,75 @@ function toggleDetail(tr, h) {
   const pre = document.createElement("pre");
   pre.dataset.test = "json";
   pre.textContent = JSON.stringify(h._source, null, 2);
-  td.append(table, pre);
+  const ctx = document.createElement("button");
+  ctx.textContent = "Surrounding lines";
+  ctx.dataset.test = "context";
+  ctx.title = "the lines before and after this one from the same pod and container";
+  ctx.onclick = (ev) => { ev.stopPropagation(); openContext(h); };
+  td.append(ctx, table, pre);
   d.appendChild(td);
   tr.after(d);
+}
+
+// Surrounding lines: the 50 lines before and after a hit from the same pod and container, by
+// @timestamp then _doc (the hit's own sort values are where both directions start).
+const CONTEXT = 50;
+let contextOf = null;
+
+function contextQuery(h) {
+  const filter = [];
+  for (const f of ["kubernetes.pod_name", "kubernetes.container_name"]) {
+    const v = get(h._source, f);
+    if (v !== undefined) filter.push({ term: { [f]: v } });
+  }
+  return { bool: { filter } };
+}
+
+async function contextPage(h, after, older) {
+  const order = older ? "desc" : "asc";
+  const r = await api("POST", "/" + encodeURIComponent(state.index) + "/_search?ignore_unavailable=true&allow_no_indices=true",
+    { size: CONTEXT, sort: [{ "@timestamp": { order, unmapped_type: "date" } }, { _doc: order }], search_after: after, query: contextQuery(h) });
+  return r.hits.hits;
+}
+
+function contextLine(h, isHit) {
+  const div = document.createElement("div");
+  div.className = "cline" + (isHit ? " chit" : "");
+  div.dataset.test = "context-line";
+  div.dataset.id = h._id;
+  if (isHit) div.dataset.hit = "true";
+  const ts = get(h._source, "@timestamp");
+  div.dataset.time = ts || "";
+  div.textContent = (ts ? fmtTime(Date.parse(ts)) : "") + "  " + cell(get(h._source, "log") ?? get(h._source, "message") ?? JSON.stringify(h._source));
+  return div;
+}
+
+async function openContext(h) {
+  contextOf = h;
+  const box = $("context");
+  box.hidden = false;
+  const list = $("context-lines");
+  list.textContent = "";
+  $("context-title").textContent = ["kubernetes.namespace_name", "kubernetes.pod_name", "kubernetes.container_name"].map((f) => cell(get(h._source, f))).filter(Boolean).join(" / ");
+  try {
+    const [older, newer] = await Promise.all([contextPage(h, h.sort, true), contextPage(h, h.sort, false)]);
+    for (const o of older.slice().reverse()) list.appendChild(contextLine(o, false));
+    list.appendChild(contextLine(h, true));
+    for (const n of newer) list.appendChild(contextLine(n, false));
+    box.dataset.first = JSON.stringify((older[older.length - 1] || h).sort);
+    box.dataset.last = JSON.stringify((newer[newer.length - 1] || h).sort);
+    list.querySelector(".chit").scrollIntoView({ block: "center" });
+    window.__contextRuns = (window.__contextRuns || 0) + 1;
+  } catch (e) { $("error").textContent = e.message; }
+}
+
+async function moreContext(older) {
+  const box = $("context"), list = $("context-lines");
+  const from = JSON.parse(older ? box.dataset.first : box.dataset.last);
+  const page = await contextPage(contextOf, from, older);
+  if (older) { for (const o of page) list.insertBefore(contextLine(o, false), list.firstChild); if (page.length) box.dataset.first = JSON.stringify(page[page.length - 1].sort); }
+  else { for (const n of page) list.appendChild(contextLine(n, false)); if (page.length) box.dataset.last = JSON.stringify(page[page.length - 1].sort); }
+  window.__contextRuns = (window.__contextRuns || 0) + 1;
 }
 
 function flatten(o, prefix = "", out = []) {
@@ -380,6 +446,9 @@ async function main() {
   document.addEventListener("keydown", (ev) => { if (ev.key === "/" && document.activeElement !== $("query")) { ev.preventDefault(); $("query").focus(); } });
   new IntersectionObserver((es) => { if (es.some((e) => e.isIntersecting)) more(); }).observe($("more"));
   setupZoom();
+  $("context-close").onclick = () => { $("context").hidden = true; };
+  $("context-earlier").onclick = () => moreContext(true);
+  $("context-later").onclick = () => moreContext(false);
   await loadIndices();
   await loadFields();
   await run();

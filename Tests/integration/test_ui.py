@@ -115,3 +115,12 @@ def test_discover_in_a_browser(server, tmp_path):
     hit_at = [c["hit"] for c in ctx].index(True)
     assert hit_at == min(50, n("lt")) and len(ctx) - hit_at - 1 == min(50, n("gt"))
     assert seen["context_more"] == len(ctx) + min(50, max(0, n("lt") - 50))
+
+    # Patterns: counts add up to the lines looked at (the matches, up to 10,000); the test's
+    # two line shapes ("error: request N to /api/K took Mms" and the info one) come out as two.
+    for key in ("patterns", "patterns_all"):
+        p = seen[key]
+        assert sum(p["counts"]) == p["lines"] == min(10000, count(server, p["view"]["state"])), key
+        assert p["counts"] == sorted(p["counts"], reverse=True)
+    assert len(seen["patterns"]["counts"]) == 1 and "error: request <NUM> to /api/<NUM> took <NUM>" in seen["patterns"]["texts"][0]
+    assert len(seen["patterns_all"]["counts"]) == 2

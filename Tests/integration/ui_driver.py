@@ -133,6 +133,27 @@ def main():
         d.find_element(By.CSS_SELECTOR, '[data-test="context-earlier"]').click()
         wait_js(d, "return (window.__contextRuns || 0) > " + str(before))
         seen["context_more"] = len(d.find_elements(By.CSS_SELECTOR, '[data-test="context-line"]'))
+        d.find_element(By.CSS_SELECTOR, '[data-test="context-close"]').click()
+
+        # Patterns of the current matches, then of everything in the range.
+        before = d.execute_script("return window.__patternRuns || 0")
+        d.find_element(By.CSS_SELECTOR, '[data-test="patterns"]').click()
+        wait_js(d, "return (window.__patternRuns || 0) > " + str(before))
+        seen["patterns"] = {"view": view(d), "counts": [int(p.get_attribute("data-count")) for p in d.find_elements(By.CSS_SELECTOR, '[data-test="pattern"]')],
+                            "texts": [p.text for p in d.find_elements(By.CSS_SELECTOR, '[data-test="pattern"]')],
+                            "lines": int(d.find_element(By.CSS_SELECTOR, '[data-test="patterns-summary"]').get_attribute("data-lines"))}
+        before_p, before_r = d.execute_script("return window.__patternRuns || 0"), runs(d)
+        for f in d.find_elements(By.CSS_SELECTOR, '[data-test="filter-remove"]'):
+            f.click()
+            break
+        box = d.find_element(By.CSS_SELECTOR, '[data-test="query"]')
+        box.clear()
+        box.send_keys(Keys.ENTER)
+        wait_js(d, "return (window.__patternRuns || 0) > " + str(before_p + 1))
+        seen["patterns_all"] = {"view": view(d), "counts": [int(p.get_attribute("data-count")) for p in d.find_elements(By.CSS_SELECTOR, '[data-test="pattern"]')],
+                                "texts": [p.text for p in d.find_elements(By.CSS_SELECTOR, '[data-test="pattern"]')],
+                                "lines": int(d.find_element(By.CSS_SELECTOR, '[data-test="patterns-summary"]').get_attribute("data-lines"))}
+        d.save_screenshot(OUT + "/9-patterns.png")
     finally:
         d.quit()
     print(json.dumps(seen))

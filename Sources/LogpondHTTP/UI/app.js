@@ -1,6 +1,8 @@
 // Logpond Discover: plain JavaScript over the Elasticsearch API the server speaks. Everything
 // the view shows is in the URL, so a link reproduces it. Text from documents is only ever set
 // as textContent (never parsed as HTML).
+import { cluster } from "/_logpond/patterns.js";
+
 const $ = (id) => document.getElementById(id);
 const DEFAULT_COLUMNS = ["kubernetes.namespace_name", "kubernetes.pod_name", "kubernetes.container_name", "log"];
 const PAGE = 50;
@@ -107,6 +109,7 @@ async function run() {
     exhausted = r.hits.hits.length < PAGE;
     renderFilters();
     if (openField) await showValues(openField);
+    if (!$("patterns-view").hidden) showPatterns();
     requestAnimationFrame(() => {
       window.__lastPaintMs = performance.now() - t0;
       console.log("logpond: painted in " + window.__lastPaintMs.toFixed(1) + " ms");
@@ -258,6 +261,67 @@ async function moreContext(older) {
   if (older) { for (const o of page) list.insertBefore(contextLine(o, false), list.firstChild); if (page.length) box.dataset.first = JSON.stringify(page[page.length - 1].sort); }
   else { for (const n of page) list.appendChild(contextLine(n, false)); if (page.length) box.dataset.last = JSON.stringify(page[page.length - 1].sort); }
   window.__contextRuns = (window.__contextRuns || 0) + 1;
+}
+
+// The patterns tab: the newest matches (up to 10,000) grouped by template, each with its count
+// and a sparkline over the time range; largest or newest first; a click lists its lines.
+let patternSort = "count";
+
+async function showPatterns() {
+  const id = runId;
+  const box = $("patterns-list");
+  box.textContent = "";
+  const [from, to] = bounds();
+  try {
+    const r = await api("POST", "/" + encodeURIComponent(state.index) + "/_search?ignore_unavailable=true&allow_no_indices=true",
+      { size: 10000, track_total_hits: true, sort: [{ "@timestamp": { order: "desc", unmapped_type: "date" } }], _source: ["@timestamp", "log", "message"], query: query(from, to) });
+    if (id !== runId) return;
+    const lines = r.hits.hits.map((h) => ({ id: h._id, time: Date.parse(get(h._source, "@timestamp")) || 0, text: cell(get(h._source, "log") ?? get(h._source, "message") ?? "") }));
+    const pats = cluster(lines);
+    pats.sort((a, b) => patternSort === "count" ? b.count - a.count || b.newest - a.newest : b.newest - a.newest || b.count - a.count);
+    $("patterns-summary").textContent = pats.length + " patterns in the newest " + lines.length + " of " + r.hits.total.value + " matches";
+    $("patterns-summary").dataset.lines = String(lines.length);
+    for (const p of pats) {
+      const row = document.createElement("div");
+      row.className = "pattern";
+      row.dataset.test = "pattern";
+      row.dataset.count = String(p.count);
+      const c = document.createElement("span"); c.className = "pcount"; c.textContent = String(p.count);
+      const t = document.createElement("span"); t.className = "ptext"; t.textContent = p.template;
+      row.append(c, sparkline(p.lines, from, to), t);
+      row.onclick = () => {
+        if (row.nextSibling && row.nextSibling.classList && row.nextSibling.classList.contains("plines")) { row.nextSibling.remove(); return; }
+        const list = document.createElement("div");
+        list.className = "plines";
+        for (const l of p.lines.slice(0, 200)) { const d = document.createElement("div"); d.textContent = fmtTime(l.time) + "  " + l.text; list.appendChild(d); }
+        row.after(list);
+      };
+      box.appendChild(row);
+    }
+    window.__patternRuns = (window.__patternRuns || 0) + 1;
+  } catch (e) { $("error").textContent = e.message; }
+}
+
+function sparkline(lines, from, to) {
+  const n = 30, counts = new Array(n).fill(0);
+  for (const l of lines) { const i = Math.floor(((l.time - from) / Math.max(1, to - from)) * n); if (i >= 0 && i < n) counts[i]++; }
+  const max = Math.max(1, ...counts);
+  const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+  svg.setAttribute("viewBox", "0 0 " + n + " 10"); svg.setAttribute("preserveAspectRatio", "none"); svg.setAttribute("class", "spark");
+  counts.forEach((v, i) => {
+    if (!v) return;
+    const r = document.createElementNS("http://www.w3.org/2000/svg", "rect");
+    r.setAttribute("x", String(i)); r.setAttribute("width", "0.8"); r.setAttribute("y", String(10 - (v / max) * 10)); r.setAttribute("height", String((v / max) * 10));
+    svg.appendChild(r);
+  });
+  return svg;
+}
+
+function showTab(which) {
+  $("hits").hidden = which !== "hits"; $("more").hidden = which !== "hits";
+  $("patterns-view").hidden = which !== "patterns";
+  $("tab-hits").classList.toggle("on", which === "hits"); $("patterns").classList.toggle("on", which === "patterns");
+  if (which === "patterns") showPatterns();
 }
 
 function flatten(o, prefix = "", out = []) {
@@ -447,6 +511,9 @@ async function main() {
   new IntersectionObserver((es) => { if (es.some((e) => e.isIntersecting)) more(); }).observe($("more"));
   setupZoom();
   $("context-close").onclick = () => { $("context").hidden = true; };
+  $("tab-hits").onclick = () => showTab("hits");
+  $("patterns").onclick = () => showTab("patterns");
+  $("pattern-sort").onchange = () => { patternSort = $("pattern-sort").value; showPatterns(); };
   $("context-earlier").onclick = () => moreContext(true);
   $("context-later").onclick = () => moreContext(false);
   await loadIndices();

@@ -181,6 +181,11 @@ public enum Limits {
     /// The largest Forward message taken (Fluent Bit's chunks are at most a few MB; a message
     /// is held whole until its events are written): as `http.max_content_length`'s default.
     public static let maxForwardMessageBytes = 100 * 1024 * 1024
+    /// Live tail (`/_logpond/tail`): matches looked at per second, ids remembered so none is
+    /// sent twice, and how long one page may take to write before the reader is dropped.
+    public static let tailPage = 500
+    public static let tailRememberedIDs = 50_000
+    public static let tailSlowReaderSeconds = 10.0
     /// Documents per batch of `_delete_by_query` (Elasticsearch's scroll_size default).
     public static let deleteByQueryBatch = 1_000
     /// Lucene's largest indexed term (bytes): a longer keyword value refuses the document

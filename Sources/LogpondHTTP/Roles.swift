@@ -84,6 +84,7 @@ enum RouteAction {
         if s.contains("_stats") { return ("indices:monitor/stats", .monitor) }
         if s.count == 2 && (s[1] == "_close" || s[1] == "_open") { return ("indices:admin/" + s[1].dropFirst(), .admin) }
         switch first {
+        case "_logpond" where s.count == 2 && s[1] == "tail": return ("indices:data/read/search", .read)
         case "_logpond": return ("cluster:monitor/logpond/ui", .monitor)
         case "_cluster", "_cat", "_nodes", "_prometheus": return ("cluster:monitor/" + first.dropFirst(), .monitor)
         case "_mapping", "_mappings": return ("indices:admin/mappings/get", .read)

@@ -211,6 +211,9 @@ struct API: Sendable {
         case "_cluster" where s.count >= 2 && s[1] == "health": return clusterHealth()
         case "_cat": return try cat(Array(s.dropFirst()), params: p)
         case "_nodes" where s.contains("stats"): return nodeStats()
+        case "_logpond" where s.count == 2 && s[1] == "tail":
+            guard m == .get else { throw methodNotAllowed("GET") }
+            return try tail(params: p)
         case "_logpond" where s.count <= 2:
             guard m == .get || m == .head else { throw methodNotAllowed("GET") }
             if s.count == 1 && !path.raw.hasSuffix("/") { return Self.redirectToPage() }

@@ -101,6 +101,7 @@ TABLE = [
     ("GET", "/_prometheus/metrics", None, {"superuser", "ingest", "viewer", "curator"}),
     ("GET", "/_logpond/", None, {"superuser", "ingest", "viewer", "curator"}),
     ("GET", "/_logpond/app.js", None, {"superuser", "ingest", "viewer", "curator"}),
+    ("GET", "/_logpond/tail?q=a:(", None, {"superuser", "viewer", "curator"}),
     ("GET", "/_cluster/settings", None, {"superuser", "ingest", "viewer", "curator"}),
     ("PUT", "/_cluster/settings", '{"transient":{"cluster.routing.allocation.enable":"all"}}', {"superuser", "curator"}),
     ("POST", "/t/_update/1", '{"doc":{"b":1}}', {"superuser", "ingest"}),

@@ -75,7 +75,8 @@ def test_discover_in_a_browser(server, tmp_path):
     assert opened["error"] == "" and opened["total"] == 3000 == count(server, opened["state"])
     assert 60 <= opened["bars"] <= 121 and opened["bar_sum"] == opened["total"]
     assert len(opened["hits"]) == 50
-    newest = server.post("/logstash-*/_search", {"size": 50, "sort": [{"@timestamp": "desc"}], "_source": False}).json()["hits"]["hits"]
+    newest = server.post("/logstash-*/_search", {"size": 50, "sort": [{"@timestamp": "desc"}], "_source": False,
+                                                 "query": {"range": {"@timestamp": {"gte": frm, "lte": to, "format": "epoch_millis"}}}}).json()["hits"]["hits"]
     assert opened["hits"][:10] == [h["_id"] for h in newest][:10]
 
     q = seen["query"]
@@ -124,3 +125,28 @@ def test_discover_in_a_browser(server, tmp_path):
         assert p["counts"] == sorted(p["counts"], reverse=True)
     assert len(seen["patterns"]["counts"]) == 1 and "error: request <NUM> to /api/<NUM> took <NUM>" in seen["patterns"]["texts"][0]
     assert len(seen["patterns_all"]["counts"]) == 2
+
+    # Live tail: the document indexed after the page opened is on top within 3 s.
+    lv = seen["live"]
+    assert lv["seconds"] is not None and lv["seconds"] <= 3, lv
+    assert lv["first_row"] == lv["id"] and lv["total"] == lv["before_total"] + 1
+
+
+def test_tail_stream_and_its_errors(server):
+    import requests
+    assert server.get("/_logpond/tail?q=a:(").status_code == 400
+    server.put("/logstash-tail")
+    r = requests.get(server.url + "/_logpond/tail?index=logstash-*&q=stream-me", stream=True, timeout=10)
+    assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/event-stream")
+    lines = r.iter_lines(decode_unicode=True)
+    assert next(lines).startswith(": logpond tail")
+    now = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
+    server.post("/logstash-tail/_doc?refresh=true", {"@timestamp": now, "log": "stream-me once"})
+    server.post("/logstash-tail/_doc?refresh=true", {"@timestamp": now, "log": "not this one"})
+    events = []
+    for l in lines:
+        if l.startswith("data: "):
+            events.append(json.loads(l[6:]))
+            break
+    r.close()
+    assert events[0]["_index"] == "logstash-tail" and events[0]["_source"]["log"] == "stream-me once" and events[0]["_id"]

@@ -5,6 +5,7 @@ state go to OUTDIR."""
 import json
 import sys
 import time
+import urllib.request
 from urllib.parse import parse_qs, urlparse
 
 from selenium import webdriver
@@ -154,6 +155,30 @@ def main():
                                 "texts": [p.text for p in d.find_elements(By.CSS_SELECTOR, '[data-test="pattern"]')],
                                 "lines": int(d.find_element(By.CSS_SELECTOR, '[data-test="patterns-summary"]').get_attribute("data-lines"))}
         d.save_screenshot(OUT + "/9-patterns.png")
+
+        # Live tail: a document indexed after the page opened appears within 3 s.
+        base = URL.split("/_logpond/")[0]
+        d.get(base + "/_logpond/?index=logstash-*&q=livetail&from=now-15m&to=now")
+        wait_run(d, 0, timeout=30)
+        before_total = int(d.find_element(By.CSS_SELECTOR, '[data-test="total"]').text)
+        d.find_element(By.CSS_SELECTOR, '[data-test="live"]').click()
+        time.sleep(1.2)   # the tail's first poll
+        now = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
+        req = urllib.request.Request(base + "/logstash-" + now[:10].replace("-", ".") + "/_doc?refresh=true", method="POST",
+                                     data=json.dumps({"@timestamp": now, "log": "livetail line", "kubernetes": {"pod_name": "live-pod"}}).encode(),
+                                     headers={"Content-Type": "application/json"})
+        posted = time.time()
+        new_id = json.loads(urllib.request.urlopen(req).read())["_id"]
+        appeared = None
+        while time.time() - posted < 10:
+            if d.find_elements(By.CSS_SELECTOR, '[data-test="hit"][data-id="' + new_id + '"]'):
+                appeared = time.time() - posted
+                break
+            time.sleep(0.05)
+        seen["live"] = {"id": new_id, "seconds": appeared, "before_total": before_total,
+                        "total": int(d.find_element(By.CSS_SELECTOR, '[data-test="total"]').text),
+                        "first_row": d.find_elements(By.CSS_SELECTOR, '[data-test="hit"]')[0].get_attribute("data-id") if appeared else None}
+        d.save_screenshot(OUT + "/10-live.png")
     finally:
         d.quit()
     print(json.dumps(seen))

@@ -86,6 +86,7 @@ function cell(v) { return v === undefined || v === null ? "" : typeof v === "obj
 
 async function run() {
   const id = ++runId;
+  if (live) setLive(true);   // the tail follows the new query and index
   const t0 = performance.now();
   writeURL();
   $("error").textContent = "";
@@ -134,6 +135,29 @@ async function more() {
   loading = false;
 }
 
+// Live tail: new matching documents arrive as Server-Sent Events and go on top of the table.
+let live = null;
+
+function setLive(on) {
+  if (live) { live.close(); live = null; }
+  $("live").checked = on;
+  if (!on) return;
+  const p = new URLSearchParams({ index: state.index, q: state.q });
+  live = new EventSource("/_logpond/tail?" + p.toString());
+  live.addEventListener("doc", (ev) => {
+    const h = JSON.parse(ev.data);
+    if (state.filters.some((f) => (cell(get(h._source, f.field.replace(/\.keyword$/, ""))) === String(f.value)) === !!f.neg)) return;
+    const tb = document.querySelector("#hits tbody");
+    const before = tb.firstChild;
+    addRows([h]);
+    const row = tb.lastChild;
+    tb.insertBefore(row, before);
+    row.classList.add("livehit");
+    $("total").textContent = String(+$("total").textContent + 1);
+  });
+  live.addEventListener("end", (ev) => { $("error").textContent = "live tail stopped: " + JSON.parse(ev.data).reason; setLive(false); });
+}
+
 function renderHead() {
   const tr = document.createElement("tr");
   for (const c of ["time"].concat(state.columns)) {
@@ -154,6 +178,7 @@ function renderHead() {
 
 function addRows(hits) {
   const tb = document.querySelector("#hits tbody");
+  const keepSort = live && hits.length === 1 && !hits[0].sort;
   for (const h of hits) {
     const tr = document.createElement("tr");
     tr.className = "hit";
@@ -170,7 +195,7 @@ function addRows(hits) {
     });
     tr.onclick = () => toggleDetail(tr, h);
     tb.appendChild(tr);
-    lastSort = h.sort;
+    if (!keepSort) lastSort = h.sort;
   }
 }
 
@@ -500,6 +525,7 @@ async function main() {
   syncControls();
   $("query").addEventListener("keydown", (ev) => { if (ev.key === "Enter") { state.q = $("query").value.trim(); run(); } });
   $("go").onclick = () => { state.q = $("query").value.trim(); run(); };
+  $("live").onchange = () => setLive($("live").checked);
   $("range").onchange = () => {
     state.range = $("range").value;
     if (state.range === "abs") { const [f, t] = [Date.now() - 86400e3, Date.now()]; state.from = f; state.to = t; }

@@ -46,12 +46,11 @@ public final class ClusterSettings: @unchecked Sendable {
         }
     }
 
-    /// Applies validated changes (nil removes); returns the persistent values to store.
-    func change(persistent p: [String: String?], transient t: [String: String?]) -> [String: String] {
+    /// Applies validated changes (nil removes).
+    func change(persistent p: [String: String?], transient t: [String: String?]) {
         lock.withLock {
             for (k, v) in p { persistentValues[k] = v }
             for (k, v) in t { transientValues[k] = v }
-            return persistentValues
         }
     }
 }

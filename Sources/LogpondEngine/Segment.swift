@@ -324,20 +324,25 @@ public final class Segment: @unchecked Sendable {
         let key = field + "\u{1}fielddata"
         if let c = lock.withLock({ ordinalCols[key] }) { return c }
         guard let dict = try dictionary(field) else { return nil }
-        var counts = [Int32](repeating: 0, count: docCount + 1)
+        // Counted in Int and checked before the Int32 columns are made: a segment whose field
+        // holds more term occurrences than an Int32 counts is refused, not wrapped.
+        var counts = [Int](repeating: 0, count: docCount + 1)
         var lists: [[Int32]] = []
         lists.reserveCapacity(dict.count)
         for o in 0..<dict.count {
             let docs = try dict.docs(o, cache: false)
-            for d in docs where d >= 0 && Int(d) < docCount { counts[Int(d) + 1] &+= 1 }
+            for d in docs where d >= 0 && Int(d) < docCount { counts[Int(d) + 1] += 1 }
             lists.append(docs)
         }
-        for d in 0..<docCount { counts[d + 1] &+= counts[d] }
-        var fill = counts, ords = [Int32](repeating: 0, count: Int(counts[docCount]))
-        for (o, docs) in lists.enumerated() {
-            for d in docs where d >= 0 && Int(d) < docCount { ords[Int(fill[Int(d)])] = Int32(o); fill[Int(d)] += 1 }
+        for d in 0..<docCount { counts[d + 1] += counts[d] }
+        guard counts[docCount] <= Int(Int32.max) else {
+            throw EngineError.illegalArgument("fielddata of [\(EngineError.clip(field, max: 128))] needs \(counts[docCount]) entries in one segment; aggregate on a keyword field instead")
         }
-        let c = try OrdinalColumn.inMemory(starts: counts, ords: ords, terms: dict.count, label: path ?? "segment \(id)")
+        var fill = counts, ords = [Int32](repeating: 0, count: counts[docCount])
+        for (o, docs) in lists.enumerated() {
+            for d in docs where d >= 0 && Int(d) < docCount { ords[fill[Int(d)]] = Int32(o); fill[Int(d)] += 1 }
+        }
+        let c = try OrdinalColumn.inMemory(starts: counts.map { Int32($0) }, ords: ords, terms: dict.count, label: path ?? "segment \(id)")
         return remember(\.ordinalCols, key, c, cost: c.memoryCost)
     }
 

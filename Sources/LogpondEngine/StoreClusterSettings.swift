@@ -29,7 +29,7 @@ extension Store {
                 let json = String(decoding: try JSONSerialization.data(withJSONObject: next, options: [.sortedKeys]), as: UTF8.self)
                 try catalog.setMeta(FileNames.clusterSettingsMetaKey, json)
             }
-            _ = clusterSettings.change(persistent: persistent, transient: transient)
+            clusterSettings.change(persistent: persistent, transient: transient)
             applyClusterSettings()
         }
     }

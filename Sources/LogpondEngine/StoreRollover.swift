@@ -30,7 +30,7 @@ extension Store {
         if index(named: alias) != nil {
             throw EngineError.illegalArgument("rollover target is a [concrete index] but one of [alias] was expected")
         }
-        guard aliasTable.members(alias) != nil, let oldName = try writeIndexName(alias), let old = index(named: oldName) else {
+        guard let oldName = try writeIndexName(alias), let old = index(named: oldName) else {
             throw EngineError.illegalArgument("rollover target [\(EngineError.clip(alias))] does not exist")
         }
         let newName = try given ?? Self.nextRolloverName(oldName)

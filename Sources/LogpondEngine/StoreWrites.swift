@@ -25,6 +25,7 @@ extension Store {
             }
         }
         let loopStart = Clock.now()
+        var lastName: String? = nil, lastIndex: Index? = nil
         for op in ops {
             var opIndex: Index? = nil
             do {
@@ -36,9 +37,15 @@ extension Store {
                         throw EngineError.illegalArgument("id [\(EngineError.clip(id, max: 64))] is too long, must be no longer than \(Limits.maxIDBytes) bytes but was: \(id.utf8.count)")
                     }
                 }
-                let target = try writeIndexName(op.index) ?? op.index
-                try checkAutoCreate(target)
-                let idx = try createIndex(target, failIfExists: false)
+                // Consecutive operations name the same index: its alias, auto-create and
+                // lookup are resolved once for the run, not per document (three locks each).
+                let idx: Index
+                if let l = lastIndex, lastName == op.index, l.currentState != "deleted" { idx = l } else {
+                    let target = try writeIndexName(op.index) ?? op.index
+                    try checkAutoCreate(target)
+                    idx = try createIndex(target, failIfExists: false)
+                    lastName = op.index; lastIndex = idx
+                }
                 opIndex = idx
                 touched[idx.name] = idx
                 let autoID = op.id == nil && op.action != .update

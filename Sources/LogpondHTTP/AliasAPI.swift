@@ -86,7 +86,7 @@ extension API {
             let mine = wanted.filter { $0.indexUUID == i.uuid && inScope.contains($0.indexUUID) }
             // Asked by name, only indices holding one; otherwise every index, `{}` when none.
             if name != nil && mine.isEmpty { continue }
-            out.append((i.name, [("aliases", Self.object(mine.map { ($0.alias, Self.object(Self.aliasJSON($0))) }))] as [(String, Any)]))
+            out.append((i.name, [("aliases", JSONObject.of(mine.map { ($0.alias, JSONObject.of(Self.aliasJSON($0))) }))] as [(String, Any)]))
         }
         // Concrete names asked for and found nowhere: 404 with what was found, as ES answers.
         let missing = (name ?? "").split(separator: ",").map(String.init)
@@ -112,10 +112,9 @@ extension API {
 
     /// The `aliases` object of `GET /{index}`.
     func aliasesObject(of index: String) -> Any {
-        Self.object(store.aliasRecords.filter { $0.index == index }.map { ($0.alias, Self.object(Self.aliasJSON($0))) })
+        JSONObject.of(store.aliasRecords.filter { $0.index == index }.map { ($0.alias, JSONObject.of(Self.aliasJSON($0))) })
     }
 
-    static func object(_ pairs: [(String, Any)]) -> Any { JSONObject.of(pairs) }
 
     /// `_cat/aliases[/{name}]`.
     func catAliases(_ name: String?, params: [String: String]) throws -> Response {

@@ -63,8 +63,7 @@ extension API {
     /// upsert; `if_seq_no`/`if_primary_term` as for index.
     func updateDoc(_ index: String, id: String, body: [UInt8], params: [String: String]) async throws -> Response {
         let spec = try WriteParams.update(body)
-        let target = try store.writeIndexName(index) ?? index
-        let op = WriteOp(action: .update, index: target, id: id, source: [], conditions: try WriteParams.conditions(params, action: "update"), update: spec)
+        let op = WriteOp(action: .update, index: index, id: id, source: [], conditions: try WriteParams.conditions(params, action: "update"), update: spec)
         let results = try await store.write([op], refresh: try URLParams.refresh(params))
         switch results[0] {
         case .failure(let e): throw e

@@ -5,15 +5,20 @@ import LogpondQuery
 /// Elasticsearch's slow logs at `warn`: one line per search or bulk slower than
 /// `index.search.slowlog.threshold.query.warn` / `index.indexing.slowlog.threshold.index.warn`
 /// (the index's own setting, else the server's), under the loggers of those names.
+/// A slow-log threshold in milliseconds (-1: off), read the same way at start and per request.
+public enum SlowLogThreshold {
+    public static func millis(_ s: String) -> Int? { Param.durationMillis(s) }
+}
+
 extension API {
     /// The lowest threshold among `indices` in milliseconds; nil: none set (or -1, off).
     func slowThreshold(_ indices: [Index], search: Bool) -> Int? {
         let fallback = search ? config.searchSlowlogWarn : config.indexingSlowlogWarn
         let ms = indices.compactMap { i -> Int? in
             let own = search ? i.slowlogThresholds.search : i.slowlogThresholds.indexing
-            return (own ?? fallback).flatMap { Param.durationMillis($0) }
+            return (own ?? fallback).flatMap { SlowLogThreshold.millis($0) }
         }.filter { $0 >= 0 }
-        if indices.isEmpty { return fallback.flatMap { Param.durationMillis($0) }.flatMap { $0 >= 0 ? $0 : nil } }
+        if indices.isEmpty { return fallback.flatMap { SlowLogThreshold.millis($0) }.flatMap { $0 >= 0 ? $0 : nil } }
         return ms.min()
     }
 

@@ -6,6 +6,8 @@ import LogpondEngine
 /// body (`doc`, `upsert`, `doc_as_upsert`, `detect_noop`).
 enum WriteParams {
     static func conditions(_ p: [String: String], action: String) throws -> WriteConditions {
+        // Most bulk action lines carry only `_index`/`_id`: nothing to read.
+        guard p["if_seq_no"] != nil || p["if_primary_term"] != nil || p["version"] != nil || p["version_type"] != nil else { return WriteConditions() }
         func number(_ k: String) throws -> Int64? {
             guard let s = p[k] else { return nil }
             guard let v = Int64(s), v >= 0 else {

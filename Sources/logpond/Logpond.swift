@@ -151,7 +151,7 @@ struct Serve: AsyncParsableCommand {
         for (key, name) in [("index.search.slowlog.threshold.query.warn", \ServerConfig.searchSlowlogWarn),
                             ("index.indexing.slowlog.threshold.index.warn", \ServerConfig.indexingSlowlogWarn)] {
             guard let v = file[key] else { continue }
-            guard v == "-1" || parseMillis(v) != nil else { throw ValidationErrorMessage("\(key): cannot read [\(v.prefix(32))]; use a time such as 10s or 500ms (-1: off)") }
+            guard SlowLogThreshold.millis(v) != nil else { throw ValidationErrorMessage("\(key): cannot read [\(v.prefix(32))]; use a time such as 10s or 500ms (-1: off)") }
             sc[keyPath: name] = v
         }
         sc.searchThreads = try file.count("thread_pool.search.size", default: sc.searchThreads, min: 1)

@@ -214,6 +214,13 @@ def test_rollover(server):
     assert s.get("/_alias/roll").json() == {"roll-000001": {"aliases": {"roll": {"is_write_index": False}}},
                                             "roll-000002": {"aliases": {"roll": {"is_write_index": True}}}}
     assert s.post("/roll/_doc?refresh=true", {"a": 3}).json()["_index"] == "roll-000002"
+    # An update through the alias reaches the write index; max_age met rolls over.
+    s.put("/roll/_doc/u?refresh=true", {"a": 0})
+    assert s.post("/roll/_update/u", {"doc": {"b": 1}}).json()["_index"] == "roll-000002"
+    assert s.get("/roll-000002/_doc/u").json()["_source"] == {"a": 0, "b": 1}
+    s.delete("/roll-000002/_doc/u?refresh=true")
+    r = s.post("/roll/_rollover?dry_run=true", {"conditions": {"max_age": "1ms"}}).json()
+    assert r["conditions"] == {"[max_age: 1ms]": True} and r["rolled_over"] is False and r["dry_run"] is True
     assert count(s, "roll") == 3
     # No conditions: always; a given name; an alias without is_write_index moves whole.
     s.put("/plain-1", {"aliases": {"pl": {}}})

@@ -200,3 +200,22 @@ def test_bad_input_closes_only_its_connection(fwd):
     assert count(fwd, "logstash-2025.12.04") == 1
     assert "were not stored" in fwd.log_text()
     assert fwd.get("/").status_code == 200
+
+
+def test_refuses_open_forward_port_without_shared_key(tmp_path):
+    import subprocess
+    from conftest import BIN
+    r = subprocess.run([BIN, "serve", "--data", str(tmp_path / "d"), "--port", str(free_port()), "--forward-port", str(free_port()),
+                        "--forward-host", "0.0.0.0"], capture_output=True, text=True, timeout=60)
+    assert r.returncode != 0 and "without logpond.forward.shared_key" in r.stdout + r.stderr
+
+
+def test_index_prefix(tmp_path):
+    s = start(tmp_path, "logpond:\n  forward:\n    index_prefix: fwd\n")
+    try:
+        c = connect(s)
+        c.sendall(forward_message("p", [(1764806400, {"a": 1})], "x"))
+        assert read_one(c) == {"ack": "x"}
+        assert count(s, "fwd-2025.12.04") == 1
+    finally:
+        s.stop()

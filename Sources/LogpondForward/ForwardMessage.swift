@@ -57,16 +57,21 @@ public struct ForwardMessage {
         return Event(nanos: try time(p[0]), record: p[1])
     }
 
-    /// Integer seconds, a float, or EventTime (ext 0: seconds and nanoseconds, big-endian).
+    /// Integer seconds, a float, or EventTime (ext 0: seconds and nanoseconds, big-endian),
+    /// from the epoch to `Limits.maxForwardEventSeconds`.
     static func time(_ v: MPValue) throws -> Int64 {
-        let limit: Int64 = 253_402_300_799   // 9999-12-31, as dates are read elsewhere
+        let limit = Limits.maxForwardEventSeconds
+        let late = Refused(description: "an event time must be between 1970 and 2262")
         switch v {
-        case .int(let s) where s >= 0 && s <= limit: return s * 1_000_000_000
-        case .uint(let s) where s <= UInt64(limit): return Int64(s) * 1_000_000_000
-        case .double(let d) where d.isFinite && d >= 0 && d <= Double(limit): return Int64(d * 1e9)
+        case .int(let s): guard s >= 0 && s <= limit else { throw late }; return s * 1_000_000_000
+        case .uint(let s): guard s <= UInt64(limit) else { throw late }; return Int64(s) * 1_000_000_000
+        case .double(let d):
+            guard d.isFinite && d >= 0 && d <= Double(limit) else { throw late }
+            return Int64(d * 1e9)
         case .ext(0, let b) where b.count == 8:
             let s = b[0..<4].reduce(Int64(0)) { $0 << 8 | Int64($1) }, n = b[4..<8].reduce(Int64(0)) { $0 << 8 | Int64($1) }
             guard n < 1_000_000_000 else { throw Refused(description: "an EventTime has \(n) nanoseconds") }
+            guard s <= limit else { throw late }
             return s * 1_000_000_000 + n
         default: throw Refused(description: "an event time must be a number of seconds or an EventTime")
         }

@@ -1,5 +1,6 @@
 import XCTest
 @testable import LogpondForward
+import LogpondEngine
 
 /// The Forward input's MessagePack codec: exact encodings, random values round trips, every
 /// truncation found incomplete (never a trap), and Forward messages in each mode.
@@ -84,6 +85,23 @@ final class MessagePackTests: XCTestCase {
         for bad: MPValue in [.map([]), .array([tag]), .array([tag, .str(Array("x".utf8))]), .array([tag, .int(-1), rec]),
                              .array([tag, .array([.int(1)])]), .array([tag, .ext(0, [0, 0, 0, 1, 0x3b, 0x9a, 0xca, 0x00]), rec])] {
             XCTAssertThrowsError(try ForwardMessage.interpret(bad, maxDepth: 100, maxBytes: 1 << 20), "\(bad)")
+        }
+    }
+
+    /// Event times past what nanoseconds in an Int64 hold (2262) are refused, never wrapped: a
+    /// float of 2.8e11 seconds once trapped the fuzz target (corpus regress-event-time-overflow).
+    func testEventTimesAtTheEdge() throws {
+        let last = Limits.maxForwardEventSeconds
+        XCTAssertEqual(try ForwardMessage.time(.int(last)), last * 1_000_000_000)
+        // A double holds about 16 digits: within a microsecond of the second is all it can say.
+        XCTAssertLessThan(abs(try ForwardMessage.time(.double(Double(last))) - last * 1_000_000_000), 1_000)
+        // EventTime's seconds are 32 bits: its latest (2106) is well inside the limit.
+        let lastET = MPValue.ext(0, [0xff, 0xff, 0xff, 0xff, 0x3b, 0x9a, 0xc9, 0xff])
+        XCTAssertEqual(try ForwardMessage.time(lastET), 4_294_967_295 * 1_000_000_000 + 999_999_999)
+        let bad: [MPValue] = [.int(last + 1), .uint(UInt64(last) + 1), .double(2.8e11), .double(Double(last) + 2), .int(253_402_300_799),
+                              .double(.infinity), .double(-1), .ext(0, [0, 0, 0, 0, 0x3b, 0x9a, 0xca, 0x00])]
+        for bad in bad {
+            XCTAssertThrowsError(try ForwardMessage.time(bad), "\(bad)")
         }
     }
 }

@@ -60,7 +60,7 @@ let package = Package(
                                .product(name: "Prometheus", package: "swift-prometheus")],
                 path: "Sources/LogpondHTTP",
                 // The web page (docs/ui.md): plain files compiled into the binary, no build step.
-                resources: [.embedInCode("UI/index.html"), .embedInCode("UI/app.js"), .embedInCode("UI/patterns.js"), .embedInCode("UI/style.css")]),
+                resources: [.embedInCode("UI/index.html"), .embedInCode("UI/app.js"), .embedInCode("UI/patterns.js"), .embedInCode("UI/style.css"), .embedInCode("UI/indices.html"), .embedInCode("UI/indices.js")]),
         // The Fluent Forward input (a peer of LogpondHTTP: both write through the engine): the
         // protocol's codec (fuzzed, so without BoringSSL) and the server with its handshake.
         .target(name: "LogpondForward", dependencies: ["LogpondEngine", "CZlib"], path: "Sources/LogpondForward"),

@@ -384,6 +384,15 @@ public final class Index: @unchecked Sendable {
         }
     }
 
+    /// The latest `@timestamp` among searchable documents (epoch ms), nil when none has one.
+    /// From each segment's header, so a deleted document may still count until a merge.
+    public var newestTimestamp: Int64? {
+        lock.withLock {
+            let t = (diskSegments + memSegments).filter { $0.liveCount > 0 }.map(\.maxTimestamp).max() ?? Int64.min
+            return t == Int64.min ? nil : t
+        }
+    }
+
     public var stats: Stats {
         lock.withLock {
             let all = diskSegments + memSegments

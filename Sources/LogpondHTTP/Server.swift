@@ -69,6 +69,12 @@ struct API: Sendable {
             var resp = try await ESResponse.$pretty.withValue(params.flag("pretty")) {
                 let who = try authorize(request, path)
                 if path.segments == ["_security", "_authenticate"] { return authenticateResponse(who) }
+                if path.segments == ["_logpond", "api", "indices"] {
+                    guard request.method == .get || request.method == .head else {
+                        throw ESError(405, "method_not_allowed", "Incorrect HTTP method for uri [/_logpond/api/indices] and method [\(request.method.rawValue)], allowed: [GET]")
+                    }
+                    return uiIndices(who)
+                }
                 if path.segments == ["_security", "api_key"] {
                     return try await apiKeyRoute(request.method, who: who, body: { try await RequestBody.read(request, limit: Limits.maxSecurityBody) }, params: params)
                 }

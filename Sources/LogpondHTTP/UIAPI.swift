@@ -11,6 +11,8 @@ extension API {
         case "app.js": (bytes, type) = (PackageResources.app_js, "text/javascript; charset=utf-8")
         case "patterns.js": (bytes, type) = (PackageResources.patterns_js, "text/javascript; charset=utf-8")
         case "style.css": (bytes, type) = (PackageResources.style_css, "text/css; charset=utf-8")
+        case "indices", "indices.html": (bytes, type) = (PackageResources.indices_html, "text/html; charset=utf-8")
+        case "indices.js": (bytes, type) = (PackageResources.indices_js, "text/javascript; charset=utf-8")
         default: throw ESError(404, "resource_not_found_exception", "no such page [\(rest.joined(separator: "/").prefix(64))] under /_logpond/")
         }
         var h = HTTPFields()

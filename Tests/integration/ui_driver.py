@@ -8,21 +8,13 @@ import time
 import urllib.request
 from urllib.parse import parse_qs, urlparse
 
-from selenium import webdriver
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.chrome.service import Service
+
+from ui_driver_common import browser, wait_js
 
 URL, OUT = sys.argv[1], sys.argv[2]
-
-
-def browser():
-    o = webdriver.ChromeOptions()
-    o.binary_location = "/usr/bin/chromium"
-    for a in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,900", "--disable-gpu"]:
-        o.add_argument(a)
-    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=o)
 
 
 def runs(d):
@@ -36,15 +28,6 @@ def wait_run(d, before, timeout=15):
             return
         time.sleep(0.05)
     raise AssertionError("the page did not finish a search in time; error: " + d.find_element(By.ID, "error").text)
-
-
-def wait_js(d, script, timeout=15):
-    end = time.time() + timeout
-    while time.time() < end:
-        if d.execute_script(script):
-            return
-        time.sleep(0.05)
-    raise AssertionError("timed out waiting for: " + script)
 
 
 def view(d):

@@ -41,8 +41,13 @@ function bounds() {
   return [now - RANGES[state.range], now];
 }
 
+// Absolute on location.origin: a page opened as http://user:pass@host/ has the credentials in
+// its own URL, and fetch refuses any URL resolved against it; the browser's auth cache still
+// answers the server's challenge.
+const at = (path) => location.origin + path;
+
 async function api(method, path, body) {
-  const r = await fetch(path, { method, credentials: "same-origin", headers: body ? { "Content-Type": "application/json" } : {}, body: body ? JSON.stringify(body) : undefined });
+  const r = await fetch(at(path), { method, credentials: "same-origin", headers: body ? { "Content-Type": "application/json" } : {}, body: body ? JSON.stringify(body) : undefined });
   const j = await r.json().catch(() => ({}));
   if (!r.ok) throw new Error((j.error && (j.error.reason || j.error.type)) || ("HTTP " + r.status));
   return j;
@@ -143,7 +148,7 @@ function setLive(on) {
   $("live").checked = on;
   if (!on) return;
   const p = new URLSearchParams({ index: state.index, q: state.q });
-  live = new EventSource("/_logpond/tail?" + p.toString());
+  live = new EventSource(at("/_logpond/tail?" + p.toString()));
   live.addEventListener("doc", (ev) => {
     const h = JSON.parse(ev.data);
     if (state.filters.some((f) => (cell(get(h._source, f.field.replace(/\.keyword$/, ""))) === String(f.value)) === !!f.neg)) return;

@@ -55,52 +55,71 @@ public enum MessagePack {
     /// How many bytes the value at `start` takes; nil when the buffer ends first. Throws on a
     /// byte no value starts with, nesting past `maxDepth` or lengths past `maxBytes`.
     public static func length(_ b: UnsafeRawBufferPointer, from start: Int = 0, maxDepth: Int, maxBytes: Int) throws -> Int? {
-        var i = start
-        // Values still to skip, per open container level.
+        var scan = LengthScan(start: start)
+        return try scan.advance(b, maxDepth: maxDepth, maxBytes: maxBytes)
+    }
+
+    /// A framing scan that can stop where the bytes run out and go on from there when more
+    /// arrive: rescanning a growing message from its start on every network read cost time
+    /// quadratic in its size (a 100 MB array of one-byte values: minutes of CPU).
+    public struct LengthScan: Sendable {
+        let start: Int
+        /// Where the next value begins.
+        var i: Int
+        /// Values still to skip, per open container level.
         var pending: [Int] = [1]
-        while let top = pending.last {
-            if top == 0 { pending.removeLast(); continue }
-            pending[pending.count - 1] = top - 1
-            guard i < b.count else { return nil }
-            let t = b[i]
-            var body = 0, children = 0
-            func need(_ n: Int) -> Bool { i + n < b.count }
-            func be(_ n: Int) -> Int { var v = 0; for k in 0..<n { v = v << 8 | Int(b[i + 1 + k]) }; return v }
-            switch t {
-            case 0x00...0x7f, 0xe0...0xff, 0xc0, 0xc2, 0xc3: i += 1
-            case 0x80...0x8f: children = Int(t & 0x0f) * 2; i += 1
-            case 0x90...0x9f: children = Int(t & 0x0f); i += 1
-            case 0xa0...0xbf: body = Int(t & 0x1f); i += 1
-            case 0xcc, 0xd0: i += 2
-            case 0xcd, 0xd1: i += 3
-            case 0xce, 0xd2, 0xca: i += 5
-            case 0xcf, 0xd3, 0xcb: i += 9
-            case 0xd4: i += 3
-            case 0xd5: i += 4
-            case 0xd6: i += 6
-            case 0xd7: i += 10
-            case 0xd8: i += 18
-            case 0xc4, 0xd9: guard need(1) else { return nil }; body = be(1); i += 2
-            case 0xc5, 0xda: guard need(2) else { return nil }; body = be(2); i += 3
-            case 0xc6, 0xdb: guard need(4) else { return nil }; body = be(4); i += 5
-            case 0xc7: guard need(1) else { return nil }; body = be(1) + 1; i += 2
-            case 0xc8: guard need(2) else { return nil }; body = be(2) + 1; i += 3
-            case 0xc9: guard need(4) else { return nil }; body = be(4) + 1; i += 5
-            case 0xdc: guard need(2) else { return nil }; children = be(2); i += 3
-            case 0xdd: guard need(4) else { return nil }; children = be(4); i += 5
-            case 0xde: guard need(2) else { return nil }; children = be(2) * 2; i += 3
-            case 0xdf: guard need(4) else { return nil }; children = be(4) * 2; i += 5
-            default: throw Malformed(description: "byte 0x\(String(t, radix: 16)) at \(i) starts no MessagePack value")
+        public init(start: Int = 0) { self.start = start; i = start }
+
+        /// The value's length once `b` holds all of it, else nil (call again with the same
+        /// bytes and more after them). Every value read moves `i` forward, so the loop ends.
+        public mutating func advance(_ b: UnsafeRawBufferPointer, maxDepth: Int, maxBytes: Int) throws -> Int? {
+            while let top = pending.last {
+                if top == 0 { pending.removeLast(); continue }
+                guard i < b.count else { return nil }
+                let t = b[i]
+                var body = 0, children = 0, head = 0
+                func need(_ n: Int) -> Bool { i + n < b.count }
+                func be(_ n: Int) -> Int { var v = 0; for k in 0..<n { v = v << 8 | Int(b[i + 1 + k]) }; return v }
+                switch t {
+                case 0x00...0x7f, 0xe0...0xff, 0xc0, 0xc2, 0xc3: head = 1
+                case 0x80...0x8f: children = Int(t & 0x0f) * 2; head = 1
+                case 0x90...0x9f: children = Int(t & 0x0f); head = 1
+                case 0xa0...0xbf: body = Int(t & 0x1f); head = 1
+                case 0xcc, 0xd0: head = 2
+                case 0xcd, 0xd1: head = 3
+                case 0xce, 0xd2, 0xca: head = 5
+                case 0xcf, 0xd3, 0xcb: head = 9
+                case 0xd4: head = 3
+                case 0xd5: head = 4
+                case 0xd6: head = 6
+                case 0xd7: head = 10
+                case 0xd8: head = 18
+                case 0xc4, 0xd9: guard need(1) else { return nil }; body = be(1); head = 2
+                case 0xc5, 0xda: guard need(2) else { return nil }; body = be(2); head = 3
+                case 0xc6, 0xdb: guard need(4) else { return nil }; body = be(4); head = 5
+                case 0xc7: guard need(1) else { return nil }; body = be(1) + 1; head = 2
+                case 0xc8: guard need(2) else { return nil }; body = be(2) + 1; head = 3
+                case 0xc9: guard need(4) else { return nil }; body = be(4) + 1; head = 5
+                case 0xdc: guard need(2) else { return nil }; children = be(2); head = 3
+                case 0xdd: guard need(4) else { return nil }; children = be(4); head = 5
+                case 0xde: guard need(2) else { return nil }; children = be(2) * 2; head = 3
+                case 0xdf: guard need(4) else { return nil }; children = be(4) * 2; head = 5
+                default: throw Malformed(description: "byte 0x\(String(t, radix: 16)) at \(i) starts no MessagePack value")
+                }
+                guard body <= maxBytes, i + head - start <= maxBytes - body else { throw Malformed(description: "a message is larger than \(maxBytes) bytes") }
+                // A scalar or string not all here yet is read again once more bytes come.
+                guard i + head + body <= b.count else { return nil }
+                if children > 0 {
+                    guard pending.count < maxDepth else { throw Malformed(description: "values nest deeper than \(maxDepth) levels") }
+                    guard children <= maxBytes else { throw Malformed(description: "a container claims \(children) elements") }
+                }
+                // Consumed: only now does the state move, so a return above leaves it at this value.
+                i += head + body
+                pending[pending.count - 1] = top - 1
+                if children > 0 { pending.append(children) }
             }
-            guard body <= maxBytes, i - start <= maxBytes - body else { throw Malformed(description: "a message is larger than \(maxBytes) bytes") }
-            i += body
-            if children > 0 {
-                guard pending.count < maxDepth else { throw Malformed(description: "values nest deeper than \(maxDepth) levels") }
-                guard children <= maxBytes else { throw Malformed(description: "a container claims \(children) elements") }
-                pending.append(children)
-            }
+            return i - start
         }
-        return i <= b.count ? i - start : nil
     }
 
     /// Decodes one value; the caller framed it with `length`, so running out is malformed.

@@ -108,10 +108,16 @@ public final class ForwardServer: Sendable {
 struct ForwardFrameDecoder: ByteToMessageDecoder {
     typealias InboundOut = ByteBuffer
     let maxBytes: Int
+    /// Where the scan of the message being received stopped: each read goes on from there
+    /// (the unread bytes keep their offsets until the whole message is taken).
+    var scan = MessagePack.LengthScan()
+
+    init(maxBytes: Int) { self.maxBytes = maxBytes }
 
     mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
-        let n = try buffer.withUnsafeReadableBytes { try MessagePack.length($0, maxDepth: Limits.maxRequestJSONDepth, maxBytes: maxBytes) }
+        let n = try buffer.withUnsafeReadableBytes { try scan.advance($0, maxDepth: Limits.maxRequestJSONDepth, maxBytes: maxBytes) }
         guard let n, let frame = buffer.readSlice(length: n) else { return .needMoreData }
+        scan = MessagePack.LengthScan()
         context.fireChannelRead(wrapInboundOut(frame))
         return .continue
     }

@@ -113,6 +113,12 @@ enum ForwardFuzz {
             while at < buf.count {
                 let rest = UnsafeRawBufferPointer(rebasing: buf[at...])
                 guard let n = try? MessagePack.length(rest, maxDepth: Limits.maxRequestJSONDepth, maxBytes: 1 << 20), n > 0 else { return }
+                // The server's scan, fed the message in two reads, must frame it the same.
+                var scan = MessagePack.LengthScan()
+                let cut = n / 2
+                let first = try? scan.advance(UnsafeRawBufferPointer(rebasing: rest[0..<cut]), maxDepth: Limits.maxRequestJSONDepth, maxBytes: 1 << 20)
+                let second = try? scan.advance(rest, maxDepth: Limits.maxRequestJSONDepth, maxBytes: 1 << 20)
+                if first != nil || second != n { fatalError("resumed scan framed \(String(describing: first)), \(String(describing: second)); one-shot \(n)") }
                 var i = 0
                 let frame = UnsafeRawBufferPointer(rebasing: rest[0..<n])
                 if let v = try? MessagePack.decode(frame, at: &i, maxDepth: Limits.maxRequestJSONDepth),

@@ -56,6 +56,38 @@ final class MessagePackTests: XCTestCase {
         }
     }
 
+    /// The scan the server keeps per connection: fed a value in random pieces, it says
+    /// "not yet" until the last byte and then the one-shot length, and each piece is scanned
+    /// once (a million-element array in 64 KB reads takes a few passes' time, not quadratic).
+    func testResumableScanAgreesWithOneShot() throws {
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<200 {
+            let b = enc(random(0, &rng)) + [0x01, 0x02]    // the next message's first bytes follow
+            let whole = b.count - 2
+            var scan = MessagePack.LengthScan()
+            var have = 0, found: Int? = nil
+            while found == nil {
+                have = min(b.count, have + Int.random(in: 1...max(1, whole / 3 + 1), using: &rng))
+                found = try Array(b[0..<have]).withUnsafeBytes { try scan.advance($0, maxDepth: 100, maxBytes: 1 << 20) }
+                if have < whole { XCTAssertNil(found) }
+                if found == nil { XCTAssertLessThan(have, b.count) }
+            }
+            XCTAssertEqual(found, whole)
+        }
+        // One element more than a piece holds at a time: still found, and the scan never rereads.
+        let n = 1_000_000
+        let big = [0xdd] + withUnsafeBytes(of: UInt32(n).bigEndian, Array.init) + [UInt8](repeating: 1, count: n)
+        var scan = MessagePack.LengthScan()
+        var answer: Int? = nil
+        big.withUnsafeBytes { all in
+            for end in stride(from: 65_536, through: big.count + 65_535, by: 65_536) where answer == nil {
+                answer = try? scan.advance(UnsafeRawBufferPointer(rebasing: all[0..<min(end, all.count)]), maxDepth: 100, maxBytes: 1 << 21)
+                if answer == nil { XCTAssertEqual(scan.i, min(end, all.count)) }
+            }
+        }
+        XCTAssertEqual(answer, big.count)
+    }
+
     func testLimits() {
         let deep = [UInt8](repeating: 0x91, count: 200) + [0x00]
         XCTAssertThrowsError(try len(deep))

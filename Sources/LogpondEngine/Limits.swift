@@ -181,6 +181,9 @@ public enum Limits {
     /// The largest Forward message taken (Fluent Bit's chunks are at most a few MB; a message
     /// is held whole until its events are written): as `http.max_content_length`'s default.
     public static let maxForwardMessageBytes = 100 * 1024 * 1024
+    /// The largest first Forward message when a shared key is set: it must be the PING (a few
+    /// hundred bytes), and until it proves the key a client may not make the server buffer more.
+    public static let maxForwardHandshakeBytes = 64 * 1024
     /// The latest Forward event time taken, in seconds: event times are held as nanoseconds in an
     /// Int64, which ends at 2262-04-11T23:47:16Z; a later time is refused, not wrapped.
     public static let maxForwardEventSeconds: Int64 = Int64.max / 1_000_000_000 - 1

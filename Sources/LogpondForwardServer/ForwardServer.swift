@@ -32,12 +32,15 @@ public final class ForwardServer: Sendable {
     /// Listens until cancelled; `onBound` gets the port (0 in the config picks a free one).
     public func run(onBound: @Sendable (Int) -> Void) async throws {
         let maxBytes = config.maxMessageBytes
+        // With a shared key the first message is the PING: a client that has not proven the
+        // key may not make the server hold more than a PING's worth of its bytes.
+        let firstMax = config.sharedKey == nil ? maxBytes : min(maxBytes, Limits.maxForwardHandshakeBytes)
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .bind(host: config.host, port: config.port) { child in
                 child.eventLoop.makeCompletedFuture {
-                    try child.pipeline.syncOperations.addHandler(ByteToMessageHandler(ForwardFrameDecoder(maxBytes: maxBytes)))
+                    try child.pipeline.syncOperations.addHandler(ByteToMessageHandler(ForwardFrameDecoder(maxBytes: maxBytes, firstMaxBytes: firstMax)))
                     return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: child)
                 }
             }
@@ -108,16 +111,20 @@ public final class ForwardServer: Sendable {
 struct ForwardFrameDecoder: ByteToMessageDecoder {
     typealias InboundOut = ByteBuffer
     let maxBytes: Int
+    /// The limit of the message being received: `firstMaxBytes` until one has been taken.
+    var limit: Int
     /// Where the scan of the message being received stopped: each read goes on from there
     /// (the unread bytes keep their offsets until the whole message is taken).
     var scan = MessagePack.LengthScan()
 
-    init(maxBytes: Int) { self.maxBytes = maxBytes }
+    init(maxBytes: Int, firstMaxBytes: Int) { self.maxBytes = maxBytes; limit = firstMaxBytes }
 
     mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
-        let n = try buffer.withUnsafeReadableBytes { try scan.advance($0, maxDepth: Limits.maxRequestJSONDepth, maxBytes: maxBytes) }
+        let max = limit
+        let n = try buffer.withUnsafeReadableBytes { try scan.advance($0, maxDepth: Limits.maxRequestJSONDepth, maxBytes: max) }
         guard let n, let frame = buffer.readSlice(length: n) else { return .needMoreData }
         scan = MessagePack.LengthScan()
+        limit = maxBytes
         context.fireChannelRead(wrapInboundOut(frame))
         return .continue
     }

@@ -181,6 +181,27 @@ def test_shared_key_handshake(tmp_path):
         assert reply[0] == "PONG" and reply[1] is False
         assert count(s, "logstash-2025.12.04") == 1, "nothing stored without the key"
         assert "failed the shared-key handshake" in s.log_text()
+        # Before the key is proven the server holds no more than a PING's worth (64 KB) of a
+        # client's bytes: a larger first message closes the connection, unread.
+        c = connect(s)
+        read_one(c)  # HELO
+        try:
+            c.sendall(b"\xdb" + struct.pack(">I", 1 << 20) + b"x" * 70000)
+            closed = read_one(c) is None
+        except (ConnectionResetError, BrokenPipeError):
+            closed = True   # closed with our bytes unread: the kernel answers with a reset
+        assert closed, "closed before 1 MB was buffered"
+        deadline = time.time() + 5
+        while "a message is larger than 65536 bytes" not in s.log_text():
+            assert time.time() < deadline, "the refusal is logged"
+            time.sleep(0.05)
+        # After it, messages over 64 KB are taken as before.
+        c = connect(s)
+        handshake(c, b"s3cret")
+        c.sendall(forward_message("keyed", [(1764806400, {"a": 3, "big": "y" * 100000})], "c3"))
+        assert read_one(c) == {"ack": "c3"}
+        c.close()
+        assert count(s, "logstash-2025.12.04") == 2
     finally:
         s.stop()
 

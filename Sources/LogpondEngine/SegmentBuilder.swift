@@ -56,7 +56,7 @@ public final class SegmentBuilder {
 
         func addTerm(_ term: String, doc: Int32, position: Int32) {
             var s = term
-            s.withUTF8 { addTerm($0, doc: doc, position: position) }
+            _ = s.withUTF8 { addTerm($0, doc: doc, position: position) }
         }
 
         func addNumeric(_ v: Int64, doc: Int32) {

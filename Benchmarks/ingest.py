@@ -94,12 +94,12 @@ def start_on(binary, data, port, extra=()):
     raise SystemExit(f"the server did not answer within 120 s (data folder {data})")
 
 
-def start_server(binary, data=None):
-    """The release server on a data folder (a fresh one unless given) and a free port; returns
-    (folder, process, url)."""
+def start_server(binary, data=None, config=None):
+    """The release server on a data folder (a fresh one unless given) and a free port, with a
+    config file when given; returns (folder, process, url)."""
     data = data or tempfile.mkdtemp(prefix="logpond-bench-")
     port = floor.free_port()
-    proc, _ = start_on(binary, data, port)
+    proc, _ = start_on(binary, data, port, ("--config", config) if config else ())
     return data, proc, f"http://127.0.0.1:{port}"
 
 
@@ -133,6 +133,7 @@ def main():
     ap.add_argument("--bin", default=os.path.join(ROOT, ".build", "release", "logpond"))
     ap.add_argument("--out", default=os.path.join(ROOT, "bench-out", "ingest.json"))
     ap.add_argument("--keep", action="store_true", help="keep the data folder")
+    ap.add_argument("--config", help="a config file for the server (e.g. indices.memory.index_buffer_size)")
     ap.add_argument("--auth", choices=["none", "basic", "apikey"], default="none",
                     help="send every request with Basic credentials or an API key (a superuser made at start)")
     args = ap.parse_args()
@@ -155,7 +156,7 @@ def main():
     if args.gzip:
         bodies = [gzip.compress(b, 1) for b in bodies]
 
-    data, proc, url = start_server(args.bin)
+    data, proc, url = start_server(args.bin, config=args.config)
     auth = secure(args.bin, data, url, args.auth)
 
     errors = []

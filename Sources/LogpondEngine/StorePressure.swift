@@ -96,16 +96,23 @@ extension Store {
     /// Holds a write request while the write buffers are over the pressure limit; after
     /// `Limits.indexingPressureMaxWaits` flushes it is refused (429), so a flush that cannot
     /// keep up (or cannot write) never lets the buffers grow without bound.
+    /// The buffered source past which writes wait: the default's margin over the flush
+    /// threshold (14 MB over 6 MB) kept when `indices.memory.index_buffer_size` moves it.
+    var bufferPressureBytes: Int {
+        options.flushBufferedBytes + (Limits.indexingPressureBytes - Limits.flushBufferedBytes)
+    }
+
     func admitWrite() async throws {
         guard pressure.active else { return }
         var waits = 0
         while true {
             let seen = pressure.flushCount
             let buffered = totalBufferedBytes
-            guard buffered > Limits.indexingPressureBytes else { return }
+            let limit = bufferPressureBytes
+            guard buffered > limit else { return }
             guard waits < Limits.indexingPressureMaxWaits else {
                 pressure.noteBufferRejection()
-                throw EngineError.rejected("rejected execution of write: the write buffers hold \(buffered) bytes, more than \(Limits.indexingPressureBytes), and \(waits) flushes did not bring them under; retry later")
+                throw EngineError.rejected("rejected execution of write: the write buffers hold \(buffered) bytes, more than \(limit), and \(waits) flushes did not bring them under; retry later")
             }
             await pressure.waitForFlush(after: seen)
             waits += 1

@@ -135,12 +135,35 @@ def test_config_the_server_refuses(tmp_path):
         ("logpond.memory.budget: 1kb\n", "logpond.memory.budget"),
         ("logpond.merge.idle_after: soon\n", "logpond.merge.idle_after"),
         ("logpond.search.memory_budget: lots\n", "logpond.search.memory_budget"),
+        ("indices.memory.index_buffer_size: lots\n", "indices.memory.index_buffer_size"),
+        ("indices.memory.index_buffer_size: 100kb\n", "use a size from 1mb to 4gb"),
     ]:
         cfg = tmp_path / "bad.yml"
         cfg.write_text(text)
         r = subprocess.run([BIN, "serve", "--data", str(tmp_path / "d"), "--port", "0", "--config", str(cfg)],
                            capture_output=True, text=True, timeout=60)
         assert r.returncode != 0 and needle in (r.stdout + r.stderr), (text, r.stdout, r.stderr)
+
+
+def test_index_buffer_size_sets_when_buffers_are_written(make_server):
+    """`indices.memory.index_buffer_size` (Elasticsearch's name): with 1mb, 3 MB of source are
+    written out as segments by the buffer trigger, long before the 30 s periodic flush; with the
+    default (6 MB) the same writes stay buffered."""
+    import time
+
+    def flushes(s):
+        return requests.get(s.url + "/buf/_stats/flush", timeout=10).json()["_all"]["primaries"]["flush"]["total"]
+
+    small = make_server("indices.memory.index_buffer_size: 1mb\n", name="small").start()
+    default = make_server(name="default").start()
+    for s in (small, default):
+        for _ in range(3):
+            assert bulk(s, "buf", 1000, pad=1000).json()["errors"] is False
+    deadline = time.time() + 10
+    while flushes(small) == 0:
+        assert time.time() < deadline, "the 1mb buffer was never written out"
+        time.sleep(0.1)
+    assert flushes(default) == 0
 
 
 def test_retention_budget_runs_early_past_the_low_watermark(make_server):

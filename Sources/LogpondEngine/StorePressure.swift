@@ -93,15 +93,15 @@ extension Store {
         return try await body()
     }
 
-    /// Holds a write request while the write buffers are over the pressure limit; after
-    /// `Limits.indexingPressureMaxWaits` flushes it is refused (429), so a flush that cannot
-    /// keep up (or cannot write) never lets the buffers grow without bound.
     /// The buffered source past which writes wait: the default's margin over the flush
     /// threshold (14 MB over 6 MB) kept when `indices.memory.index_buffer_size` moves it.
     var bufferPressureBytes: Int {
         options.flushBufferedBytes + (Limits.indexingPressureBytes - Limits.flushBufferedBytes)
     }
 
+    /// Holds a write request while the write buffers are over the pressure limit; after
+    /// `Limits.indexingPressureMaxWaits` flushes it is refused (429), so a flush that cannot
+    /// keep up (or cannot write) never lets the buffers grow without bound.
     func admitWrite() async throws {
         guard pressure.active else { return }
         var waits = 0

@@ -92,8 +92,9 @@ public struct DateFormats: Sendable {
         return (Self.floorDiv(ms, 1000), Self.floorMod(ms, 1000) * 1_000_000)
     }
 
-    public static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : -((-a + b - 1) / b) }
-    public static func floorMod(_ a: Int64, _ b: Int64) -> Int64 { a - floorDiv(a, b) * b }
+    /// Division rounding down, for a positive `b`; no negation, so Int64.min cannot overflow.
+    public static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { a / b - (a % b < 0 ? 1 : 0) }
+    public static func floorMod(_ a: Int64, _ b: Int64) -> Int64 { let r = a % b; return r < 0 ? r + b : r }
 
     static func integer(_ s: UnsafeBufferPointer<UInt8>) -> Int64? {
         guard !s.isEmpty, s.count <= 19 else { return nil }

@@ -123,8 +123,10 @@ public enum DateParser {
 
     /// `format(millis:)` appended to `out` (responses write it without a String in between).
     public static func write(millis: Int64, into out: inout [UInt8]) {
-        var days = millis >= 0 ? millis / 86_400_000 : (millis - 86_399_999) / 86_400_000
-        let msOfDay = millis - days * 86_400_000
+        // floorDiv and floorMod: `millis - 86_399_999` and `days * 86_400_000` overflowed for
+        // the earliest Int64 values.
+        var days = DateFormats.floorDiv(millis, 86_400_000)
+        let msOfDay = DateFormats.floorMod(millis, 86_400_000)
         days += 719468
         let era = (days >= 0 ? days : days - 146096) / 146097
         let doe = days - era * 146097

@@ -199,6 +199,9 @@ public enum Limits {
     public static let maxKeywordTermBytes = 32_766
     /// Elasticsearch's dynamic string mapping: `.keyword` sub-field ignores longer values.
     public static let dynamicKeywordIgnoreAbove = 256
+    /// `index.creation_date` given at creation: epoch milliseconds from 1970 to the end of
+    /// 9999 (dates are formatted and aged by it; Elasticsearch's date range ends there too).
+    public static let maxCreationDateMillis: Int64 = 253_402_300_799_999
     /// Elasticsearch's index.mapping.total_fields.limit default.
     public static let totalFieldsLimit = 1000
     /// Elasticsearch's index.mapping.depth.limit default.

@@ -64,6 +64,15 @@ public enum RetentionPlanner {
         return (Int64(DateParser.daysFromCivil(year: y, month: mo, day: d)) * 86400 + Int64(h * 3600 + mi * 60)) * 1000
     }
 
+    /// When `c` began to age under `p`: the date in its name or its creation date; nil when
+    /// the name holds no date `p` can read.
+    static func born(_ c: Candidate, _ p: RetentionPolicy) -> Int64? {
+        switch p.source {
+        case .creationDate: return c.creationDate
+        case .name: return dateInName(c.name, timestring: p.timestring)
+        }
+    }
+
     /// Which indices to delete at `now`, with the reason; `log` hears about names that could
     /// not be aged.
     public static func plan(_ candidates: [Candidate], config: RetentionConfig, now: Int64, log: (String) -> Void = { _ in }) -> [Decision] {
@@ -71,14 +80,11 @@ public enum RetentionPlanner {
         var taken = Set<String>()
         for c in candidates.sorted(by: { $0.name < $1.name }) {
             for p in config.policies where Store.wildcardMatch(p.pattern, c.name) && !taken.contains(c.name) {
-                let age: Int64
-                switch p.source {
-                case .creationDate: age = now - c.creationDate
-                case .name:
-                    guard let t = dateInName(c.name, timestring: p.timestring) else { log("retention: [\(c.name)] has no date matching \(p.timestring); left alone"); continue }
-                    if t > now { log("retention: [\(c.name)] is dated in the future; left alone"); continue }
-                    age = now - t
-                }
+                guard let born = born(c, p) else { log("retention: [\(c.name)] has no date matching \(p.timestring); left alone"); continue }
+                if p.source == .name && born > now { log("retention: [\(c.name)] is dated in the future; left alone"); continue }
+                // Saturating: a creation date from an older catalog may be anything.
+                let (diff, overflow) = now.subtractingReportingOverflow(born)
+                let age = overflow ? (born < 0 ? Int64.max : Int64.min) : diff
                 if age > p.maxAgeMillis {
                     out.append(Decision(name: c.name, reason: "older than \(p.maxAgeMillis / 86_400_000)d by \(p.source == .name ? "name" : "creation_date") (policy \(p.pattern))"))
                     taken.insert(c.name)

@@ -14,13 +14,7 @@ extension RetentionPlanner {
     public static func schedule(_ c: Candidate, config: RetentionConfig) -> Scheduled? {
         var best: Scheduled?
         for p in config.policies where Store.wildcardMatch(p.pattern, c.name) {
-            let born: Int64
-            switch p.source {
-            case .creationDate: born = c.creationDate
-            case .name:
-                guard let t = dateInName(c.name, timestring: p.timestring) else { continue }
-                born = t
-            }
+            guard let born = born(c, p) else { continue }
             // Saturating: a policy of a thousand years must not trap.
             let (at, overflow) = born.addingReportingOverflow(p.maxAgeMillis)
             let s = Scheduled(pattern: p.pattern, maxAgeMillis: p.maxAgeMillis, source: p.source, deleteAfter: overflow ? Int64.max : at)

@@ -252,7 +252,7 @@ public final class Store: @unchecked Sendable {
             }
             if let e = explicit { try mapping.overlay(e) }
             // `index.creation_date` may be given at creation (as Elasticsearch allows); it is kept forever.
-            let given = (flat["index.creation_date"] as? NSNumber)?.int64Value ?? (flat["index.creation_date"] as? String).flatMap { Int64($0) }
+            let given = try Self.creationDate(flat["index.creation_date"])
             flat["index.creation_date"] = nil
             let settingsJSON = String(decoding: try JSONSerialization.data(withJSONObject: flat, options: [.sortedKeys]), as: UTF8.self)
             let rec = IndexRecord(uuid: Self.newUUID(), name: name, creationDate: given ?? Int64(Date().timeIntervalSince1970 * 1000), state: "open",
@@ -351,6 +351,21 @@ public final class Store: @unchecked Sendable {
         guard let idx = index(named: name) else { throw EngineError.indexNotFound(name) }
         try idx.mergeMapping(m)
         try catalog.updateMapping(uuid: idx.uuid, mapping: Index.mappingString(idx.currentMapping.0))
+    }
+
+    /// `index.creation_date` as given at creation (a number or a string of one), checked here:
+    /// it is formatted and aged for as long as the index lives.
+    static func creationDate(_ v: Any?) throws -> Int64? {
+        guard let v else { return nil }
+        let ms: Int64?
+        if let s = v as? String { ms = Int64(s) }
+        else if let n = v as? NSNumber, n.doubleValue.isFinite, n.doubleValue == n.doubleValue.rounded(),
+                abs(n.doubleValue) <= Double(Limits.maxCreationDateMillis) { ms = Int64(n.doubleValue) }
+        else { ms = nil }
+        guard let ms, ms >= 0, ms <= Limits.maxCreationDateMillis else {
+            throw EngineError.illegalArgument("index.creation_date must be epoch milliseconds between 0 and \(Limits.maxCreationDateMillis) (the end of 9999)")
+        }
+        return ms
     }
 
     static func newUUID() -> String {

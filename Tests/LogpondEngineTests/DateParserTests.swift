@@ -16,6 +16,21 @@ final class DateParserTests: XCTestCase {
         XCTAssertEqual(DateParser.parseISO("2000-02-29"), 951_782_400_000)
     }
 
+    /// Formatting and flooring never trap, whatever Int64 a stored value holds.
+    func testExtremesDoNotTrap() {
+        XCTAssertEqual(DateFormats.floorDiv(Int64.min, 1000), Int64.min / 1000 - 1)
+        XCTAssertEqual(DateFormats.floorDiv(-1, 1000), -1)
+        XCTAssertEqual(DateFormats.floorDiv(-1000, 1000), -1)
+        XCTAssertEqual(DateFormats.floorDiv(-1001, 1000), -2)
+        XCTAssertEqual(DateFormats.floorDiv(1999, 1000), 1)
+        XCTAssertEqual(DateFormats.floorMod(-1, 1000), 999)
+        XCTAssertEqual(DateParser.format(millis: -1), "1969-12-31T23:59:59.999Z")
+        XCTAssertEqual(DateParser.format(millis: 253_402_300_799_999), "9999-12-31T23:59:59.999Z")
+        for v in [Int64.min, Int64.min + 1, Int64.max, Int64.max - 86_400_000] {
+            XCTAssertFalse(DateParser.format(millis: v).isEmpty)
+        }
+    }
+
     func testRejects() {
         for s in ["2024-13-01", "2024-02-30", "2023-02-29", "2024-01-15T25:00:00Z", "hello world", "2024/01/15", "2024-01-15Tfoo", "1130764677", "2024-01-15T10:00:00.Z"] {
             XCTAssertNil(DateParser.parseISO(s), s)

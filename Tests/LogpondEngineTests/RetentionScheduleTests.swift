@@ -35,5 +35,10 @@ final class RetentionScheduleTests: XCTestCase {
         cfg.budgetPattern = "logstash-*"
         XCTAssertFalse(RetentionPlanner.underBudget("i", config: cfg))
         XCTAssertTrue(RetentionPlanner.underBudget("logstash-1", config: cfg))
+        // A creation date no request can give any more, as an older catalog might hold it: the
+        // age saturates instead of trapping, and such an index is old enough.
+        cfg.policies[0].maxAgeMillis = day
+        let ancient = RetentionPlanner.Candidate(name: "old", creationDate: Int64.min, bytes: 1)
+        XCTAssertEqual(RetentionPlanner.plan([ancient], config: cfg, now: 1_000).map(\.name), ["old"])
     }
 }

@@ -214,3 +214,20 @@ def test_deleted_index_does_not_come_back_after_kill9(tmp_path):
         assert s.get("/doomed/_count").json()["count"] == 1
     finally:
         s.stop()
+
+
+def test_creation_date_is_range_checked_where_given(server):
+    """`index.creation_date` is formatted and aged for the index's whole life: a value outside
+    1970..9999 is refused at creation (Int64's least once made `_cat/indices` and the next
+    retention pass trap, and the server could no longer start on that folder)."""
+    for bad in [-9223372036854775808, -1, 1e300, 1.5, "soon", 253402300800000]:
+        r = server.put("/cd-bad", {"settings": {"index.creation_date": bad}})
+        assert_es_error(r, 400, "illegal_argument_exception")
+        assert "index.creation_date" in r.json()["error"]["reason"], bad
+    assert server.get("/cd-bad").status_code == 404
+    for ok, ms in [(1700000000000, 1700000000000), ("1700000000001", 1700000000001), (0, 0), (253402300799999, 253402300799999)]:
+        name = f"cd-ok-{ms}"
+        assert server.put("/" + name, {"settings": {"index.creation_date": ok}}).status_code == 200
+        row = server.get(f"/_cat/indices/{name}?format=json&h=creation.date,creation.date.string").json()[0]
+        assert int(row["creation.date"]) == ms
+    assert server.get("/_cat/indices?format=json&h=index,creation.date.string").status_code == 200

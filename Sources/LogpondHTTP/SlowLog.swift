@@ -2,14 +2,14 @@ import Foundation
 import LogpondEngine
 import LogpondQuery
 
-/// Elasticsearch's slow logs at `warn`: one line per search or bulk slower than
-/// `index.search.slowlog.threshold.query.warn` / `index.indexing.slowlog.threshold.index.warn`
-/// (the index's own setting, else the server's), under the loggers of those names.
 /// A slow-log threshold in milliseconds (-1: off), read the same way at start and per request.
 public enum SlowLogThreshold {
     public static func millis(_ s: String) -> Int? { Param.durationMillis(s) }
 }
 
+/// Elasticsearch's slow logs at `warn`: one line per search or bulk slower than
+/// `index.search.slowlog.threshold.query.warn` / `index.indexing.slowlog.threshold.index.warn`
+/// (the index's own setting, else the server's), under the loggers of those names.
 extension API {
     /// The lowest threshold among `indices` in milliseconds; nil: none set (or -1, off).
     func slowThreshold(_ indices: [Index], search: Bool) -> Int? {

@@ -24,7 +24,9 @@ extension API {
             var lastBeat = Date()
             try await writer.write(ByteBuffer(string: ": logpond tail of \(index)\n\n"))
             while !Task.isCancelled {
-                let hits = (try? api.tailPage(index: index, q: q, since: started - 60_000)) ?? []
+                // Through the search pool like any search: many tails cannot take more threads
+                // than `thread_pool.search.size`, and a full queue skips this second.
+                let hits = (try? await api.searchPool.run { try api.tailPage(index: index, q: q, since: started - 60_000) }) ?? []
                 var fresh: [(Int64, [String: Any])] = []
                 for h in hits {
                     guard let id = h["_id"] as? String, sent[id] == nil else { continue }

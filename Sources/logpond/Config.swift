@@ -108,6 +108,15 @@ extension FileConfig {
         return b
     }
 
+    /// A size or a percentage of the budget, within `range`; nil when the key is not set.
+    func memorySize(_ key: String, budget: Int64, range: ClosedRange<Int64>, hint: String) throws -> Int64? {
+        guard let v = self[key] else { return nil }
+        guard let b = MemoryBudget.parse(v, budget: budget), range.contains(b) else {
+            throw ValidationErrorMessage("\(key): cannot read [\(v.prefix(32))]; \(hint)")
+        }
+        return b
+    }
+
     /// A positive count such as `thread_pool.search.size`.
     func count(_ key: String, default d: Int, min lo: Int) throws -> Int {
         guard let v = self[key] else { return d }

@@ -140,18 +140,14 @@ struct Serve: AsyncParsableCommand {
         opts.watermarks = try file.watermarks()
         let budget = try file.memoryBudget()
         opts.indexingPressureLimitBytes = try file.memoryLimit("indexing_pressure.memory.limit", budget: budget, defaultShare: Limits.indexingPressureShare)
-        if let v = file["indices.memory.index_buffer_size"] {
-            // Elasticsearch's name for the indexing buffer: source buffered in write buffers
-            // (all indices together) before they are written out as segments.
-            guard let b = MemoryBudget.parse(v, budget: budget), b >= 1 << 20, b <= 1 << 32 else {
-                throw ValidationErrorMessage("indices.memory.index_buffer_size: cannot read [\(v.prefix(32))]; use a size from 1mb to 4gb (6mb is the default) or a percentage of logpond.memory.budget")
-            }
+        // Elasticsearch's name for the indexing buffer: source buffered in write buffers (all
+        // indices together) before they are written out as segments.
+        if let b = try file.memorySize("indices.memory.index_buffer_size", budget: budget, range: (1 << 20)...(1 << 32),
+                                       hint: "use a size from 1mb to 4gb (6mb is the default) or a percentage of logpond.memory.budget") {
             opts.flushBufferedBytes = Int(b)
         }
-        if let v = file["logpond.search.memory_budget"] {
-            guard let b = MemoryBudget.parse(v, budget: budget), b >= 0, b <= Int64(Int.max / 2) else {
-                throw ValidationErrorMessage("logpond.search.memory_budget: cannot read [\(v.prefix(32))]; use a size (64mb) or a percentage of logpond.memory.budget (5%)")
-            }
+        if let b = try file.memorySize("logpond.search.memory_budget", budget: budget, range: 0...Int64(Int.max / 2),
+                                       hint: "use a size (64mb) or a percentage of logpond.memory.budget (5%)") {
             opts.searchMemoryBytes = Int(b)
         }
         sc.requestBreakerBytes = try file.memoryLimit("indices.breaker.request.limit", budget: budget, defaultShare: Limits.requestBreakerShare)

@@ -53,6 +53,11 @@ async function api(method, path, body) {
   return j;
 }
 
+// A search over the current index pattern (missing indices are no error: a pattern may match none).
+function search(body) {
+  return api("POST", "/" + encodeURIComponent(state.index) + "/_search?ignore_unavailable=true&allow_no_indices=true", body);
+}
+
 function query(from, to, extraFilter) {
   const must = state.q ? [{ query_string: { query: state.q, default_operator: "AND" } }] : [{ match_all: {} }];
   const filter = [{ range: { "@timestamp": { gte: from, lte: to, format: "epoch_millis" } } }];
@@ -103,7 +108,7 @@ async function run() {
     aggs: { h: { date_histogram: { field: "@timestamp", fixed_interval: step + "ms", min_doc_count: 0, extended_bounds: { min: from, max: to } } } },
   };
   try {
-    const r = await api("POST", "/" + encodeURIComponent(state.index) + "/_search?ignore_unavailable=true&allow_no_indices=true", body);
+    const r = await search(body);
     if (id !== runId) return;
     $("total").textContent = String(r.hits.total.value);
     $("took").textContent = "(" + r.took + " ms)";
@@ -133,8 +138,7 @@ async function more() {
   const id = runId;
   const [from, to] = bounds();
   try {
-    const r = await api("POST", "/" + encodeURIComponent(state.index) + "/_search?ignore_unavailable=true&allow_no_indices=true",
-      { size: PAGE, track_total_hits: false, sort: [{ "@timestamp": { order: "desc", unmapped_type: "date" } }, { _doc: "desc" }], search_after: lastSort, query: query(from, to) });
+    const r = await search({ size: PAGE, track_total_hits: false, sort: [{ "@timestamp": { order: "desc", unmapped_type: "date" } }, { _doc: "desc" }], search_after: lastSort, query: query(from, to) });
     if (id === runId) { addRows(r.hits.hits); exhausted = r.hits.hits.length < PAGE; }
   } catch (e) { $("error").textContent = e.message; }
   loading = false;
@@ -248,8 +252,7 @@ function contextQuery(h) {
 
 async function contextPage(h, after, older) {
   const order = older ? "desc" : "asc";
-  const r = await api("POST", "/" + encodeURIComponent(state.index) + "/_search?ignore_unavailable=true&allow_no_indices=true",
-    { size: CONTEXT, sort: [{ "@timestamp": { order, unmapped_type: "date" } }, { _doc: order }], search_after: after, query: contextQuery(h) });
+  const r = await search({ size: CONTEXT, sort: [{ "@timestamp": { order, unmapped_type: "date" } }, { _doc: order }], search_after: after, query: contextQuery(h) });
   return r.hits.hits;
 }
 
@@ -303,8 +306,7 @@ async function showPatterns() {
   box.textContent = "";
   const [from, to] = bounds();
   try {
-    const r = await api("POST", "/" + encodeURIComponent(state.index) + "/_search?ignore_unavailable=true&allow_no_indices=true",
-      { size: 10000, track_total_hits: true, sort: [{ "@timestamp": { order: "desc", unmapped_type: "date" } }], _source: ["@timestamp", "log", "message"], query: query(from, to) });
+    const r = await search({ size: 10000, track_total_hits: true, sort: [{ "@timestamp": { order: "desc", unmapped_type: "date" } }], _source: ["@timestamp", "log", "message"], query: query(from, to) });
     if (id !== runId) return;
     const lines = r.hits.hits.map((h) => ({ id: h._id, time: Date.parse(get(h._source, "@timestamp")) || 0, text: cell(get(h._source, "log") ?? get(h._source, "message") ?? "") }));
     const pats = cluster(lines);
@@ -335,7 +337,7 @@ async function showPatterns() {
 function sparkline(lines, from, to) {
   const n = 30, counts = new Array(n).fill(0);
   for (const l of lines) { const i = Math.floor(((l.time - from) / Math.max(1, to - from)) * n); if (i >= 0 && i < n) counts[i]++; }
-  const max = Math.max(1, ...counts);
+  const max = counts.reduce((a, b) => Math.max(a, b), 1);
   const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
   svg.setAttribute("viewBox", "0 0 " + n + " 10"); svg.setAttribute("preserveAspectRatio", "none"); svg.setAttribute("class", "spark");
   counts.forEach((v, i) => {
@@ -462,8 +464,7 @@ async function showValues(f) {
   if (!aggField) { const m = document.createElement("div"); m.className = "muted"; m.textContent = "not aggregatable"; box.appendChild(m); return; }
   const [from, to] = bounds();
   try {
-    const r = await api("POST", "/" + encodeURIComponent(state.index) + "/_search?ignore_unavailable=true&allow_no_indices=true",
-      { size: 0, query: query(from, to), aggs: { v: { terms: { field: aggField, size: 5 } } } });
+    const r = await search({ size: 0, query: query(from, to), aggs: { v: { terms: { field: aggField, size: 5 } } } });
     for (const b of r.aggregations.v.buckets) {
       const key = b.key_as_string !== undefined ? b.key_as_string : b.key;
       const row = document.createElement("div");

@@ -40,5 +40,5 @@ export function cluster(lines, threshold = 0.5) {
       out.push(p);
     }
   }
-  return out.map((p) => ({ template: p.tokens.join(" "), lines: p.lines, count: p.lines.length, newest: Math.max(...p.lines.map((x) => x.time)) }));
+  return out.map((p) => ({ template: p.tokens.join(" "), lines: p.lines, count: p.lines.length, newest: p.lines.reduce((m, x) => Math.max(m, x.time), -Infinity) }));
 }

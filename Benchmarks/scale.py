@@ -8,6 +8,10 @@ Before the measured start the days are settled as a month in production would ha
 past day idle-merged to one segment (a server run with logpond.merge.idle_after: 1s; --no-settle
 measures the folder as ingested).
 
+The corpus is written to a file first (about 1.1 KB a record: 11 GB for ten million, deleted
+afterwards), so that making it does not share the two cores with the server while the rate is
+measured; with --stream (or when the disk lacks the room) it is made while sending, as before.
+
     python3 Benchmarks/scale.py --docs 10000000 --days 30          # make bench-scale
     python3 Benchmarks/scale.py --docs 200000 --days 30 --runs 5   # a quick look
 """
@@ -41,6 +45,29 @@ def produce(bodies, docs, days, senders, loghub):
         bodies.put(None)
 
 
+def pregenerate(path, docs, days, loghub):
+    """Writes the bulk bodies to `path`, each after its length (8 bytes, little-endian)."""
+    t0 = time.perf_counter()
+    with open(path, "wb") as f:
+        for n, b in enumerate(corpus.bulk_bodies(docs, batch=2000, days=days, loghub_dir=loghub, shape="seed")):
+            f.write(len(b).to_bytes(8, "little"))
+            f.write(b)
+            if (n + 1) % 500 == 0:
+                print(f"made {(n + 1) * 2000:,} of {docs:,} records ({time.perf_counter() - t0:.0f} s)", file=sys.stderr)
+
+
+class BodyFile:
+    """The pre-made bodies, handed to the senders one at a time; None at the end."""
+    def __init__(self, path):
+        self.f = open(path, "rb")
+        self.lock = threading.Lock()
+
+    def get(self):
+        with self.lock:
+            head = self.f.read(8)
+            return self.f.read(int.from_bytes(head, "little")) if head else None
+
+
 def count_segments(data):
     return sum(1 for _, _, files in os.walk(os.path.join(data, "indices")) for f in files if f.endswith(".lps"))
 
@@ -56,8 +83,20 @@ def main():
     ap.add_argument("--keep", action="store_true", help="keep the data folder")
     ap.add_argument("--no-settle", dest="settle", action="store_false",
                     help="measure the folder as ingested, not after the idle merges a month of days past would have had")
+    ap.add_argument("--stream", action="store_true",
+                    help="make the corpus while sending (a process of its own on the same cores) instead of in a file first")
     args = ap.parse_args()
     loghub = os.path.join(ROOT, "..", "shared", "data", "loghub")
+    corpus_file = None
+    if not args.stream:
+        tmp = tempfile.gettempdir()
+        need = args.docs * 1300 + (2 << 30)          # about 1.1 KB a record, and room for the data
+        free = shutil.disk_usage(tmp).free
+        if free < need:
+            print(f"{tmp} has {free >> 30} GB free, the corpus file needs about {need >> 30} GB: making it while sending (--stream)", file=sys.stderr)
+        else:
+            corpus_file = os.path.join(tmp, f"logpond-scale-corpus-{os.getpid()}.bin")
+            pregenerate(corpus_file, args.docs, args.days, loghub)
     data = tempfile.mkdtemp(prefix="logpond-scale-")
     port = floor.free_port()
     url = f"http://127.0.0.1:{port}"
@@ -66,7 +105,7 @@ def main():
     # Bodies are made by a process of their own (in a thread it shared the senders' interpreter
     # lock and capped the rate near 40k docs/s) and taken by the senders: the corpus never sits
     # in memory.
-    bodies = multiprocessing.Queue(maxsize=16)
+    bodies = BodyFile(corpus_file) if corpus_file else multiprocessing.Queue(maxsize=16)
     errors = []
     sent = [0]
     lock = threading.Lock()
@@ -89,8 +128,9 @@ def main():
             peak[0] = max(peak[0], rss_kb(proc.pid, "VmRSS"))
             time.sleep(0.1)
 
-    producer = multiprocessing.Process(target=produce, args=(bodies, args.docs, args.days, args.senders, loghub), daemon=True)
-    producer.start()
+    if not corpus_file:
+        producer = multiprocessing.Process(target=produce, args=(bodies, args.docs, args.days, args.senders, loghub), daemon=True)
+        producer.start()
     w = threading.Thread(target=watch)
     w.start()
     t0 = time.perf_counter()
@@ -108,6 +148,8 @@ def main():
             print(f"{n:,} docs, {per_million[-1]:,} docs/s over the last {n - last_docs:,}, RSS {rss_kb(proc.pid, 'VmRSS') // 1024} MB", file=sys.stderr)
             last_docs, last_t = n, now
     elapsed = time.perf_counter() - t0
+    if corpus_file:
+        os.unlink(corpus_file)
     stop.set()
     w.join()
     requests.post(url + "/_refresh")
@@ -170,7 +212,7 @@ def main():
     disk = sum(os.path.getsize(os.path.join(r, f)) for r, _, fs in os.walk(data) for f in fs)
     if not args.keep:
         shutil.rmtree(data, ignore_errors=True)
-    res = {"docs": args.docs, "days": args.days, "count": count, "errors": len(errors), "docs_per_s": round(args.docs / elapsed),
+    res = {"docs": args.docs, "days": args.days, "corpus": "made while sending" if not corpus_file else "made first, read from a file", "count": count, "errors": len(errors), "docs_per_s": round(args.docs / elapsed),
            "docs_per_s_per_million": per_million, "segments_ingested": segments_ingested, "segments_measured": segments_measured, "settle_s": round(settle_s), "peak_rss_ingest_mb": round(peak[0] / 1024, 1), "idle_rss_mb": round(idle / 1024, 1),
            "idle_anon_mb": round(idle_anon / 1024, 1), "idle_file_mb": round(idle_file / 1024, 1),
            "idle_rss_12s_mb": round(idle_later / 1024, 1),

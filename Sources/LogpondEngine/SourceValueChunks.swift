@@ -8,6 +8,8 @@ final class SourceValueChunks: @unchecked Sendable {
         let bytes: [UInt8]
         let starts: [Int32]
         let first: Int
+        /// Whether value `ord` of the table is in this chunk.
+        @inline(__always) func holds(_ ord: Int) -> Bool { ord >= first && ord < first + starts.count - 1 }
         /// Parses `count` values (`varint length, bytes` each) filling `plain` exactly.
         init(plain: [UInt8], count: Int, first: Int) throws {
             var packed: [UInt8] = [], st: [Int32] = [0]

@@ -235,6 +235,7 @@ enum SourceValues {
             var r = ByteReader(encoded)
             var runStart = 0
             var chunk = whole
+            var seen: [SourceValueChunks.Decoded] = []
             while let m = memchr(encoded.baseAddress! + r.pos, Int32(marker), encoded.count - r.pos) {
                 let at = encoded.baseAddress!.distance(to: UnsafeRawPointer(m))
                 out.append(contentsOf: encoded[runStart..<at])
@@ -243,8 +244,15 @@ enum SourceValues {
                 guard v < UInt64(count) else { throw ByteReader.Truncated() }
                 let ord = Int(v)
                 // References of one source mostly fall in one chunk (the most used values first).
-                if let chunks, chunk.map({ ord < $0.first || ord >= $0.first + $0.starts.count - 1 }) ?? true {
-                    chunk = try chunks.chunk(holding: ord)
+                if let chunks, chunk.map({ !$0.holds(ord) }) ?? true {
+                    // The chunks this source already used are asked first: a source's
+                    // references alternate between a few chunks, and each cache lookup takes
+                    // the shared cache's lock.
+                    if let c = seen.first(where: { $0.holds(ord) }) { chunk = c } else {
+                        let c = try chunks.chunk(holding: ord)
+                        if seen.count < 8 { seen.append(c) }
+                        chunk = c
+                    }
                 }
                 guard let c = chunk else { throw ByteReader.Truncated() }
                 let k = ord - c.first

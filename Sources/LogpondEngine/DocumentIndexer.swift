@@ -268,25 +268,39 @@ struct DocumentIndexer {
             guard e.path_len > 0 else { continue }
             let kind = FlatEvent.Kind(rawValue: e.kind)!
             if kind == .array || kind == .object { continue }
-            let entry = cache.resolve(i, e, arena, mapping)
-            if entry.disabled { continue }
-            for target in entry.targets {
-                guard let storage = target.storage else { continue }
-                if kind == .null {
-                    guard var nv = target.mapping.nullValue else { continue }
-                    nv.withUTF8 { buf in
-                        var ne = e
-                        ne.kind = FlatEvent.Kind.string.rawValue
-                        ne.str_off = 0
-                        ne.str_len = UInt32(buf.count)
-                        if let base = buf.baseAddress {
-                            addValue(ne, base, target, field: cache.field(target, builder, storage), builder: builder, doc: doc, analysis: analysis)
-                        }
+            // The entry, its targets and their builder fields are used unretained: the cache
+            // holds its entries, an entry its targets, a target its field, and none is replaced
+            // while this value is indexed.
+            cache.resolveRef(i, e, arena, mapping)._withUnsafeGuaranteedRef { entry in
+                guard !entry.disabled else { return }
+                for ref in entry.targetRefs {
+                    ref._withUnsafeGuaranteedRef { target in
+                        addTarget(e, kind, arena, target, builder: builder, doc: doc, cache: cache, analysis: analysis)
                     }
-                    continue
                 }
-                addValue(e, arena, target, field: cache.field(target, builder, storage), builder: builder, doc: doc, analysis: analysis)
             }
+        }
+    }
+
+    /// One value of event `e` into one of its targets (the field or a multi-field).
+    @inline(__always) static func addTarget(_ e: lp_event, _ kind: FlatEvent.Kind, _ arena: UnsafePointer<UInt8>, _ target: PathCache.Target,
+                                            builder: SegmentBuilder, doc: Int32, cache: PathCache, analysis: AnalysisRegistry) {
+        guard let storage = target.storage else { return }
+        if kind == .null {
+            guard var nv = target.mapping.nullValue else { return }
+            nv.withUTF8 { buf in
+                var ne = e
+                ne.kind = FlatEvent.Kind.string.rawValue
+                ne.str_off = 0
+                ne.str_len = UInt32(buf.count)
+                if let base = buf.baseAddress {
+                    addValue(ne, base, target, field: cache.field(target, builder, storage), builder: builder, doc: doc, analysis: analysis)
+                }
+            }
+            return
+        }
+        cache.fieldRef(target, builder, storage)._withUnsafeGuaranteedRef { fb in
+            addValue(e, arena, target, field: fb, builder: builder, doc: doc, analysis: analysis)
         }
     }
 

@@ -33,7 +33,9 @@ final class PathCache {
         let hasFormat: Bool
         /// Text fields: the analyzer, resolved on first use (the registry is per index).
         var analyzer: Analyzer?
-        var field: SegmentBuilder.FieldBuilder?
+        /// The builder field, held here; `fieldRef` hands it out without a retain.
+        var field: SegmentBuilder.FieldBuilder? { didSet { fieldRef = field.map { Unmanaged.passUnretained($0) } } }
+        private(set) var fieldRef: Unmanaged<SegmentBuilder.FieldBuilder>?
         init(mapping: FieldMapping, path: String) {
             self.mapping = mapping; self.path = path
             storage = DocumentIndexer.fieldStorage(mapping)
@@ -57,6 +59,9 @@ final class PathCache {
         let disabled: Bool
         /// The field itself and its multi-fields, with their builder fields once resolved.
         let targets: [Target]
+        /// The same, unretained (`targets` holds them): indexing visits them per value, and a
+        /// retain and release per visit were 96 pairs a seed-shaped document (issue 17).
+        let targetRefs: [Unmanaged<Target>]
         /// Mapped as an object (a concrete value here is a mapping error).
         let isObject: Bool
         /// An object mapped with `enabled: false`.
@@ -65,6 +70,7 @@ final class PathCache {
         let validates: Bool
         init(bytes: [UInt8], path: String, mapping: FieldMapping?, disabled: Bool, targets: [Target]) {
             self.bytes = bytes; self.path = path; self.mapping = mapping; self.disabled = disabled; self.targets = targets
+            targetRefs = targets.map { Unmanaged.passUnretained($0) }
             isMapped = mapping != nil
             isObject = mapping?.type == .object
             objectDisabled = mapping.map { $0.type == .object && !$0.enabled } ?? false
@@ -110,6 +116,17 @@ final class PathCache {
         }
     }
 
+    /// `resolve`, unretained: the cache holds every entry it made until the next `reset`,
+    /// which only a later `resolve` can call.
+    @inline(__always) func resolveRef(_ i: Int, _ e: lp_event, _ arena: UnsafePointer<UInt8>, _ mapping: Mapping) -> Unmanaged<Entry> {
+        let p = e.path(arena)
+        if i < entries.count {
+            let known = Unmanaged.passUnretained(entries[i])
+            if known._withUnsafeGuaranteedRef({ Self.same($0.bytes, p) }) { return known }
+        }
+        return Unmanaged.passUnretained(resolve(i, e, arena, mapping))
+    }
+
     /// The entry for event `i`, resolved against `mapping`.
     @inline(__always) func resolve(_ i: Int, _ e: lp_event, _ arena: UnsafePointer<UInt8>, _ mapping: Mapping) -> Entry {
         let p = e.path(arena)
@@ -147,13 +164,18 @@ final class PathCache {
 
     /// The builder field for `target`, cached until the builder is replaced.
     @inline(__always) func field(_ target: Target, _ builder: SegmentBuilder, _ storage: FieldType.Storage) -> SegmentBuilder.FieldBuilder {
+        fieldRef(target, builder, storage).takeUnretainedValue()
+    }
+
+    /// The same, unretained: `target.field` holds it until the builder is replaced (the next
+    /// call with another builder), so it is valid for the value being indexed.
+    @inline(__always) func fieldRef(_ target: Target, _ builder: SegmentBuilder, _ storage: FieldType.Storage) -> Unmanaged<SegmentBuilder.FieldBuilder> {
         if builderSerial != builder.serial {
             forgetBuilder()
             builderSerial = builder.serial
         }
-        if let f = target.field { return f }
-        let f = builder.field(target.path, storage)
-        target.field = f
-        return f
+        if let f = target.fieldRef { return f }
+        target.field = builder.field(target.path, storage)
+        return target.fieldRef!
     }
 }

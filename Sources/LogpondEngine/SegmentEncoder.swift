@@ -170,14 +170,28 @@ struct SegmentEncoder {
     /// with positions. Writer and merger both hand over their own buffers: nothing is copied.
     func addTerm(_ p: inout Postings, _ term: some Collection<UInt8>, _ entries: [Entry], positions: [Int32]) {
         let start = p.post.count
-        var last: Int32 = 0
-        for e in entries { p.post.varint(UInt64(e.doc - last)); last = e.doc }
-        if p.positions {
-            for e in entries {
-                p.post.varint(UInt64(e.freq))
-                var lp: Int32 = 0
-                for k in e.posStart..<(e.posStart + Int(e.freq)) { let q = positions[k]; p.post.varint(UInt64(UInt32(bitPattern: q - lp))); lp = q }
+        // The varints go to a scratch buffer, then to the postings at once: appending byte by
+        // byte checked the array's uniqueness per byte (5.5 million times for 30,000
+        // documents). A varint of 32 bits takes at most 5 bytes.
+        var bound = entries.count * 5
+        if p.positions { for e in entries { bound += 5 + 5 * Int(e.freq) } }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: bound) { buf in
+            var n = 0
+            @inline(__always) func put(_ value: UInt32) {
+                var v = value
+                while v >= 0x80 { buf[n] = UInt8(truncatingIfNeeded: v) | 0x80; n += 1; v >>= 7 }
+                buf[n] = UInt8(v); n += 1
             }
+            var last: Int32 = 0
+            for e in entries { put(UInt32(bitPattern: e.doc &- last)); last = e.doc }
+            if p.positions {
+                for e in entries {
+                    put(UInt32(bitPattern: e.freq))
+                    var lp: Int32 = 0
+                    for k in e.posStart..<(e.posStart + Int(e.freq)) { let q = positions[k]; put(UInt32(bitPattern: q &- lp)); lp = q }
+                }
+            }
+            p.post.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buf[0..<n]))
         }
         let packed = plain.packTail(&p.post, from: start, minBytes: tuning.postingsPackMinBytes)
         let t = Array(term)

@@ -91,14 +91,20 @@ public enum SegmentWriter {
             if flags & SegmentFormat.flagPostings != 0 {
                 grouped = GroupedOccurrences(f, newID: newID, order: order)
                 ordOfTerm = [Int32](repeating: -1, count: f.terms.count)
-                var postings = SegmentEncoder.Postings(positions: f.hasPositions, capacity: f.occurrences.count * 2)
-                var entries: [SegmentEncoder.Entry] = []
-                for t in termOrder {
-                    grouped.entries(term: Int(t), into: &entries)
-                    if entries.isEmpty { continue }
-                    ordOfTerm[Int(t)] = Int32(postings.terms)
-                    for e in entries { present[Int(e.doc)] = true }
-                    enc.addTerm(&postings, f.terms.bytes(Int(t)), entries, positions: grouped.positions)
+                // Array stores in these loops checked uniqueness per element (7 million
+                // checks for 30,000 documents under callgrind): they write through buffers, and
+                // what the loops grow is declared inside the closures, where it stays local.
+                let postings = present.withUnsafeMutableBufferPointer { present in
+                    var postings = SegmentEncoder.Postings(positions: f.hasPositions, capacity: f.occurrences.count * 2)
+                    var entries: [SegmentEncoder.Entry] = []
+                    for t in termOrder {
+                        grouped.entries(term: Int(t), into: &entries)
+                        if entries.isEmpty { continue }
+                        ordOfTerm[Int(t)] = Int32(postings.terms)
+                        for e in entries { present[Int(e.doc)] = true }
+                        enc.addTerm(&postings, f.terms.bytes(Int(t)), entries, positions: grouped.positions)
+                    }
+                    return postings
                 }
                 enc.writePostings(postings)
             }
@@ -115,17 +121,25 @@ public enum SegmentWriter {
             if flags & SegmentFormat.flagOrdinals != 0 {
                 // Per document, its distinct ordinals ascending (CSR built from the postings).
                 var counts = [Int32](repeating: 0, count: docCount + 1)
-                var entries: [SegmentEncoder.Entry] = []
-                for t in 0..<f.terms.count where ordOfTerm[t] >= 0 {
-                    grouped.entries(term: t, into: &entries)
-                    for e in entries { counts[Int(e.doc) + 1] += 1 }
+                counts.withUnsafeMutableBufferPointer { counts in
+                    var entries: [SegmentEncoder.Entry] = []
+                    for t in 0..<f.terms.count where ordOfTerm[t] >= 0 {
+                        grouped.entries(term: t, into: &entries)
+                        for e in entries { counts[Int(e.doc) + 1] += 1 }
+                    }
+                    for d in 0..<docCount { counts[d + 1] += counts[d] }
                 }
-                for d in 0..<docCount { counts[d + 1] += counts[d] }
                 var fill = counts
                 var ords = [Int32](repeating: 0, count: Int(counts[docCount]))
-                for t in termOrder where ordOfTerm[Int(t)] >= 0 {
-                    grouped.entries(term: Int(t), into: &entries)
-                    for e in entries { ords[Int(fill[Int(e.doc)])] = ordOfTerm[Int(t)]; fill[Int(e.doc)] += 1 }
+                ords.withUnsafeMutableBufferPointer { ords in
+                    fill.withUnsafeMutableBufferPointer { fill in
+                        var entries: [SegmentEncoder.Entry] = []
+                        for t in termOrder where ordOfTerm[Int(t)] >= 0 {
+                            grouped.entries(term: Int(t), into: &entries)
+                            let ord = ordOfTerm[Int(t)]
+                            for e in entries { ords[Int(fill[Int(e.doc)])] = ord; fill[Int(e.doc)] += 1 }
+                        }
+                    }
                 }
                 enc.writeOrdinals(starts: counts, ords: ords)
             }
@@ -263,15 +277,22 @@ struct GroupedOccurrences {
 
     /// The postings of `term`: (new doc, freq, index of its first position), ascending by doc.
     func entries(term: Int, into out: inout [SegmentEncoder.Entry]) {
-        out.removeAll(keepingCapacity: true)
-        var i = termStart[term]
-        let end = termStart[term + 1]
-        while i < end {
-            let d = docs[i]
-            var j = i + 1
-            while j < end && docs[j] == d { j += 1 }
-            out.append((d, Int32(j - i), i))
-            i = j
+        let start = termStart[term], end = termStart[term + 1]
+        // Written through a buffer of the most entries the term can have: appending checked
+        // the array's uniqueness per entry (5 million times for 30,000 documents).
+        out = docs.withUnsafeBufferPointer { docs in
+            [SegmentEncoder.Entry](unsafeUninitializedCapacity: end - start) { buf, n in
+                n = 0
+                var i = start
+                while i < end {
+                    let d = docs[i]
+                    var j = i + 1
+                    while j < end && docs[j] == d { j += 1 }
+                    buf[n] = (d, Int32(j - i), i)
+                    n += 1
+                    i = j
+                }
+            }
         }
     }
 }

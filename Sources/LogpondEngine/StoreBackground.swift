@@ -56,12 +56,14 @@ extension Store {
                     if flushFailures > 0 { log("[logpond] flush succeeded again after \(flushFailures) failed attempts") }
                     flushFailures = 0
                     retryAfterNanos = 0
+                    pressure.flushFailing = false
                     disk.writesRecovered()
                 } catch {
                     // The buffers stay in memory and in the translog; the next try waits
                     // longer each time (a full disk is freed by hand, not by retrying).
                     if case EngineError.diskFull(let p) = error { disk.noteFull(p) }
                     flushFailures += 1
+                    pressure.flushFailing = true
                     let millis = Limits.retryDelayMillis(afterFailures: flushFailures)
                     retryAfterNanos = UInt64(millis) * 1_000_000
                     if flushFailures <= 3 || flushFailures % 20 == 0 {

@@ -74,6 +74,15 @@ public final class IndexingPressure: @unchecked Sendable {
     }
 
     var flushCount: UInt64 { lock.withLock { flushes } }
+
+    /// Whether the last background flush failed (a full disk, an unwritable segment): the
+    /// buffers cannot drain, so a write over the limit is refused at once instead of waiting
+    /// through flush retries that back off to 30 s each.
+    private var failing = false
+    var flushFailing: Bool {
+        get { lock.withLock { failing } }
+        set { lock.withLock { failing = newValue } }
+    }
 }
 
 extension Store {
@@ -110,6 +119,10 @@ extension Store {
             let buffered = totalBufferedBytes
             let limit = bufferPressureBytes
             guard buffered > limit else { return }
+            guard !pressure.flushFailing else {
+                pressure.noteBufferRejection()
+                throw EngineError.rejected("rejected execution of write: the write buffers hold \(buffered) bytes, more than \(limit), and flushing them is failing (the log says why); retry later")
+            }
             guard waits < Limits.indexingPressureMaxWaits else {
                 pressure.noteBufferRejection()
                 throw EngineError.rejected("rejected execution of write: the write buffers hold \(buffered) bytes, more than \(limit), and \(waits) flushes did not bring them under; retry later")

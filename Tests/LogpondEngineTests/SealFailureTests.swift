@@ -30,4 +30,40 @@ final class SealFailureTests: XCTestCase {
         XCTAssertEqual(s.index(named: "logs")?.stats.docs, 20)
         s.shutdown()
     }
+
+    /// While flushes keep failing the buffers cannot drain: a write past the pressure limit is
+    /// refused at once (it had waited through retries backing off to 30 s, past a client's
+    /// timeout), and a request of deletes goes on, since deleting is how room comes back.
+    func testWritesAreNotHeldBehindAFlushThatKeepsFailing() async throws {
+        let dir = NSTemporaryDirectory() + "logpond-seal-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var o = StoreOptions(dataPath: dir)
+        o.flushBufferedBytes = 256 << 10
+        let s = try Store(options: o, log: { _ in })
+        defer { s.shutdown() }
+        _ = try await s.write([WriteOp(action: .index, index: "logs", id: "first", source: Array(#"{"n":0}"#.utf8))])
+        let idx = try XCTUnwrap(s.index(named: "logs"))
+        // Segment files can no longer be written (as on a full disk; root ignores permissions,
+        // so the index folder becomes a file): sealed segments stay in memory and count.
+        try FileManager.default.moveItem(atPath: idx.dir, toPath: idx.dir + ".away")
+        XCTAssertTrue(FileManager.default.createFile(atPath: idx.dir, contents: Data()))
+        s.startBackground()
+        let line = Array((#"{"log":""# + String(repeating: "x", count: 2000) + #""}"#).utf8)
+        var refused = false
+        for round in 0..<200 where !refused {
+            let ops = (0..<500).map { i in WriteOp(action: .index, index: "logs", id: "d\(round)-\(i)", source: line) }
+            let started = Date()
+            do { _ = try await s.write(ops) } catch EngineError.rejected(let why) {
+                XCTAssertTrue(why.contains("flushing them is failing"), why)
+                XCTAssertLessThan(Date().timeIntervalSince(started), 5, "a write waited behind a failing flush")
+                refused = true
+            }
+        }
+        XCTAssertTrue(refused, "the buffers never passed the pressure limit")
+        XCTAssertGreaterThan(s.totalBufferedBytes, s.bufferPressureBytes)
+        let started = Date()
+        let r = try await s.write([WriteOp(action: .delete, index: "logs", id: "first", source: [])])
+        XCTAssertLessThan(Date().timeIntervalSince(started), 5, "a delete waited behind a failing flush")
+        guard case .success = r[0] else { return XCTFail("the delete failed: \(r[0])") }
+    }
 }

@@ -33,57 +33,59 @@ struct DocumentIndexer {
             }
             let kind = FlatEvent.Kind(rawValue: e.kind)!
             if kind == .array { continue }
-            let entry = cache.resolve(i, e, arena, mapping)
-            if entry.disabled { continue }
-            if let d = skipPrefix {
-                if entry.path.hasPrefix(d) { continue }
-                skipPrefix = nil
+            // Used unretained: the cache holds its entries until a later resolve (issue 17).
+            try cache.resolveRef(i, e, arena, mapping)._withUnsafeGuaranteedRef { entry in
+                if entry.disabled { return }
+                if let d = skipPrefix {
+                    if entry.path.hasPrefix(d) { return }
+                    skipPrefix = nil
+                }
+                if Int(e.depth) > Limits.mappingDepthLimit {
+                    throw EngineError.illegalArgument("The depth of the field has exceeded the allowed limit of [\(Limits.mappingDepthLimit)].")
+                }
+                // Mapped fields (nearly every event) are checked from the entry's precomputed flags;
+                // copying the FieldMapping out cost a retain per string in it.
+                if kind == .string && Int(e.str_len) > Limits.maxKeywordTermBytes {
+                    try checkLongKeyword(e, entry.targets.map { ($0.storage, $0.ignoreAbove) }, path: entry.path)
+                }
+                if entry.isMapped {
+                    if kind == .null { return }
+                    if (kind == .object) != entry.isObject { try shapeMismatch(kind, entry.mapping!, path: entry.path, docID: docID) }
+                    if kind == .object { if entry.objectDisabled { skipPrefix = entry.path + "." } }
+                    else if entry.validates { try validate(e, arena, entry.targets[0], docID: docID) }
+                    return
+                }
+                let path = entry.path
+                // A field the mapping does not know yet: its name must make a field a segment can
+                // hold and a reader can open (checked before the document is acknowledged).
+                try checkFieldPath(path)
+                if let f = added[path] {
+                    if kind == .null { return }
+                    if (kind == .object) != (f.type == .object) { try shapeMismatch(kind, f, path: path, docID: docID) }
+                    if kind == .object && !f.enabled { skipPrefix = path + "." }
+                    if kind != .object { try validate(e, arena, f, formats: f.format.flatMap { DateFormats.compile($0) } ?? .standard, path: path, docID: docID) }
+                    return
+                }
+                if kind == .null { return }   // a null never adds a mapping
+                var dyn = mapping.dynamicSetting(for: path)
+                if let parent = path.lastIndex(of: ".").map({ String(path[..<$0]) }), let a = added[parent]?.dynamic { dyn = a }
+                switch dyn {
+                case "strict":
+                    let parent = path.lastIndex(of: ".").map { String(path[..<$0]) } ?? "_doc"
+                    throw EngineError.mapperParsing("[strict_dynamic_mapping_exception] mapping set to strict, dynamic introduction of [\(EngineError.clip(String(path.split(separator: ".").last ?? Substring(path)), max: 64))] within [\(parent)] is not allowed")
+                case "false":
+                    if kind == .object { skipPrefix = path + "." }
+                    return
+                default: break
+                }
+                let f = try dynamicMapping(e, arena, kind, mapping, path: path)
+                if kind == .string && Int(e.str_len) > Limits.maxKeywordTermBytes {
+                    let all = [f] + f.subFields.values
+                    try checkLongKeyword(e, all.map { (fieldStorage($0), $0.ignoreAbove ?? Int.max) }, path: path)
+                }
+                try add(path, f)
+                if f.type == .object && !f.enabled { skipPrefix = path + "." }
             }
-            if Int(e.depth) > Limits.mappingDepthLimit {
-                throw EngineError.illegalArgument("The depth of the field has exceeded the allowed limit of [\(Limits.mappingDepthLimit)].")
-            }
-            // Mapped fields (nearly every event) are checked from the entry's precomputed flags;
-            // copying the FieldMapping out cost a retain per string in it.
-            if kind == .string && Int(e.str_len) > Limits.maxKeywordTermBytes {
-                try checkLongKeyword(e, entry.targets.map { ($0.storage, $0.ignoreAbove) }, path: entry.path)
-            }
-            if entry.isMapped {
-                if kind == .null { continue }
-                if (kind == .object) != entry.isObject { try shapeMismatch(kind, entry.mapping!, path: entry.path, docID: docID) }
-                if kind == .object { if entry.objectDisabled { skipPrefix = entry.path + "." } }
-                else if entry.validates { try validate(e, arena, entry.targets[0], docID: docID) }
-                continue
-            }
-            let path = entry.path
-            // A field the mapping does not know yet: its name must make a field a segment can
-            // hold and a reader can open (checked before the document is acknowledged).
-            try checkFieldPath(path)
-            if let f = added[path] {
-                if kind == .null { continue }
-                if (kind == .object) != (f.type == .object) { try shapeMismatch(kind, f, path: path, docID: docID) }
-                if kind == .object && !f.enabled { skipPrefix = path + "." }
-                if kind != .object { try validate(e, arena, f, formats: f.format.flatMap { DateFormats.compile($0) } ?? .standard, path: path, docID: docID) }
-                continue
-            }
-            if kind == .null { continue }   // a null never adds a mapping
-            var dyn = mapping.dynamicSetting(for: path)
-            if let parent = path.lastIndex(of: ".").map({ String(path[..<$0]) }), let a = added[parent]?.dynamic { dyn = a }
-            switch dyn {
-            case "strict":
-                let parent = path.lastIndex(of: ".").map { String(path[..<$0]) } ?? "_doc"
-                throw EngineError.mapperParsing("[strict_dynamic_mapping_exception] mapping set to strict, dynamic introduction of [\(EngineError.clip(String(path.split(separator: ".").last ?? Substring(path)), max: 64))] within [\(parent)] is not allowed")
-            case "false":
-                if kind == .object { skipPrefix = path + "." }
-                continue
-            default: break
-            }
-            let f = try dynamicMapping(e, arena, kind, mapping, path: path)
-            if kind == .string && Int(e.str_len) > Limits.maxKeywordTermBytes {
-                let all = [f] + f.subFields.values
-                try checkLongKeyword(e, all.map { (fieldStorage($0), $0.ignoreAbove ?? Int.max) }, path: path)
-            }
-            try add(path, f)
-            if f.type == .object && !f.enabled { skipPrefix = path + "." }
         }
         return addedOrder.map { ($0, added[$0]!) }
     }

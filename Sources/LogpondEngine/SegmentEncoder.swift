@@ -158,6 +158,8 @@ struct SegmentEncoder {
         var lastStart = 0
         /// Where each block of `TermBlocks.size` entries starts in `dict`.
         var blockStarts: [Int] = []
+        /// Where `addTerm` encodes a term's postings before appending them.
+        var scratch: [UInt8] = []
         let positions: Bool
         init(positions: Bool, capacity: Int = 0) { self.positions = positions; post = ByteWriter(capacity: capacity) }
     }
@@ -175,7 +177,14 @@ struct SegmentEncoder {
         // documents). A varint of 32 bits takes at most 5 bytes.
         var bound = entries.count * 5
         if p.positions { for e in entries { bound += 5 + 5 * Int(e.freq) } }
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: bound) { buf in
+        // The scratch is kept with the field's postings (taken out while in use, so it stays
+        // uniquely held): a buffer per term made large merges map and unmap memory for every
+        // frequent term.
+        var scratch = p.scratch
+        p.scratch = []
+        if scratch.count < bound { scratch = [UInt8](repeating: 0, count: max(bound, scratch.count * 2)) }
+        let withPositions = p.positions
+        let n = scratch.withUnsafeMutableBufferPointer { buf -> Int in
             var n = 0
             @inline(__always) func put(_ value: UInt32) {
                 var v = value
@@ -184,15 +193,17 @@ struct SegmentEncoder {
             }
             var last: Int32 = 0
             for e in entries { put(UInt32(bitPattern: e.doc &- last)); last = e.doc }
-            if p.positions {
+            if withPositions {
                 for e in entries {
                     put(UInt32(bitPattern: e.freq))
                     var lp: Int32 = 0
                     for k in e.posStart..<(e.posStart + Int(e.freq)) { let q = positions[k]; put(UInt32(bitPattern: q &- lp)); lp = q }
                 }
             }
-            p.post.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buf[0..<n]))
+            return n
         }
+        scratch.withUnsafeBufferPointer { p.post.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: $0[0..<n])) }
+        p.scratch = scratch
         let packed = plain.packTail(&p.post, from: start, minBytes: tuning.postingsPackMinBytes)
         let t = Array(term)
         let at = p.dict.count

@@ -278,11 +278,14 @@ struct GroupedOccurrences {
     /// The postings of `term`: (new doc, freq, index of its first position), ascending by doc.
     func entries(term: Int, into out: inout [SegmentEncoder.Entry]) {
         let start = termStart[term], end = termStart[term + 1]
-        // Written through a buffer of the most entries the term can have: appending checked
-        // the array's uniqueness per entry (5 million times for 30,000 documents).
-        out = docs.withUnsafeBufferPointer { docs in
-            [SegmentEncoder.Entry](unsafeUninitializedCapacity: end - start) { buf, n in
-                n = 0
+        // Written through a buffer, reusing `out`'s memory: appending checked the array's
+        // uniqueness per entry (5 million times for 30,000 documents), and a new array per
+        // term made large merges map and unmap memory for every frequent term.
+        out.removeAll(keepingCapacity: true)
+        out.append(contentsOf: repeatElement((doc: Int32(0), freq: Int32(0), posStart: 0), count: end - start))
+        let n = docs.withUnsafeBufferPointer { docs in
+            out.withUnsafeMutableBufferPointer { buf -> Int in
+                var n = 0
                 var i = start
                 while i < end {
                     let d = docs[i]
@@ -292,7 +295,9 @@ struct GroupedOccurrences {
                     n += 1
                     i = j
                 }
+                return n
             }
         }
+        out.removeLast(out.count - n)
     }
 }

@@ -176,7 +176,7 @@ struct SegmentEncoder {
         // byte checked the array's uniqueness per byte (5.5 million times for 30,000
         // documents). A varint of 32 bits takes at most 5 bytes.
         var bound = entries.count * 5
-        if p.positions { for e in entries { bound += 5 + 5 * Int(e.freq) } }
+        if p.positions { for e in entries { bound += 5 + 5 * max(0, Int(e.freq)) } }
         // The scratch is kept with the field's postings (taken out while in use, so it stays
         // uniquely held): a buffer per term made large merges map and unmap memory for every
         // frequent term.
@@ -187,6 +187,8 @@ struct SegmentEncoder {
         let n = scratch.withUnsafeMutableBufferPointer { buf -> Int in
             var n = 0
             @inline(__always) func put(_ value: UInt32) {
+                // The bound holds by construction; checked anyway, since these writes are not.
+                precondition(n &+ 5 <= buf.count, "postings scratch too small")
                 var v = value
                 while v >= 0x80 { buf[n] = UInt8(truncatingIfNeeded: v) | 0x80; n += 1; v >>= 7 }
                 buf[n] = UInt8(v); n += 1

@@ -288,21 +288,18 @@ struct DocumentIndexer {
     @inline(__always) static func addTarget(_ e: lp_event, _ kind: FlatEvent.Kind, _ arena: UnsafePointer<UInt8>, _ target: PathCache.Target,
                                             builder: SegmentBuilder, doc: Int32, cache: PathCache, analysis: AnalysisRegistry) {
         guard let storage = target.storage else { return }
-        if kind == .null {
+        cache.fieldRef(target, builder, storage)._withUnsafeGuaranteedRef { fb in
+            guard kind == .null else { return addValue(e, arena, target, field: fb, builder: builder, doc: doc, analysis: analysis) }
+            // A null indexes the field's null_value (at most `Limits.maxKeywordTermBytes`,
+            // checked where the mapping is parsed), or nothing.
             guard var nv = target.mapping.nullValue else { return }
             nv.withUTF8 { buf in
                 var ne = e
                 ne.kind = FlatEvent.Kind.string.rawValue
                 ne.str_off = 0
                 ne.str_len = UInt32(buf.count)
-                if let base = buf.baseAddress {
-                    addValue(ne, base, target, field: cache.field(target, builder, storage), builder: builder, doc: doc, analysis: analysis)
-                }
+                if let base = buf.baseAddress { addValue(ne, base, target, field: fb, builder: builder, doc: doc, analysis: analysis) }
             }
-            return
-        }
-        cache.fieldRef(target, builder, storage)._withUnsafeGuaranteedRef { fb in
-            addValue(e, arena, target, field: fb, builder: builder, doc: doc, analysis: analysis)
         }
     }
 

@@ -140,7 +140,14 @@ public enum MappingJSON {
         if let a = d["search_analyzer"] as? String { f.searchAnalyzer = a }
         if let n = d["normalizer"] as? String { f.normalizer = n }
         if let fm = d["format"] as? String { f.format = fm }
-        if let nv = d["null_value"], !(nv is NSNull) { f.nullValue = "\(nv)" == "1" && type == .boolean ? "true" : "\(nv)" }
+        if let nv = d["null_value"], !(nv is NSNull) {
+            let v = "\(nv)" == "1" && type == .boolean ? "true" : "\(nv)"
+            // Indexed as a term in place of every null: one Lucene could not hold is refused here.
+            guard v.utf8.count <= Limits.maxKeywordTermBytes else {
+                throw EngineError.mapperParsing("[null_value] of field [\(EngineError.clip(name, max: 64))] is \(v.utf8.count) bytes, more than the \(Limits.maxKeywordTermBytes) a term may have")
+            }
+            f.nullValue = v
+        }
         if let sf = d["scaling_factor"] { f.scalingFactor = (sf as? Double) ?? Double("\(sf)") }
         if let fd = d["fielddata"] {
             guard type == .text else { throw EngineError.mapperParsing("unknown parameter [fielddata] on mapper [\(name)] of type [\(type.rawValue)]") }

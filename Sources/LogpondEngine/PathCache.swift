@@ -116,21 +116,19 @@ final class PathCache {
         }
     }
 
-    /// `resolve`, unretained: the cache holds every entry it made until the next `reset`,
-    /// which only a later `resolve` can call.
+    /// The entry for event `i`, resolved against `mapping`, unretained: the cache holds every
+    /// entry it made until the next `reset`, which only a later call can make.
     @inline(__always) func resolveRef(_ i: Int, _ e: lp_event, _ arena: UnsafePointer<UInt8>, _ mapping: Mapping) -> Unmanaged<Entry> {
         let p = e.path(arena)
         if i < entries.count {
             let known = Unmanaged.passUnretained(entries[i])
             if known._withUnsafeGuaranteedRef({ Self.same($0.bytes, p) }) { return known }
         }
-        return Unmanaged.passUnretained(resolve(i, e, arena, mapping))
+        return Unmanaged.passUnretained(resolveMiss(i, p, mapping))
     }
 
-    /// The entry for event `i`, resolved against `mapping`.
-    @inline(__always) func resolve(_ i: Int, _ e: lp_event, _ arena: UnsafePointer<UInt8>, _ mapping: Mapping) -> Entry {
-        let p = e.path(arena)
-        if i < entries.count, Self.same(entries[i].bytes, p) { return entries[i] }
+    /// A path not at its last position: found by its hash, or resolved and remembered.
+    private func resolveMiss(_ i: Int, _ p: UnsafeBufferPointer<UInt8>, _ mapping: Mapping) -> Entry {
         let h = Self.hash(p)
         if let known = byPath[h], Self.same(known.bytes, p) {
             remember(known, at: i)
@@ -162,13 +160,9 @@ final class PathCache {
         for entry in made { for t in entry.targets { t.field = nil } }
     }
 
-    /// The builder field for `target`, cached until the builder is replaced.
-    @inline(__always) func field(_ target: Target, _ builder: SegmentBuilder, _ storage: FieldType.Storage) -> SegmentBuilder.FieldBuilder {
-        fieldRef(target, builder, storage).takeUnretainedValue()
-    }
-
-    /// The same, unretained: `target.field` holds it until the builder is replaced (the next
-    /// call with another builder), so it is valid for the value being indexed.
+    /// The builder field for `target`, cached until the builder is replaced, unretained:
+    /// `target.field` holds it until then (the next call with another builder), so it is valid
+    /// for the value being indexed.
     @inline(__always) func fieldRef(_ target: Target, _ builder: SegmentBuilder, _ storage: FieldType.Storage) -> Unmanaged<SegmentBuilder.FieldBuilder> {
         if builderSerial != builder.serial {
             forgetBuilder()

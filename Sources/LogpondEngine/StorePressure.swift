@@ -119,13 +119,11 @@ extension Store {
             let buffered = totalBufferedBytes
             let limit = bufferPressureBytes
             guard buffered > limit else { return }
-            guard !pressure.flushFailing else {
+            let failing = pressure.flushFailing
+            guard !failing && waits < Limits.indexingPressureMaxWaits else {
                 pressure.noteBufferRejection()
-                throw EngineError.rejected("rejected execution of write: the write buffers hold \(buffered) bytes, more than \(limit), and flushing them is failing (the log says why); retry later")
-            }
-            guard waits < Limits.indexingPressureMaxWaits else {
-                pressure.noteBufferRejection()
-                throw EngineError.rejected("rejected execution of write: the write buffers hold \(buffered) bytes, more than \(limit), and \(waits) flushes did not bring them under; retry later")
+                let why = failing ? "flushing them is failing (the log says why)" : "\(waits) flushes did not bring them under"
+                throw EngineError.rejected("rejected execution of write: the write buffers hold \(buffered) bytes, more than \(limit), and \(why); retry later")
             }
             await pressure.waitForFlush(after: seen)
             waits += 1

@@ -96,6 +96,15 @@ final class ValidationTests: XCTestCase {
         XCTAssertEqual(Clock.elapsed(from: 5, to: 10), 5)
     }
 
+    func testNullValueLongerThanATermIsRefusedAtParse() throws {
+        let ok = String(repeating: "n", count: Limits.maxKeywordTermBytes)
+        XCTAssertEqual(try MappingJSON.parseField(["type": "keyword", "null_value": ok], name: "f").nullValue, ok)
+        XCTAssertThrowsError(try MappingJSON.parseField(["type": "keyword", "null_value": ok + "n"], name: "f")) { e in
+            guard case EngineError.mapperParsing(let why) = e else { return XCTFail("\(e)") }
+            XCTAssertTrue(why.contains("[null_value]"), why)
+        }
+    }
+
     func testFieldPathRules() {
         for bad in [".", "..", "a..b", ".a", "a.", " ", "a. .b", String(repeating: "k", count: 5000)] {
             XCTAssertThrowsError(try DocumentIndexer.checkFieldPath(bad), bad)

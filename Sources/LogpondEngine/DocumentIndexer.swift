@@ -288,11 +288,12 @@ struct DocumentIndexer {
     @inline(__always) static func addTarget(_ e: lp_event, _ kind: FlatEvent.Kind, _ arena: UnsafePointer<UInt8>, _ target: PathCache.Target,
                                             builder: SegmentBuilder, doc: Int32, cache: PathCache, analysis: AnalysisRegistry) {
         guard let storage = target.storage else { return }
+        // A null indexes the field's null_value (at most `Limits.maxKeywordTermBytes`, checked
+        // where the mapping is parsed), or nothing: no builder field is made for it then.
+        var nullValue: String? = nil
+        if kind == .null { guard let nv = target.mapping.nullValue else { return }; nullValue = nv }
         cache.fieldRef(target, builder, storage)._withUnsafeGuaranteedRef { fb in
-            guard kind == .null else { return addValue(e, arena, target, field: fb, builder: builder, doc: doc, analysis: analysis) }
-            // A null indexes the field's null_value (at most `Limits.maxKeywordTermBytes`,
-            // checked where the mapping is parsed), or nothing.
-            guard var nv = target.mapping.nullValue else { return }
+            guard var nv = nullValue else { return addValue(e, arena, target, field: fb, builder: builder, doc: doc, analysis: analysis) }
             nv.withUTF8 { buf in
                 var ne = e
                 ne.kind = FlatEvent.Kind.string.rawValue

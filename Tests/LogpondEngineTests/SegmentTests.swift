@@ -400,6 +400,19 @@ final class SegmentTests: XCTestCase {
         var last: Int64 = -1
         for b in 0...255 { let v = Norms.decode(UInt8(b)); XCTAssertGreaterThan(v, last); last = v }
     }
+
+    /// A null makes no field unless the mapping gives it a null_value, which is indexed.
+    func testANullIndexesOnlyANullValue() throws {
+        var m = Mapping()
+        m.add("a", FieldMapping(type: .keyword))
+        var withNull = FieldMapping(type: .keyword); withNull.nullValue = "NULL"
+        m.add("b", withNull)
+        let b = SegmentBuild.index([Array(#"{"a":null,"b":null}"#.utf8)], mapping: m)
+        XCTAssertNil(b.fields["a"], "a null without null_value made a field")
+        let f = try XCTUnwrap(b.fields["b"])
+        XCTAssertEqual(f.terms.count, 1)
+        XCTAssertEqual(Array(f.terms.bytes(0)), Array("NULL".utf8))
+    }
 }
 
 /// Deterministic generator for reproducible property tests.

@@ -199,6 +199,20 @@ public final class TermDictionary: @unchecked Sendable {
     public func term(_ i: Int) -> [UInt8] { cursor(at: i).term }
     public func termString(_ i: Int) -> String { String(decoding: cursor(at: i).term, as: UTF8.self) }
 
+    /// Every term's document count in ordinal order, each entry read once: a terms
+    /// aggregation over all of a segment's documents counts from these, not per document.
+    public func forEachDocFreq(_ body: (Int, Int) -> Void) {
+        if let m = materialized { for o in 0..<count { body(o, m.counts[o]) }; return }
+        guard count > 0 else { return }
+        var c = TermBlocks.Cursor(base: entries, at: blockStart(0))
+        for ord in 0..<count {
+            let first = ord & (TermBlocks.size - 1) == 0
+            if first { c.at = blockStart(ord >> TermBlocks.shift) }
+            c.next(first: first)
+            body(ord, c.docFreq)
+        }
+    }
+
     /// Every term from ordinal `from` on, in order, each read once (merges, expansions).
     public func forEachTerm(from: Int = 0, _ body: (Int, [UInt8]) throws -> Bool) rethrows {
         guard from < count else { return }

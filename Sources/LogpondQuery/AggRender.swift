@@ -76,6 +76,15 @@ final class RBucket {
 
     /// `json()` written straight into `w`, in the same order.
     func write(to w: inout JSONWriter) {
+        if subs.isEmpty && extra.isEmpty && from == nil && to == nil && fromString == nil && toString == nil, let ik = intKey {
+            // A plain numeric bucket (a histogram's), the most numerous kind: constant keys
+            // are copied, not scanned for escapes.
+            w.lit("{\"key\":"); w.int(ik)
+            if let dk = dateKey { w.lit(",\"key_as_string\":"); w.isoDate(millis: dk) }
+            else if let ks = keyString { w.lit(",\"key_as_string\":"); w.string(ks) }
+            w.lit(",\"doc_count\":"); w.int(count); w.lit("}")
+            return
+        }
         w.raw("{")
         var first = true
         func field(_ k: String) { if !first { w.comma() }; first = false; w.key(k) }

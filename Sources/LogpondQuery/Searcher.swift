@@ -113,7 +113,7 @@ public struct Searcher {
             return try segmentHits(r, j.sq, j.dels, scored: scored, limit: limit, sort: effectiveSort, timeSorted: timeSorted, after: after, si: j.si, gi: j.gi)
         }
         let parts: [SegmentHits]
-        if jobs.count > 1 && jobs.reduce(0, { $0 + $1.sq.segment.docCount }) >= parallelMinDocs {
+        if jobs.count > 1 && jobs.reduce(0, { $0 + $1.sq.segment.docCount }) >= parallelMinDocs && readsEnough(r.query, jobs.map { ($0.si, $0.sq) }) {
             var out = [Result<SegmentHits, Error>?](repeating: nil, count: jobs.count)
             out.withUnsafeMutableBufferPointer { buf in
                 DispatchQueue.concurrentPerform(iterations: jobs.count) { k in buf[k] = Result { try run(jobs[k]) } }
@@ -131,6 +131,21 @@ public struct Searcher {
         }
         c.hits = limit.map { topK(candidates, effectiveSort, $0) } ?? topK(candidates, effectiveSort, candidates.count)
         return c
+    }
+
+    /// Whether the query reads enough postings to be worth a second thread: a rare word over
+    /// three days of segments is done in less time than the second thread takes to wake (its
+    /// wait was a quarter of such a search). Unknown costs count as enough.
+    func readsEnough(_ q: Query, _ jobs: [(si: Int, sq: SegmentQuery)]) -> Bool {
+        var total: Int64 = 0
+        var seen = Set<Int>()
+        for j in jobs where seen.insert(j.si).inserted {
+            // One estimate per index: it reads the index-wide term statistics.
+            guard let e = j.sq.estimatedPostings(q) else { return true }
+            total &+= e
+            if total >= Int64(parallelMinDocs) { return true }
+        }
+        return false
     }
 
     /// One segment's share of the query phase: its total, best score and candidate hits.

@@ -47,6 +47,26 @@ final class DateParserTests: XCTestCase {
         XCTAssertEqual(DateParser.format(millis: 253_402_300_800_000), "10000-01-01T00:00:00.000Z")
         XCTAssertEqual(DateParser.format(millis: -62_135_596_800_000), "0001-01-01T00:00:00.000Z")
     }
+
+    /// The four-digit-year layout (written on the stack in one append) and the general one
+    /// agree at their border and elsewhere, quoted or not.
+    func testFixedWidthDatesMatchTheGeneralFormProperty() {
+        let year0: Int64 = -62_167_219_200_000
+        XCTAssertEqual(DateParser.format(millis: year0), "0000-01-01T00:00:00.000Z")
+        XCTAssertEqual(DateParser.format(millis: year0 - 1), "-0001-12-31T23:59:59.999Z")
+        XCTAssertEqual(DateParser.format(millis: 253_402_300_799_999), "9999-12-31T23:59:59.999Z")
+        XCTAssertEqual(DateParser.format(millis: 253_402_300_800_000), "10000-01-01T00:00:00.000Z")
+        var values: [Int64] = [year0, year0 - 1, 0, -1, 1, 999, 1000, 253_402_300_799_999, 253_402_300_800_000, Int64.min, Int64.max]
+        for _ in 0..<2000 { values.append(Int64.random(in: -70_000_000_000_000...260_000_000_000_000)) }
+        for v in values {
+            let plain = DateParser.format(millis: v)
+            var quoted: [UInt8] = [7]
+            DateParser.write(millis: v, into: &quoted, quoted: true)
+            XCTAssertEqual(quoted, [7, 34] + Array(plain.utf8) + [34], "\(v)")
+            var w = JSONWriter(); w.isoDate(millis: v)
+            XCTAssertEqual(String(decoding: w.bytes, as: UTF8.self), "\"\(plain)\"")
+        }
+    }
 }
 
 /// Date math in range bounds (LogpondQuery's DateMath).

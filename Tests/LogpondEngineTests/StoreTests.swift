@@ -95,6 +95,40 @@ final class StoreTests: XCTestCase {
         }
     }
 
+    /// A query's postings estimate is what its terms' statistics say, over every segment, and
+    /// decides whether a search may take a second thread; what cannot be told is taken as big.
+    func testQueryCostIsTheTermsDocumentCounts() async throws {
+        let store = try Store(options: StoreOptions(dataPath: tempDir()))
+        let all = docs(400)
+        for chunk in stride(from: 0, to: 400, by: 100) { _ = try await store.write(Array(all[chunk..<chunk + 100]), refresh: true) }
+        let snap = store.searchSnapshot(try XCTUnwrap(store.index(named: "logs")))
+        XCTAssertEqual(snap.segments.count, 4)
+        let (stats, df) = Searcher.segmentQueries(snap)
+        let jobs = snap.segments.map { (si: 0, sq: SegmentQuery(segment: $0.segment, mapping: snap.mapping, analysis: snap.analysis, stats: stats, defaultField: df)) }
+        func query(_ q: String) throws -> Query { try QueryParser.parse(try JSONSerialization.jsonObject(with: Data(q.utf8))) }
+        let errors = (0..<400).filter { $0 % 7 == 0 }.count, web1 = (0..<400).filter { $0 % 3 == 1 }.count
+        let cases: [(String, Int64?)] = [
+            (#"{"match":{"log":"error"}}"#, Int64(errors)),
+            (#"{"match":{"log":"error ok"}}"#, 400),
+            (#"{"term":{"pod.keyword":"web-1"}}"#, Int64(web1)),
+            (#"{"terms":{"pod.keyword":["web-1","nope"]}}"#, Int64(web1)),
+            (#"{"bool":{"must":[{"match":{"log":"error"}}],"filter":[{"term":{"pod.keyword":"web-1"}}]}}"#, Int64(errors + web1)),
+            (#"{"constant_score":{"filter":{"match":{"log":"absent"}}}}"#, 0),
+            (#"{"match_phrase":{"log":"error number"}}"#, nil),
+            (#"{"bool":{"must":[{"match":{"log":"error"}}],"filter":[{"range":{"n":{"gte":10}}}]}}"#, nil),
+        ]
+        for (q, want) in cases {
+            XCTAssertEqual(jobs[0].sq.estimatedPostings(try query(q)), want, q)
+            var s = Searcher()
+            if let w = want {
+                s.parallelMinDocs = Int(w); XCTAssertTrue(s.readsEnough(try query(q), jobs), q)
+                s.parallelMinDocs = Int(w) + 1; XCTAssertFalse(s.readsEnough(try query(q), jobs), q)
+            } else {
+                s.parallelMinDocs = Int.max; XCTAssertTrue(s.readsEnough(try query(q), jobs), q)
+            }
+        }
+    }
+
     /// Numbers and strings written in place read back as the same values.
     func testJSONWriterNumbersAndStringsRoundTrip() throws {
         var rng = SplitMix(seed: 3)

@@ -296,3 +296,52 @@ def test_fielddata_text_terms_and_sort(server, segments):
     assert caps["msg"]["text"]["aggregatable"] is True and caps["plain"]["text"]["aggregatable"] is False
     assert server.get("/fd/_mapping").json()["fd"]["mappings"]["properties"]["msg"] == {"type": "text", "fielddata": True}
     assert_es_error(server.put("/fd2", {"mappings": {"properties": {"k": {"type": "keyword", "fielddata": True}}}}), 400, "mapper_parsing_exception")
+
+
+@pytest.mark.parametrize("segments", [1, 5], ids=["1-segment", "N-segments"])
+def test_terms_over_every_document_count_like_per_document(server, segments):
+    # A terms aggregation over every document of a segment counts from the terms' document
+    # counts (no ordinal per document): the counts must be the per-document ones, whatever the
+    # field holds: repeated values in one document, values past ignore_above, a normalizer, IPs,
+    # documents without the field, deletions and updates.
+    server.put("/tc", {"settings": {"analysis": {"normalizer": {"low": {"type": "custom", "filter": ["lowercase"]}}}},
+                       "mappings": {"properties": {"k": {"type": "keyword", "ignore_above": 8}, "n": {"type": "keyword", "normalizer": "low"},
+                                                   "ip": {"type": "ip"}}}})
+    docs = {}
+    for i in range(600):
+        d = {"k": [["a", "a", "b"], "b", "c", "toolongvalue", ["c", "d"], "a"][i % 6], "n": ["X", "x", "Y"][i % 3]}
+        if i % 10:
+            d["ip"] = "10.0.0.%d" % (i % 4)
+        docs[str(i)] = d
+    ids = list(docs)
+    per = len(ids) // segments
+    for s in range(segments):
+        lines = []
+        for i in ids[s * per:(s + 1) * per]:
+            lines += [{"index": {"_index": "tc", "_id": i}}, docs[i]]
+        assert server.bulk(lines, refresh="true").json()["errors"] is False
+
+    def truth(field):
+        out = {}
+        for d in docs.values():
+            v = d.get(field)
+            vals = v if isinstance(v, list) else ([] if v is None else [v])
+            if field == "k": vals = [x for x in vals if len(x) <= 8]
+            if field == "n": vals = [x.lower() for x in vals]
+            for x in set(vals):
+                out[x] = out.get(x, 0) + 1
+        return out
+
+    def check():
+        for field in ("k", "n", "ip"):
+            got = aggs(server, {"aggs": {"t": {"terms": {"field": field, "size": 50}}}}, index="tc")["t"]
+            assert {b["key"]: b["doc_count"] for b in got["buckets"]} == truth(field), field
+            assert got["sum_other_doc_count"] == 0
+    check()
+    # Deletions and an update in another segment: the per-segment counts must leave them out.
+    for i in ("0", "7", "13"):
+        assert server.delete(f"/tc/_doc/{i}", params={"refresh": "true"}).status_code == 200
+        del docs[i]
+    docs["1"] = {"k": "z", "n": "Z"}
+    assert server.bulk([{"index": {"_index": "tc", "_id": "1"}}, docs["1"]], refresh="true").json()["errors"] is False
+    check()

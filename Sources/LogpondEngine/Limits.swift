@@ -93,7 +93,10 @@ public enum Limits {
     /// 9 → 12.0 MB at about half level 3's speed; decompression speed does not depend on it.
     public static let forceMergeStoredLevel: Int32 = 9
     /// A search over several segments holding at least this many documents evaluates them in
-    /// parallel (one task per segment); below it the dispatch costs more than it saves.
+    /// parallel (one task per segment); below it the dispatch costs more than it saves. The
+    /// same bound applies to the postings a query is estimated to read (`SearchCost.swift`): a
+    /// rare word over a million documents waited on the second thread's wake-up longer than
+    /// its segments took.
     public static let parallelSearchMinDocs = 100_000
     /// Default refresh interval (Elasticsearch's index.refresh_interval default, 1s).
     public static let defaultRefreshIntervalMillis = 1000

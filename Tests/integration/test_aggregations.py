@@ -345,3 +345,15 @@ def test_terms_over_every_document_count_like_per_document(server, segments):
     docs["1"] = {"k": "z", "n": "Z"}
     assert server.bulk([{"index": {"_index": "tc", "_id": "1"}}, docs["1"]], refresh="true").json()["errors"] is False
     check()
+    # One id written twice in one request, with enough others that the new segment counts by
+    # its terms: only the second version counts.
+    lines = []
+    for i in range(600, 700):
+        docs[str(i)] = {"k": "a", "n": "x"}
+        lines += [{"index": {"_index": "tc", "_id": str(i)}}, docs[str(i)]]
+    docs["650"] = {"k": "b", "n": "y"}
+    lines += [{"index": {"_index": "tc", "_id": "650"}}, docs["650"]]
+    assert server.bulk(lines, refresh="true").json()["errors"] is False
+    check()
+    assert server.post("/tc/_forcemerge?max_num_segments=1").status_code == 200
+    check()

@@ -92,6 +92,10 @@ public enum Limits {
     /// 191 MB of benchmark source with a 1 MB dictionary: level 3 → 14.6 MB, 6 → 12.8 MB,
     /// 9 → 12.0 MB at about half level 3's speed; decompression speed does not depend on it.
     public static let forceMergeStoredLevel: Int32 = 9
+    /// A write request's translog records are queued in parts of about this many bytes, so the
+    /// first parts are written and synced while the rest are indexed (a 2,000-record bulk of
+    /// container logs is about 2.5 MB: five parts).
+    public static let translogChunkBytes = 512 * 1024
     /// A search over several segments holding at least this many documents evaluates them in
     /// parallel (one task per segment); below it the dispatch costs more than it saves. The
     /// same bound applies to the postings a query is estimated to read (`SearchCost.swift`): a

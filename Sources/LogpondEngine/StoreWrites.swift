@@ -18,7 +18,12 @@ extension Store {
         if firstWrite != nil { try await admitWrite() }
         var results: [Result<WriteResult, EngineError>] = []
         results.reserveCapacity(ops.count)
-        var framed = ByteWriter(capacity: ops.reduce(0) { $0 + $1.source.count + 64 })
+        // The translog records go out in parts of about `Limits.translogChunkBytes`: the writer
+        // thread writes and syncs the first while the rest are indexed, and the request waits at
+        // the end for what is left, not for the whole request's bytes.
+        var unlogged = ops.reduce(0) { $0 + $1.source.count + 64 }
+        var framed = ByteWriter(capacity: min(unlogged, Limits.translogChunkBytes + 65_536))
+        var tickets: [TranslogTicket] = []
         var touched: [String: Index] = [:]
         // `_stats` tallies per index for this request (usually one index: a short list).
         var tally: [(idx: Index, indexed: Int, deleted: Int, noops: Int, failed: Int, ops: Int, bytes: Int)] = []
@@ -96,6 +101,11 @@ extension Store {
             } catch {
                 results.append(.failure(.documentParse("\(error)")))
             }
+            unlogged -= op.source.count + 64
+            if framed.count >= Limits.translogChunkBytes {
+                tickets.append(try translog.enqueue(framed.bytes))
+                framed = ByteWriter(capacity: min(max(unlogged, 0), Limits.translogChunkBytes + 65_536))
+            }
         }
         let now = Clock.now()
         for idx in touched.values { idx.lock.withLock { idx.lastWriteNanos = now } }
@@ -126,9 +136,11 @@ extension Store {
         }
         wakeFlushIfDue()
         // A full disk met here (before the monitor saw it) answers as the flood stage does:
-        // nothing of this request was acknowledged, and the translog kept no part of it.
-        if framed.count > 0 {
-            do { try await translog.append(framed.bytes) }
+        // nothing of this request was acknowledged (the translog may keep its first parts, as
+        // a bulk request that fails part-way may have applied some items in Elasticsearch).
+        if framed.count > 0 { tickets.append(try translog.enqueue(framed.bytes)) }
+        for t in tickets {
+            do { try await t.wait() }
             catch EngineError.diskFull {
                 // The translog told the disk monitor already (its onDiskFull).
                 throw EngineError.floodStage(index: firstWrite?.index ?? ops.first?.index ?? "_all")

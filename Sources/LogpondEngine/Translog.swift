@@ -21,7 +21,7 @@ public final class Translog: @unchecked Sendable {
     }
 
     private enum Item {
-        case append([UInt8], CheckedContinuation<Void, Error>)
+        case append([UInt8], TranslogTicket)
         case roll(CheckedContinuation<Int64, Error>)
     }
 
@@ -121,19 +121,23 @@ public final class Translog: @unchecked Sendable {
 
     /// Appends framed records and returns once they are on disk.
     public func append(_ framed: [UInt8]) async throws {
-        try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, Error>) in
-            cond.lock()
-            if stopped { cond.unlock(); c.resume(throwing: EngineError.io(path: dir, reason: "translog is closed")); return }
-            if queuedBytes > 0 && queuedBytes + framed.count > Limits.translogQueueMaxBytes {
-                cond.unlock()
-                c.resume(throwing: EngineError.rejected("rejected execution of translog append [\(framed.count) bytes]: \(queuedBytes) bytes already wait for the disk, more than \(Limits.translogQueueMaxBytes); retry later"))
-                return
-            }
-            queuedBytes += framed.count
-            queue.append(.append(framed, c))
-            cond.signal()
-            cond.unlock()
+        try await enqueue(framed).wait()
+    }
+
+    /// Queues framed records for the writer thread and returns at once; the ticket's `wait()`
+    /// returns once they are on disk. Throws when the translog is closed or its queue is full.
+    public func enqueue(_ framed: [UInt8]) throws -> TranslogTicket {
+        cond.lock()
+        defer { cond.unlock() }
+        if stopped { throw EngineError.io(path: dir, reason: "translog is closed") }
+        if queuedBytes > 0 && queuedBytes + framed.count > Limits.translogQueueMaxBytes {
+            throw EngineError.rejected("rejected execution of translog append [\(framed.count) bytes]: \(queuedBytes) bytes already wait for the disk, more than \(Limits.translogQueueMaxBytes); retry later")
         }
+        let ticket = TranslogTicket()
+        queuedBytes += framed.count
+        queue.append(.append(framed, ticket))
+        cond.signal()
+        return ticket
     }
 
     /// Starts a new generation after everything queued so far; returns the new generation.
@@ -172,11 +176,18 @@ public final class Translog: @unchecked Sendable {
     }
 
     private func process(_ batch: [Item]) {
-        var pending: [CheckedContinuation<Void, Error>] = []
-        var buffer: [UInt8] = []
+        var pending: [TranslogTicket] = []
+        // The queued parts; one part (the common case) is written as it is, several are
+        // joined so they share one write and one sync.
+        var parts: [[UInt8]] = []
         let path = dir + "/" + FileNames.translog(generation: generation)
         func sync() {
             guard !pending.isEmpty else { return }
+            var buffer = parts.count == 1 ? parts[0] : []
+            if parts.count > 1 {
+                buffer.reserveCapacity(parts.reduce(0) { $0 + $1.count })
+                for p in parts { buffer.append(contentsOf: p) }
+            }
             do {
                 let t0 = DispatchTime.now().uptimeNanoseconds
                 do { try writeDurably(buffer, path: path) }
@@ -185,14 +196,14 @@ public final class Translog: @unchecked Sendable {
                 Self.bytesCounter.increment(by: Int64(buffer.count))
                 generationBytes += Int64(buffer.count)
                 appendedBytes += Int64(buffer.count)
-                for c in pending { c.resume() }
-            } catch { for c in pending { c.resume(throwing: error) } }
-            pending.removeAll(); buffer.removeAll(keepingCapacity: true)
+                for t in pending { t.complete(.success(())) }
+            } catch { for t in pending { t.complete(.failure(error)) } }
+            pending.removeAll(); parts.removeAll(keepingCapacity: true)
         }
         for item in batch {
             switch item {
-            case .append(let bytes, let c):
-                buffer.append(contentsOf: bytes); pending.append(c)
+            case .append(let bytes, let t):
+                parts.append(bytes); pending.append(t)
             case .roll(let c):
                 sync()
                 do {

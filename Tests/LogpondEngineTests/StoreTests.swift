@@ -445,6 +445,49 @@ final class StoreTests: XCTestCase {
         s.shutdown()
     }
 
+    /// Requests whose records go to the translog in several parts, two at once: every
+    /// acknowledged record comes back, each request's in the order it was written.
+    func testRequestsLoggedInPartsComeBackWhole() async throws {
+        let dir = tempDir()
+        let pad = String(repeating: "x", count: 700)
+        @Sendable func big(_ tag: String) -> [WriteOp] {
+            (0..<2_500).map { i in WriteOp(action: .index, index: "logs", id: "\(tag)-\(i)", source: Array(#"{"n":\#(i),"pad":"\#(pad)"}"#.utf8)) }
+        }
+        XCTAssertGreaterThan(2_500 * 720, 3 * Limits.translogChunkBytes)
+        do {
+            let s = try Store(options: StoreOptions(dataPath: dir))
+            async let a = s.write(big("a"))
+            async let b = s.write(big("b"))
+            let (ra, rb) = try await (a, b)
+            XCTAssertTrue((ra + rb).allSatisfy { if case .success = $0 { return true }; return false })
+            s.translog.close()   // no flush: everything must come back from the translog
+        }
+        var ops: [TranslogOp] = []
+        _ = try TranslogReader.replay(dir: dir + "/" + FileNames.translogDir) { ops.append($0) }
+        XCTAssertEqual(ops.count, 5_000)
+        for tag in ["a", "b"] {
+            let mine = ops.filter { $0.id.hasPrefix(tag + "-") }
+            XCTAssertEqual(mine.map(\.id), (0..<2_500).map { "\(tag)-\($0)" })
+            XCTAssertEqual(mine.map(\.seq), mine.map(\.seq).sorted())
+        }
+        let s = try Store(options: StoreOptions(dataPath: dir))
+        XCTAssertEqual(s.recoveryReport.ops, 5_000)
+        XCTAssertEqual(s.index(named: "logs")?.stats.docs, 5_000)
+        s.shutdown()
+    }
+
+    /// A translog ticket settles its waiter whether the write finishes before or after the wait.
+    func testTranslogTicketSettlesEitherWay() async throws {
+        let early = TranslogTicket()
+        early.complete(.success(()))
+        try await early.wait()
+        let late = TranslogTicket()
+        async let waited: Void = late.wait()
+        try await Task.sleep(nanoseconds: 10_000_000)
+        late.complete(.failure(EngineError.io(path: "x", reason: "test")))
+        do { try await waited; XCTFail("the failure must reach the waiter") } catch EngineError.io {}
+    }
+
     /// A translog operation the index refuses on replay is logged and counted, and the other
     /// operations still come back (it used to vanish without a word).
     func testReplayLogsAnOperationItCannotApply() async throws {

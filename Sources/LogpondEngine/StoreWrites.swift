@@ -21,8 +21,8 @@ extension Store {
         // The translog records go out in parts of about `Limits.translogChunkBytes`: the writer
         // thread writes and syncs the first while the rest are indexed, and the request waits at
         // the end for what is left, not for the whole request's bytes.
-        var unlogged = ops.reduce(0) { $0 + $1.source.count + 64 }
-        var framed = ByteWriter(capacity: min(unlogged, Limits.translogChunkBytes + 65_536))
+        let partCapacity = min(ops.reduce(0) { $0 + $1.source.count + 64 }, Limits.translogChunkBytes + 65_536)
+        var framed = ByteWriter(capacity: partCapacity)
         var tickets: [TranslogTicket] = []
         var touched: [String: Index] = [:]
         // `_stats` tallies per index for this request (usually one index: a short list).
@@ -101,10 +101,9 @@ extension Store {
             } catch {
                 results.append(.failure(.documentParse("\(error)")))
             }
-            unlogged -= op.source.count + 64
             if framed.count >= Limits.translogChunkBytes {
                 tickets.append(try translog.enqueue(framed.bytes))
-                framed = ByteWriter(capacity: min(max(unlogged, 0), Limits.translogChunkBytes + 65_536))
+                framed = ByteWriter(capacity: partCapacity)
             }
         }
         let now = Clock.now()

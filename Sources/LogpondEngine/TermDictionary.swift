@@ -203,22 +203,20 @@ public final class TermDictionary: @unchecked Sendable {
     /// aggregation over all of a segment's documents counts from these, not per document.
     public func forEachDocFreq(_ body: (Int, Int) -> Void) {
         if let m = materialized { for o in 0..<count { body(o, m.counts[o]) }; return }
-        guard count > 0 else { return }
-        var c = TermBlocks.Cursor(base: entries, at: blockStart(0))
-        for ord in 0..<count {
-            let first = ord & (TermBlocks.size - 1) == 0
-            if first { c.at = blockStart(ord >> TermBlocks.shift) }
-            c.next(first: first)
-            body(ord, c.docFreq)
-        }
+        forEachEntry { ord, c in body(ord, c.docFreq); return true }
     }
 
     /// Every term from ordinal `from` on, in order, each read once (merges, expansions).
     public func forEachTerm(from: Int = 0, _ body: (Int, [UInt8]) throws -> Bool) rethrows {
+        try forEachEntry(from: from) { ord, c in try body(ord, c.term) }
+    }
+
+    /// Every entry from ordinal `from` on, in order, each read once, while `body` says go on.
+    private func forEachEntry(from: Int = 0, _ body: (Int, TermBlocks.Cursor) throws -> Bool) rethrows {
         guard from < count else { return }
         var c = cursor(at: from)
         var ord = from
-        while try body(ord, c.term) {
+        while try body(ord, c) {
             ord += 1
             guard ord < count else { return }
             let first = ord & (TermBlocks.size - 1) == 0

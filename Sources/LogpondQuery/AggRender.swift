@@ -76,28 +76,23 @@ final class RBucket {
 
     /// `json()` written straight into `w`, in the same order.
     func write(to w: inout JSONWriter) {
-        if subs.isEmpty && extra.isEmpty && from == nil && to == nil && fromString == nil && toString == nil, let ik = intKey {
-            // A plain numeric bucket (a histogram's), the most numerous kind: constant keys
-            // are copied, not scanned for escapes.
-            w.lit("{\"key\":"); w.int(ik)
-            if let dk = dateKey { w.lit(",\"key_as_string\":"); w.isoDate(millis: dk) }
-            else if let ks = keyString { w.lit(",\"key_as_string\":"); w.string(ks) }
-            w.lit(",\"doc_count\":"); w.int(count); w.lit("}")
-            return
-        }
         w.raw("{")
         var first = true
-        func field(_ k: String) { if !first { w.comma() }; first = false; w.key(k) }
-        if let ik = intKey { field("key"); w.int(ik) } else if !(key is NSNull) { field("key"); w.any(key) }
-        if let f = from { field("from"); w.any(f) }
-        if let fs = fromString { field("from_as_string"); w.string(fs) }
-        if let t = to { field("to"); w.any(t) }
-        if let ts = toString { field("to_as_string"); w.string(ts) }
-        if let dk = dateKey { field("key_as_string"); w.isoDate(millis: dk) }
-        else if let ks = keyString, !(key is String) { field("key_as_string"); w.string(ks) }
-        field("doc_count"); w.int(count)
-        for (n, a) in subs { field(n); a.write(to: &w) }
-        for (n, v) in extra { field(n); w.any(v) }
+        // Constant keys (with their quotes and colon) are copied, not scanned for escapes: a
+        // histogram writes thousands of buckets. Only sub-aggregation and extra names are keys
+        // from the request.
+        func field(_ k: StaticString) { if !first { w.comma() }; first = false; w.lit(k) }
+        func named(_ k: String) { if !first { w.comma() }; first = false; w.key(k) }
+        if let ik = intKey { field("\"key\":"); w.int(ik) } else if !(key is NSNull) { field("\"key\":"); w.any(key) }
+        if let f = from { field("\"from\":"); w.any(f) }
+        if let fs = fromString { field("\"from_as_string\":"); w.string(fs) }
+        if let t = to { field("\"to\":"); w.any(t) }
+        if let ts = toString { field("\"to_as_string\":"); w.string(ts) }
+        if let dk = dateKey { field("\"key_as_string\":"); w.isoDate(millis: dk) }
+        else if let ks = keyString, intKey != nil || !(key is String) { field("\"key_as_string\":"); w.string(ks) }
+        field("\"doc_count\":"); w.int(count)
+        for (n, a) in subs { named(n); a.write(to: &w) }
+        for (n, v) in extra { named(n); w.any(v) }
         w.raw("}")
     }
 

@@ -170,7 +170,10 @@ struct SegmentEncoder {
 
     /// Appends a term with its entries, ascending by doc; `positions` is read only for fields
     /// with positions. Writer and merger both hand over their own buffers: nothing is copied.
-    func addTerm(_ p: inout Postings, _ term: some Collection<UInt8>, _ entries: [Entry], positions: [Int32]) {
+    /// `mutating` though it changes only `p`: called on an encoder captured by a closure (the
+    /// writer's per-term loop), a non-mutating call copied the whole encoder per term, retaining
+    /// and releasing each of its buffers (2% of a seed-shaped ingest's CPU).
+    mutating func addTerm(_ p: inout Postings, _ term: some Collection<UInt8>, _ entries: [Entry], positions: [Int32]) {
         let start = p.post.count
         // The varints go to a scratch buffer, then to the postings at once: appending byte by
         // byte checked the array's uniqueness per byte (5.5 million times for 30,000

@@ -93,12 +93,24 @@ import Glibc
 
 extension TermHash {
     /// Term ids in bytewise order of their terms.
+    /// Each term's first eight bytes, big-endian and zero-padded, are compared first: a smaller
+    /// key means a smaller term (padding is never above a real byte), so only equal keys need
+    /// the bytes compared. Comparing through `memcmp` every time was 2% of a seed-shaped
+    /// ingest's CPU (the seal's sort of every field's terms).
     func sortedIDs() -> [Int32] {
-        var ids = (0..<Int32(count)).map { $0 }
+        var keyed: [(key: UInt64, id: Int32)] = []
+        keyed.reserveCapacity(count)
         arena.withUnsafeBufferPointer { a in
+            for id in 0..<count {
+                let s = Int(starts[id]), e = Int(starts[id + 1])
+                var key: UInt64 = 0
+                for k in 0..<8 { key = key << 8 | UInt64(s + k < e ? a[s + k] : 0) }
+                keyed.append((key, Int32(id)))
+            }
             let base = a.baseAddress
-            ids.sort { x, y in
-                let xs = Int(starts[Int(x)]), xe = Int(starts[Int(x) + 1]), ys = Int(starts[Int(y)]), ye = Int(starts[Int(y) + 1])
+            keyed.sort { x, y in
+                if x.key != y.key { return x.key < y.key }
+                let xs = Int(starts[Int(x.id)]), xe = Int(starts[Int(x.id) + 1]), ys = Int(starts[Int(y.id)]), ye = Int(starts[Int(y.id) + 1])
                 let n = min(xe - xs, ye - ys)
                 if n > 0, let b = base {
                     let c = memcmp(b + xs, b + ys, n)
@@ -107,6 +119,6 @@ extension TermHash {
                 return xe - xs < ye - ys
             }
         }
-        return ids
+        return keyed.map(\.id)
     }
 }

@@ -105,5 +105,26 @@ final class SealTests: XCTestCase {
             XCTAssertEqual(kept, live, name)
         }
     }
-}
 
+    /// The dictionary's order: term ids sorted by an eight-byte key first give the bytewise order
+    /// of the terms, for terms sharing long prefixes, shorter than the key, holding zero bytes
+    /// (where padding and a real zero meet), empty, and high bytes.
+    func testSortedTermIDsAreInBytewiseOrderProperty() {
+        var rng = SplitMix(seed: 17)
+        let alphabet: [UInt8] = [0, 1, 0x2e, 0x61, 0x62, 0x7f, 0x80, 0xff]
+        for round in 0..<200 {
+            var hash = TermHash()
+            var terms: [[UInt8]] = []
+            let prefix = [UInt8]("kube-system-pod-".utf8).prefix(Int(rng.next() % 17))
+            for _ in 0..<(1 + Int(rng.next() % 300)) {
+                var t = round % 2 == 0 ? Array(prefix) : []
+                for _ in 0..<Int(rng.next() % 12) { t.append(alphabet[Int(rng.next() % UInt64(alphabet.count))]) }
+                let id = t.withUnsafeBufferPointer { hash.intern($0) }
+                if Int(id) == terms.count { terms.append(t) }
+            }
+            let got = hash.sortedIDs().map { terms[Int($0)] }
+            let want = terms.sorted { $0.lexicographicallyPrecedes($1) }
+            XCTAssertEqual(got, want, "round \(round)")
+        }
+    }
+}

@@ -79,6 +79,9 @@ public enum Limits {
     /// A term's postings are zstd-compressed when at least this long and when that saves an
     /// eighth or more; shorter lists are not worth a frame header and a decompression.
     public static let postingsCompressMinBytes = 256
+    /// Bytes of varints one term's postings are encoded in before they are appended: bounds the
+    /// scratch of a term in every record of a day (10 MB when sized for the whole term).
+    public static let postingsScratchBytes = 256 * 1024
     /// Most documents per stored block, so a fetch never decompresses a huge block of tiny docs.
     public static let storedBlockMaxDocs = 1024
     /// zstd level for stored blocks and columns: level 3 is zstd's default speed/ratio balance.

@@ -175,42 +175,73 @@ struct SegmentEncoder {
     /// and releasing each of its buffers (2% of a seed-shaped ingest's CPU).
     mutating func addTerm(_ p: inout Postings, _ term: some Collection<UInt8>, _ entries: [Entry], positions: [Int32]) {
         let start = p.post.count
-        // The varints go to a scratch buffer, then to the postings at once: appending byte by
-        // byte checked the array's uniqueness per byte (5.5 million times for 30,000
+        // The varints go to a scratch buffer, then to the postings a piece at a time: appending
+        // byte by byte checked the array's uniqueness per byte (5.5 million times for 30,000
         // documents). A varint of 32 bits takes at most 5 bytes.
-        // The bound is exactly what the loops below can write: per entry a doc delta, and with
+        // A piece's bound is exactly what its loop can write: per entry a doc delta, and with
         // positions a frequency and that many positions. Frequencies are positive (the builder
         // counts them; a merge reads them checked to 1..<2^24, `TermDictionary.decode`), so
-        // the sum cannot overflow and the writes need no check of their own (one per varint
+        // the sums cannot overflow and the writes need no check of their own (one per varint
         // cost 0.6k instructions a document).
-        var bound = entries.count * 5
-        if p.positions { for e in entries { bound += 5 + 5 * max(0, Int(e.freq)) } }
+        // Pieces of at most `Limits.postingsScratchBytes` (or one entry's positions, when more):
+        // sized for a whole term, the scratch of a day's merge grew to 10 MB for a word in every
+        // record, five bytes reserved per one- or two-byte varint.
         // The scratch is kept with the field's postings (taken out while in use, so it stays
         // uniquely held): a buffer per term made large merges map and unmap memory for every
         // frequent term.
         var scratch = p.scratch
         p.scratch = []
-        if scratch.count < bound { scratch = [UInt8](repeating: 0, count: max(bound, scratch.count * 2)) }
-        let withPositions = p.positions
-        let n = scratch.withUnsafeMutableBufferPointer { buf -> Int in
-            var n = 0
-            @inline(__always) func put(_ value: UInt32) {
-                var v = value
-                while v >= 0x80 { buf[n] = UInt8(truncatingIfNeeded: v) | 0x80; n += 1; v >>= 7 }
-                buf[n] = UInt8(v); n += 1
-            }
-            var last: Int32 = 0
-            for e in entries { put(UInt32(bitPattern: e.doc &- last)); last = e.doc }
-            if withPositions {
-                for e in entries {
-                    put(UInt32(bitPattern: e.freq))
-                    var lp: Int32 = 0
-                    for k in e.posStart..<(e.posStart + Int(e.freq)) { let q = positions[k]; put(UInt32(bitPattern: q &- lp)); lp = q }
-                }
-            }
-            return n
+        let budget = Limits.postingsScratchBytes
+        func reserve(_ bound: Int) {
+            if scratch.count < bound { scratch = [UInt8](repeating: 0, count: max(bound, min(budget, scratch.count * 2))) }
         }
-        scratch.withUnsafeBufferPointer { p.post.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: $0[0..<n])) }
+        func emit(_ bound: Int, _ fill: (UnsafeMutableBufferPointer<UInt8>) -> Int) {
+            reserve(bound)
+            let n = scratch.withUnsafeMutableBufferPointer { fill($0) }
+            scratch.withUnsafeBufferPointer { p.post.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: $0[0..<n])) }
+        }
+        var last: Int32 = 0
+        var i = 0
+        while i < entries.count {
+            let end = min(entries.count, i + budget / 5)
+            emit((end - i) * 5) { buf in
+                var n = 0
+                for k in i..<end {
+                    var v = UInt32(bitPattern: entries[k].doc &- last)
+                    last = entries[k].doc
+                    while v >= 0x80 { buf[n] = UInt8(truncatingIfNeeded: v) | 0x80; n += 1; v >>= 7 }
+                    buf[n] = UInt8(v); n += 1
+                }
+                return n
+            }
+            i = end
+        }
+        if p.positions {
+            i = 0
+            while i < entries.count {
+                // At least one entry, then as many as fit the budget.
+                var end = i
+                var bound = 0
+                repeat { bound += 5 + 5 * max(0, Int(entries[end].freq)); end += 1 }
+                while end < entries.count && bound + 5 + 5 * max(0, Int(entries[end].freq)) <= budget
+                emit(bound) { buf in
+                    var n = 0
+                    @inline(__always) func put(_ value: UInt32) {
+                        var v = value
+                        while v >= 0x80 { buf[n] = UInt8(truncatingIfNeeded: v) | 0x80; n += 1; v >>= 7 }
+                        buf[n] = UInt8(v); n += 1
+                    }
+                    for k in i..<end {
+                        let e = entries[k]
+                        put(UInt32(bitPattern: e.freq))
+                        var lp: Int32 = 0
+                        for q in e.posStart..<(e.posStart + Int(e.freq)) { let x = positions[q]; put(UInt32(bitPattern: x &- lp)); lp = x }
+                    }
+                    return n
+                }
+                i = end
+            }
+        }
         p.scratch = scratch
         let packed = plain.packTail(&p.post, from: start, minBytes: tuning.postingsPackMinBytes)
         let t = Array(term)

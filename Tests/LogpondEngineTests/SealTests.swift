@@ -127,4 +127,37 @@ final class SealTests: XCTestCase {
             XCTAssertEqual(got, want, "round \(round)")
         }
     }
+
+    /// A term's postings are encoded in pieces of `Limits.postingsScratchBytes`: a term in more
+    /// documents than one piece holds, and a document whose positions alone pass the budget,
+    /// decode to exactly what was indexed.
+    func testPostingsLongerThanOnePieceRoundTrip() throws {
+        let perPiece = Limits.postingsScratchBytes / 5
+        var m = Mapping()
+        m.add("msg", FieldMapping(type: .text))
+        let many = perPiece + 1_000
+        var sources: [[UInt8]] = (0..<many).map { i in Array(#"{"msg":"w x\#(i % 3)"}"#.utf8) }
+        let repeats = perPiece + 7
+        sources.append(Array(("{\"msg\":\"" + Array(repeating: "w", count: repeats).joined(separator: " ") + "\"}").utf8))
+        let b = SegmentBuild.index(sources, mapping: m)
+        let out = try XCTUnwrap(SegmentWriter.write(b, tuning: .seal))
+        let seg = try Segment.inMemory(id: 1, bytes: out.bytes)
+        let dict = try XCTUnwrap(try seg.dictionary("msg"))
+        let w = try dict.docsAndPositions(try XCTUnwrap(dict.find("w")))
+        XCTAssertEqual(w.docs.count, many + 1)
+        var want: [(doc: Int32, freq: Int32)] = []
+        for old in 0...many { want.append((out.newID[old], old == many ? Int32(repeats) : 1)) }
+        want.sort { $0.doc < $1.doc }
+        XCTAssertEqual(w.docs, want.map(\.doc))
+        XCTAssertEqual(w.freqs, want.map(\.freq))
+        var at = 0
+        for (doc, freq) in zip(w.docs, w.freqs) {
+            let expected = freq == 1 ? [Int32(0)] : (0..<Int32(repeats)).map { $0 }
+            XCTAssertEqual(Array(w.positions[at..<(at + Int(freq))]), expected, "doc \(doc)")
+            at += Int(freq)
+        }
+        XCTAssertEqual(at, w.positions.count)
+        let x1 = try dict.docs(try XCTUnwrap(dict.find("x1")))
+        XCTAssertEqual(x1.count, (0..<many).filter { $0 % 3 == 1 }.count)
+    }
 }

@@ -102,6 +102,16 @@ public struct ByteReader {
     return a
 }
 
+extension ByteWriter {
+    /// `value` as a varint into a raw buffer at `at` (`at` moves past it), for loops too hot for
+    /// appending to a `ByteWriter`; the caller guarantees room for 5 bytes.
+    @inline(__always) public static func varint(_ value: UInt32, into buf: UnsafeMutableBufferPointer<UInt8>, at: inout Int) {
+        var v = value
+        while v >= 0x80 { buf[at] = UInt8(truncatingIfNeeded: v) | 0x80; at += 1; v >>= 7 }
+        buf[at] = UInt8(v); at += 1
+    }
+}
+
 extension ByteReader {
     /// A varint at `at` of a raw buffer, for loops too hot for a `ByteReader` (`at` moves past
     /// it); nil when the buffer ends first or it runs over 64 bits.

@@ -336,14 +336,14 @@ struct DocumentIndexer {
                         }
                     } else {
                         var tokens: [(term: Int32, position: Int32)] = []
-                        analyzer(target, analysis).analyze(value) { tok, pos, _, _ in
+                        target.resolvedAnalyzer(analysis).analyze(value) { tok, pos, _, _ in
                             tokens.append((fb.addTerm(tok, doc: doc, position: base + pos), pos))
                             last = base + pos
                         }
                         fb.tokenCache.insert(value, hash: h, tokens: tokens)
                     }
                 } else {
-                    analyzer(target, analysis).analyze(value) { tok, pos, _, _ in
+                    target.resolvedAnalyzer(analysis).analyze(value) { tok, pos, _, _ in
                         fb.addTerm(tok, doc: doc, position: base + pos)
                         last = base + pos
                     }
@@ -351,7 +351,7 @@ struct DocumentIndexer {
             } else {
                 let s = Array(scalarString(e, arena).utf8)
                 s.withUnsafeBufferPointer {
-                    analyzer(target, analysis).analyze($0) { tok, pos, _, _ in
+                    target.resolvedAnalyzer(analysis).analyze($0) { tok, pos, _, _ in
                         fb.addTerm(tok, doc: doc, position: base + pos)
                         last = base + pos
                     }
@@ -389,16 +389,6 @@ struct DocumentIndexer {
             }
         case .object?, nil: return
         }
-    }
-
-    /// A text field's analyzer, resolved on first use. Fetched only where a value is analysed:
-    /// copying the existential out of the target for every value, cached tokens or not, was 1%
-    /// of a seed-shaped ingest's indexing time.
-    @inline(__always) static func analyzer(_ target: PathCache.Target, _ analysis: AnalysisRegistry) -> Analyzer {
-        if let a = target.analyzer { return a }
-        let a = target.mapping.analyzer.flatMap { analysis.analyzer($0) } ?? Analyzers.standard
-        target.analyzer = a
-        return a
     }
 
     /// Characters as Elasticsearch counts them for ignore_above (UTF-16 code units).

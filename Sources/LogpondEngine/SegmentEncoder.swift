@@ -192,11 +192,8 @@ struct SegmentEncoder {
         var scratch = p.scratch
         p.scratch = []
         let budget = Limits.postingsScratchBytes
-        func reserve(_ bound: Int) {
-            if scratch.count < bound { scratch = [UInt8](repeating: 0, count: max(bound, min(budget, scratch.count * 2))) }
-        }
         func emit(_ bound: Int, _ fill: (UnsafeMutableBufferPointer<UInt8>) -> Int) {
-            reserve(bound)
+            if scratch.count < bound { scratch = [UInt8](repeating: 0, count: max(bound, min(budget, scratch.count * 2))) }
             let n = scratch.withUnsafeMutableBufferPointer { fill($0) }
             scratch.withUnsafeBufferPointer { p.post.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: $0[0..<n])) }
         }
@@ -206,12 +203,7 @@ struct SegmentEncoder {
             let end = min(entries.count, i + budget / 5)
             emit((end - i) * 5) { buf in
                 var n = 0
-                for k in i..<end {
-                    var v = UInt32(bitPattern: entries[k].doc &- last)
-                    last = entries[k].doc
-                    while v >= 0x80 { buf[n] = UInt8(truncatingIfNeeded: v) | 0x80; n += 1; v >>= 7 }
-                    buf[n] = UInt8(v); n += 1
-                }
+                for k in i..<end { ByteWriter.varint(UInt32(bitPattern: entries[k].doc &- last), into: buf, at: &n); last = entries[k].doc }
                 return n
             }
             i = end
@@ -226,16 +218,13 @@ struct SegmentEncoder {
                 while end < entries.count && bound + 5 + 5 * max(0, Int(entries[end].freq)) <= budget
                 emit(bound) { buf in
                     var n = 0
-                    @inline(__always) func put(_ value: UInt32) {
-                        var v = value
-                        while v >= 0x80 { buf[n] = UInt8(truncatingIfNeeded: v) | 0x80; n += 1; v >>= 7 }
-                        buf[n] = UInt8(v); n += 1
-                    }
                     for k in i..<end {
                         let e = entries[k]
-                        put(UInt32(bitPattern: e.freq))
+                        ByteWriter.varint(UInt32(bitPattern: e.freq), into: buf, at: &n)
                         var lp: Int32 = 0
-                        for q in e.posStart..<(e.posStart + Int(e.freq)) { let x = positions[q]; put(UInt32(bitPattern: x &- lp)); lp = x }
+                        for q in e.posStart..<(e.posStart + Int(e.freq)) {
+                            ByteWriter.varint(UInt32(bitPattern: positions[q] &- lp), into: buf, at: &n); lp = positions[q]
+                        }
                     }
                     return n
                 }

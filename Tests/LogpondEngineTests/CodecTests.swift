@@ -18,6 +18,26 @@ final class CodecTests: XCTestCase {
         }
     }
 
+    /// The raw-buffer varint writer (postings' hot loop) writes exactly `ByteWriter.varint`'s
+    /// bytes: exact sizes at the length boundaries, and 2,000 random values back to back.
+    func testRawVarintWriterAgreesWithByteWriterProperty() {
+        let edges: [(UInt32, Int)] = [(0, 1), (127, 1), (128, 2), (16_383, 2), (16_384, 3), (2_097_152, 4), (268_435_456, 5), (UInt32.max, 5)]
+        var g = SplitMix(seed: 21)
+        let values = edges.map(\.0) + (0..<2_000).map { _ in UInt32(truncatingIfNeeded: g.next() >> (g.next() % 64)) }
+        var want = ByteWriter()
+        var raw = [UInt8](repeating: 0, count: values.count * 5)
+        var n = 0
+        raw.withUnsafeMutableBufferPointer { buf in
+            for (k, v) in values.enumerated() {
+                let before = n
+                ByteWriter.varint(v, into: buf, at: &n)
+                if k < edges.count { XCTAssertEqual(n - before, edges[k].1, "varint(\(v))") }
+                want.varint(UInt64(v))
+            }
+        }
+        XCTAssertEqual(Array(raw[0..<n]), want.bytes)
+    }
+
     /// The raw-buffer varint reader agrees with ByteReader and refuses truncated or overlong input.
     func testRawVarintAgreesWithByteReaderProperty() throws {
         var g = SplitMix(seed: 8)

@@ -100,6 +100,15 @@ if let at = CommandLine.arguments.firstIndex(of: "--fluent"), at + 1 < CommandLi
     var built: [SegmentBuilder] = []
     let ti = median(3) { built = buffers.map { SegmentBuild.index($0, mapping: mapping) } }
     report("fluent: index (plan + add)", bytes: bytes, seconds: ti, extra: String(format: "%.2f us/doc", ti * 1e6 / Double(sources.count)))
+    // The same without the object memo (ObjectMemo): what replaying repeated objects saves.
+    let tn = median(3) {
+        _ = buffers.map { b -> SegmentBuilder in
+            let off = SegmentBuilder()
+            off.objects.disable()
+            return SegmentBuild.index(b, mapping: mapping, into: off)
+        }
+    }
+    report("fluent: index, objects not replayed", bytes: bytes, seconds: tn, extra: String(format: "%.2f us/doc", tn * 1e6 / Double(sources.count)))
     var written = 0
     let tw = median(3) { written = built.reduce(0) { $0 + (SegmentBuild.write($1)?.count ?? 0) } }
     report("fluent: write segments", bytes: bytes, seconds: tw, extra: String(format: "%.2f us/doc, %d bytes", tw * 1e6 / Double(sources.count), written))

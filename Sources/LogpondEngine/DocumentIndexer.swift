@@ -11,7 +11,7 @@ struct DocumentIndexer {
 
     /// Validates the document against `mapping`; returns the fields dynamic mapping adds.
     static func plan(_ events: UnsafeBufferPointer<lp_event>, _ arena: UnsafePointer<UInt8>, mapping: Mapping, docID: String,
-                     cache: PathCache, totalFieldsLimit: Int = Limits.totalFieldsLimit) throws -> [(String, FieldMapping)] {
+                     cache: PathCache, totalFieldsLimit: Int = Limits.totalFieldsLimit, objects: ObjectMemo? = nil) throws -> [(String, FieldMapping)] {
         var added: [String: FieldMapping] = [:]
         var addedOrder: [String] = []
         var skipPrefix: String? = nil
@@ -25,7 +25,18 @@ struct DocumentIndexer {
             added[p] = f
             addedOrder.append(p)
         }
-        for (i, e) in events.enumerated() {
+        let spans = objects?.spans ?? []
+        var span = 0
+        var i = 0
+        while i < events.count {
+            if span < spans.count && spans[span].start == i {
+                let s = spans[span]
+                span += 1
+                // Recorded under this mapping version: its values passed these checks then.
+                if s.entry != nil { i = s.end; continue }
+            }
+            let e = events[i]
+            defer { i += 1 }
             guard e.path_len > 0 else {
                 // Only the root object has an empty path; below it, an empty key.
                 if e.depth > 0 { throw EngineError.mapperParsing("field name cannot be an empty string") }
@@ -264,12 +275,28 @@ struct DocumentIndexer {
 
     /// Adds a validated document's fields to the builder.
     static func add(_ events: UnsafeBufferPointer<lp_event>, _ arena: UnsafePointer<UInt8>, mapping: Mapping, builder: SegmentBuilder, doc: Int32,
-                    cache: PathCache, analysis: AnalysisRegistry = .builtIn) {
-        for i in events.indices {
+                    cache: PathCache, analysis: AnalysisRegistry = .builtIn, objects: ObjectMemo? = nil) {
+        let spans = objects?.spans ?? []
+        var span = 0
+        var recording: ObjectMemo.Span? = nil
+        var i = 0
+        while i < events.count {
+            if let r = recording, i == r.end { objects?.finish(r, doc: doc, arena: arena); recording = nil }
+            if let objects, span < spans.count && spans[span].start == i {
+                let s = spans[span]
+                span += 1
+                if let entry = s.entry {
+                    if objects.replay(entry, doc: doc) { i = s.end; continue }
+                } else if objects.enabled {
+                    recording = s
+                }
+            }
             let e = events[i]
+            i += 1
             guard e.path_len > 0 else { continue }
             let kind = FlatEvent.Kind(rawValue: e.kind)!
             if kind == .array || kind == .object { continue }
+            let recorder = recording == nil ? nil : objects
             // The entry, its targets and their builder fields are used unretained: the cache
             // holds its entries, an entry its targets, a target its field, and none is replaced
             // while this value is indexed.
@@ -277,22 +304,24 @@ struct DocumentIndexer {
                 guard !entry.disabled else { return }
                 for ref in entry.targetRefs {
                     ref._withUnsafeGuaranteedRef { target in
-                        addTarget(e, kind, arena, target, builder: builder, doc: doc, cache: cache, analysis: analysis)
+                        addTarget(e, kind, arena, target, builder: builder, doc: doc, cache: cache, analysis: analysis, recorder: recorder)
                     }
                 }
             }
         }
+        if let r = recording { objects?.finish(r, doc: doc, arena: arena) }
     }
 
     /// One value of event `e` into one of its targets (the field or a multi-field).
     @inline(__always) static func addTarget(_ e: lp_event, _ kind: FlatEvent.Kind, _ arena: UnsafePointer<UInt8>, _ target: PathCache.Target,
-                                            builder: SegmentBuilder, doc: Int32, cache: PathCache, analysis: AnalysisRegistry) {
+                                            builder: SegmentBuilder, doc: Int32, cache: PathCache, analysis: AnalysisRegistry, recorder: ObjectMemo?) {
         guard let storage = target.storage else { return }
         // A null indexes the field's null_value (at most `Limits.maxKeywordTermBytes`, checked
         // where the mapping is parsed), or nothing: no builder field is made for it then.
         var nullValue: String? = nil
         if kind == .null { guard let nv = target.mapping.nullValue else { return }; nullValue = nv }
         cache.fieldRef(target, builder, storage)._withUnsafeGuaranteedRef { fb in
+            recorder?.touch(fb, doc: doc, isTimestamp: target.isTimestamp)
             guard var nv = nullValue else { return addValue(e, arena, target, field: fb, builder: builder, doc: doc, analysis: analysis) }
             nv.withUTF8 { buf in
                 var ne = e

@@ -194,14 +194,18 @@ public final class Index: @unchecked Sendable {
         try source.withUnsafeBytes { buf in
             try slot.flattener.flatten(buf) { events, arena in
                 guard let arena else { return }
-                let added = try DocumentIndexer.plan(events, arena, mapping: m, docID: id, cache: slot.cache, totalFieldsLimit: totalFieldsLimit)
+                let objects = slot.builder.objects
+                objects.begin(version: ver)
+                objects.scan(events, arena)
+                let added = try DocumentIndexer.plan(events, arena, mapping: m, docID: id, cache: slot.cache, totalFieldsLimit: totalFieldsLimit, objects: objects)
                 if !added.isEmpty {
                     (m, ver) = try addFields(events, arena, docID: id)
                     slot.cache.reset(); slot.mappingVersion = ver
+                    objects.mappingChanged(to: ver)
                 }
                 assigned = seq()
                 let doc = slot.builder.beginDoc(id: id, version: version, seq: assigned, source: source, timestamp: SegmentFormat.noTimestamp)
-                DocumentIndexer.add(events, arena, mapping: m, builder: slot.builder, doc: doc, cache: slot.cache, analysis: analysis)
+                DocumentIndexer.add(events, arena, mapping: m, builder: slot.builder, doc: doc, cache: slot.cache, analysis: analysis, objects: objects)
             }
         }
         slot.maxSeq = max(slot.maxSeq, assigned)

@@ -59,6 +59,16 @@ public enum Limits {
     /// thousand documents; a pod's values recur throughout it).
     public static let tokenCacheEntries = 512
     public static let tokenCacheBytes = 256 * 1024
+    /// Objects directly under a document's root with fewer events than this are indexed value
+    /// by value: a shorter key costs about what it saves (`ObjectMemo`).
+    public static let objectMemoMinEvents = 4
+    /// Objects and bytes remembered per write buffer (a buffer holds a few thousand records
+    /// of a few hundred pods; a seed-shaped pod's entry is about 2 KB).
+    public static let objectMemoEntries = 2048
+    public static let objectMemoBytes = 2 * 1024 * 1024
+    /// Lookups after which a buffer whose objects hit less than a quarter of the time stops
+    /// remembering them (objects carrying a request id never repeat).
+    public static let objectMemoProbe = 256
     /// Lookups after which a field whose values hit the cache less than a quarter of the time
     /// stops caching for the rest of the buffer (unique messages pay a hash and no more).
     public static let tokenCacheProbe = 512

@@ -9,16 +9,25 @@ public enum SegmentBuild {
     /// A write buffer holding `sources` indexed under `mapping` (dynamic fields added as they come).
     public static func index(_ sources: [[UInt8]], mapping: Mapping, into b: SegmentBuilder = SegmentBuilder()) -> SegmentBuilder {
         var m = mapping
+        var version = 0
         let cache = PathCache()
         let fl = JSONFlattener()
         for (i, d) in sources.enumerated() {
             d.withUnsafeBytes { buf in
                 try? fl.flatten(buf) { e, a in
                     guard let a else { return }
-                    let added = try DocumentIndexer.plan(e, a, mapping: m, docID: String(i), cache: cache)
-                    if !added.isEmpty { for (p, f) in added { m.add(p, f) }; cache.reset() }
+                    // As `Index.indexInto` does it.
+                    b.objects.begin(version: version)
+                    b.objects.scan(e, a)
+                    let added = try DocumentIndexer.plan(e, a, mapping: m, docID: String(i), cache: cache, objects: b.objects)
+                    if !added.isEmpty {
+                        for (p, f) in added { m.add(p, f) }
+                        cache.reset()
+                        version += 1
+                        b.objects.mappingChanged(to: version)
+                    }
                     let doc = b.beginDoc(id: String(i), version: 1, seq: Int64(i + 1), source: d, timestamp: SegmentFormat.noTimestamp)
-                    DocumentIndexer.add(e, a, mapping: m, builder: b, doc: doc, cache: cache)
+                    DocumentIndexer.add(e, a, mapping: m, builder: b, doc: doc, cache: cache, objects: b.objects)
                 }
             }
         }

@@ -21,9 +21,9 @@ public final class SegmentBuilder {
         let storage: FieldType.Storage
         var terms = TermHash()
         /// `termID << 32 | doc` per occurrence, in document order.
-        var occurrences = ChunkedArray<UInt64>()
+        let occurrences = ChunkedArray<UInt64>()
         /// Positions parallel to `occurrences` (text fields only).
-        var positions = ChunkedArray<Int32>()
+        let positions = ChunkedArray<Int32>()
         var numerics: [(doc: Int32, value: Int64)] = []
         var docsWithField = 0
         var lastDoc: Int32 = -1
@@ -51,6 +51,18 @@ public final class SegmentBuilder {
             if hasPositions {
                 positions.append(position)
                 if lengths.last?.doc == doc { lengths[lengths.count - 1].length += 1 } else { lengths.append((doc, 1)) }
+            }
+        }
+
+        /// Adds interned terms to `doc`, which has no value in this field yet (an object's
+        /// replay): the same as adding them one by one, with one append per array.
+        func addInterned(_ terms: UnsafeBufferPointer<Int32>, at places: UnsafeBufferPointer<Int32>, doc: Int32) {
+            markDoc(doc)
+            let d = UInt64(UInt32(bitPattern: doc))
+            occurrences.append(terms.count) { UInt64(UInt32(bitPattern: terms[$0])) << 32 | d }
+            if hasPositions {
+                positions.append(places.count) { places[$0] }
+                lengths.append((doc, Int32(terms.count)))
             }
         }
 
@@ -115,6 +127,9 @@ public final class SegmentBuilder {
     }
 
     var docs: [StoredDoc] = []
+    /// Objects under documents' roots already indexed into this buffer, replayed when they
+    /// come again (`ObjectMemo`).
+    public let objects = ObjectMemo()
     var fields: [String: FieldBuilder] = [:]
     /// Ids of buffered documents up to `indexedUpTo`, for create/index/delete lookups before the
     /// buffer is sealed. Filled on the first lookup, not per document: inserting every generated

@@ -35,7 +35,7 @@ final class ChunkedArrayTests: XCTestCase {
     func testAppendSubscriptAndOrderMatchAnArray() {
         var g = SplitMix(seed: 5)
         for n in [0, 1, ChunkedArray<UInt64>.chunkSize - 1, ChunkedArray<UInt64>.chunkSize, 3 * ChunkedArray<UInt64>.chunkSize + 17] {
-            var c = ChunkedArray<UInt64>()
+            let c = ChunkedArray<UInt64>()
             var a: [UInt64] = []
             for _ in 0..<n { let v = g.next(); c.append(v); a.append(v) }
             XCTAssertEqual(c.count, a.count)
@@ -44,8 +44,28 @@ final class ChunkedArrayTests: XCTestCase {
             c.forEach { i, v in XCTAssertEqual(i, seen.count); seen.append(v) }
             XCTAssertEqual(seen, a)
             for i in stride(from: 0, to: n, by: 997) { XCTAssertEqual(c[i], a[i]) }
-            XCTAssertEqual(c.chunks.count, (n + ChunkedArray<UInt64>.chunkSize - 1) / ChunkedArray<UInt64>.chunkSize)
+            XCTAssertEqual(c.chunkCount, (n + ChunkedArray<UInt64>.chunkSize - 1) / ChunkedArray<UInt64>.chunkSize)
         }
+    }
+
+    /// Runs of any length (none, one, across one or several chunk boundaries) land as the same
+    /// elements one by one would, in chunks of the same size.
+    func testAppendingRunsMatchesAppendingOneByOne() {
+        var g = SplitMix(seed: 8)
+        let size = ChunkedArray<UInt64>.chunkSize
+        let c = ChunkedArray<UInt64>(), one = ChunkedArray<UInt64>()
+        var a: [UInt64] = []
+        for n in [0, 1, 5, size - 7, 3, size, 2 * size + 5, 0, 11] {
+            let run = (0..<n).map { _ in g.next() }
+            c.append(n) { run[$0] }
+            for v in run { one.append(v) }
+            a += run
+        }
+        XCTAssertEqual(c.count, a.count)
+        XCTAssertEqual(c.flattened(), a)
+        XCTAssertEqual(c.chunkCount, (a.count + size - 1) / size)
+        XCTAssertEqual(c.chunkCount, one.chunkCount)
+        for i in stride(from: 0, to: a.count, by: 1013) { XCTAssertEqual(c[i], a[i]) }
     }
 }
 

@@ -237,6 +237,9 @@ public enum Limits {
     /// keep between requests. Issue 17 asks for 150 MB of RSS after a month's searches; the
     /// process itself idles near 75 MB (its code, the catalog, write buffers), so searches get 64 MB.
     public static let searchMemoryBytes = 64 << 20
+    /// How often a search's end reads the process's resident file pages for the search memory
+    /// budget (`SearchMemory`): a millisecond of searches faults in little next to a budget.
+    public static let searchMemoryFileCheckNanos: UInt64 = 1_000_000
     /// Parallel write buffers per index: documents with generated ids are indexed by two
     /// threads at once. Measured on 300k documents with 2 senders: 82k docs/s against 63k for one
     /// slot at the same peak RSS (170 MB), once merges stopped re-indexing in memory.

@@ -41,6 +41,23 @@ final class SearchMemory: @unchecked Sendable {
     /// Bytes searches hold now, as the budget counts them.
     var heldBytes: Int { DecodedBytes.total + max(0, residentFile() - fileBaseline) }
 
+    private var fileReadAt: UInt64 = 0
+    private var fileRead = 0
+    /// `heldBytes` with the resident file pages read at most every
+    /// `Limits.searchMemoryFileCheckNanos`: reading `/proc/self/statm` after every search was
+    /// 5 µs of a 60 µs count (issue 17). What searches fault in meanwhile is counted at the next
+    /// reading; giving memory back always reads afresh.
+    private var heldBytesRecently: Int {
+        let now = Clock.now()
+        let file: Int = lock.withLock {
+            if fileReadAt == 0 || Clock.elapsed(from: fileReadAt, to: now) >= Limits.searchMemoryFileCheckNanos {
+                fileRead = residentFile(); fileReadAt = now
+            }
+            return fileRead
+        }
+        return DecodedBytes.total + max(0, file - fileBaseline)
+    }
+
     /// Records the segments a search used, then gives back the least recently searched ones'
     /// memory while over the budget. Returns how many segments gave back decoded structures.
     @discardableResult
@@ -54,8 +71,8 @@ final class SearchMemory: @unchecked Sendable {
             // Closed segments' entries, now and then (a merge replaces segments all the time).
             if tick % 64 == 0 { recent = recent.filter { $0.value.segment.segment != nil } }
         }
+        guard heldBytesRecently > budget else { return 0 }
         var held = heldBytes
-        guard held > budget else { return 0 }
         let oldestFirst = lock.withLock { recent.sorted { $0.value.tick < $1.value.tick }.map { $0.value.segment } }
         let target = budget - budget / 4
         // Pages first: a later search faults them back from the page cache for little; decoded

@@ -31,7 +31,7 @@ extension Store {
         func pickAlias(_ members: [AliasRecord]) {
             for m in members { if let i = index(named: m.index), states.contains(i.currentState) { pick(i, .some(m.filter)) } }
         }
-        let parts = expression.split(separator: ",", omittingEmptySubsequences: true).map { String($0).trimmingCharacters(in: .whitespaces) }
+        let parts = expression.split(separator: ",", omittingEmptySubsequences: true).map(Self.trimmed)
         if parts.isEmpty || parts == ["_all"] || parts == ["*"] {
             return all.map { ($0, nil) }
         }
@@ -57,6 +57,18 @@ extension Store {
         }
         if order.isEmpty && !allowNoIndices { throw EngineError.indexNotFound(expression) }
         return order.compactMap { picked[$0] }
+    }
+
+    /// A comma-separated part without the white space around it: ASCII parts (every index
+    /// name) skip Foundation's `trimmingCharacters`, 3 µs of a 60 µs search (issue 17).
+    static func trimmed(_ p: Substring) -> String {
+        let u = p.utf8
+        guard u.allSatisfy({ $0 < 0x80 }) else { return String(p).trimmingCharacters(in: .whitespaces) }
+        var a = u.startIndex, b = u.endIndex
+        // `.whitespaces` in ASCII: space and tab. Each step moves an end inward, so both end.
+        while a < b, u[a] == 0x20 || u[a] == 0x09 { a = u.index(after: a) }
+        while a < b, u[u.index(before: b)] == 0x20 || u[u.index(before: b)] == 0x09 { b = u.index(before: b) }
+        return String(p[a..<b])
     }
 
     /// `*` glob match used for index patterns.

@@ -54,6 +54,28 @@ final class SearchMemoryTests: XCTestCase {
         XCTAssertEqual(try segs.map { try touch($0) }, answers)
     }
 
+    /// Resident file pages are read at most once per `Limits.searchMemoryFileCheckNanos` when
+    /// under budget, and afresh whenever memory is being given back.
+    func testResidentFilePagesReadAtMostOncePerInterval() throws {
+        final class Reads: @unchecked Sendable { var n = 0 }
+        let reads = Reads()
+        let quiet = SearchMemory(budget: Int.max / 2, residentFile: { reads.n += 1; return 0 })
+        let baseline = reads.n
+        let t0 = Clock.now()
+        for _ in 0..<2000 { quiet.searched([]) }
+        let intervals = Int(Clock.elapsed(from: t0) / Limits.searchMemoryFileCheckNanos)
+        XCTAssertGreaterThanOrEqual(reads.n - baseline, 1)
+        XCTAssertLessThanOrEqual(reads.n - baseline, intervals + 2, "\(reads.n - baseline) reads in \(intervals) intervals")
+
+        // Over budget through file pages alone: each search gives back and reads again.
+        let seg = try SegmentV5Tests.build(SegmentV5Tests.k8sSources(300, seed: 8))
+        reads.n = 0
+        let busy = SearchMemory(budget: 0, residentFile: { reads.n += 1; return 1 << 30 })
+        let first = reads.n
+        busy.searched([seg])
+        XCTAssertGreaterThan(reads.n, first)
+    }
+
     /// A merge dropping one field's structures, and a closed segment, take their bytes off the count.
     func testDroppedAndClosedSegmentsUncount() throws {
         let before = DecodedBytes.total

@@ -583,3 +583,19 @@ final class LockedLines: @unchecked Sendable {
     func append(_ l: String) { lock.withLock { lines.append(l) } }
     var all: [String] { lock.withLock { lines } }
 }
+
+/// Index expressions' parts are trimmed as Foundation's `trimmingCharacters(in: .whitespaces)`
+/// trims them, ASCII fast path or not.
+final class TargetExpressionTests: XCTestCase {
+    func testTrimmedAgreesWithFoundationProperty() {
+        var g = SplitMix(seed: 17)
+        let alphabet: [String] = [" ", "\t", "a", "*", "-", "_", "é", "\u{00A0}", "\u{2003}", "\n", "日"]
+        for _ in 0..<3000 {
+            let n = Int(g.next() % 9)
+            let s = (0..<n).map { _ in alphabet[Int(g.next() % UInt64(alphabet.count))] }.joined()
+            XCTAssertEqual(Store.trimmed(Substring(s)), s.trimmingCharacters(in: .whitespaces), "\(Array(s.unicodeScalars))")
+        }
+        XCTAssertEqual(Store.trimmed(" \tlogstash-* "), "logstash-*")
+        XCTAssertEqual(Store.trimmed("  "), "")
+    }
+}

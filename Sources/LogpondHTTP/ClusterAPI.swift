@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import LogpondEngine
+import LogpondQuery
 
 /// Identity and cluster endpoints: `GET /`, health, nodes, `_cat`.
 extension API {
@@ -13,7 +14,9 @@ extension API {
         return u
     }
 
-    func info() -> Response {
+    func info() -> Response { ESResponse.json(.ok, infoBody) }
+
+    static func renderInfo(_ config: ServerConfig, clusterUUID: String) -> [UInt8] {
         let body: [(String, Any)] = [
             ("name", config.nodeName), ("cluster_name", config.clusterName), ("cluster_uuid", clusterUUID),
             ("version", [("number", config.versionNumber), ("build_flavor", "default"), ("build_type", "tar"), ("build_hash", "logpond"),
@@ -21,7 +24,9 @@ extension API {
                          ("minimum_wire_compatibility_version", "6.8.0"), ("minimum_index_compatibility_version", "6.0.0-beta1")] as [(String, Any)]),
             ("tagline", "You Know, for Search"),
         ]
-        return ESResponse.json(.ok, body)
+        var w = JSONWriter()
+        w.any(body)
+        return w.bytes
     }
 
     func clusterHealth() -> Response {

@@ -47,6 +47,9 @@ struct API: Sendable {
     /// Users and roles (SecurityAPI.swift); open while no user is configured.
     let auth: Authenticator
     let clusterUUID: String
+    /// `GET /`'s body, rendered once: nothing in it changes while the server runs, and
+    /// clients probe it before every session (and the benchmark's floor check, issue 17).
+    let infoBody: [UInt8]
 
     init(store: Store, config: ServerConfig) {
         self.store = store
@@ -56,6 +59,7 @@ struct API: Sendable {
         inflightBreaker = MemoryBreaker(name: "in_flight_requests", limitBytes: config.inflightBreakerBytes)
         auth = Authenticator(catalog: store.catalog, log: { [store] in store.log($0, .warning) })
         clusterUUID = Self.loadClusterUUID(store)
+        infoBody = Self.renderInfo(config, clusterUUID: clusterUUID)
     }
 
     func handle(_ request: Request) async -> Response {

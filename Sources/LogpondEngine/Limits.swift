@@ -123,8 +123,11 @@ public enum Limits {
     /// 8 MB → 186 MB, at the same ingest rate (merges no longer re-index, so more segments are cheap).
     /// With format 5 and the faster indexer (three runs each, peak RSS / docs/s): 6 MB 208–246 MB
     /// / 107–114k, 4 MB 187–202 MB / 99–108k: the peak grows with ingest speed. Indexing
-    /// pressure (below) now bounds what piles up, so the larger buffer is kept for speed.
-    public static let flushBufferedBytes = 6 * 1024 * 1024
+    /// pressure (below) now bounds what piles up, so the larger buffer was kept for speed.
+    /// With the object memo (sixteenth session) a month (10M records, 30 days) at 6 MB peaked
+    /// at 218 MB and 90k docs/s, at 4 MB at 190 MB and 97k docs/s; 1M records three rounds
+    /// each: 6 MB 103–107k / 156–162 MB, 4 MB 99–111k / 145–159 MB.
+    public static let flushBufferedBytes = 4 * 1024 * 1024
     /// Write requests wait for the background flush while the write buffers of all indices
     /// hold more source than this (Elasticsearch's indexing pressure, which answers 429
     /// instead), at most for this many flushes in a row. With 6 MB flushes, 1M documents
@@ -132,7 +135,8 @@ public enum Limits {
     /// 106–109k / 186–209 MB; without it 107–114k / 208–246 MB. Since the flush loop is woken
     /// by the filling write (fifth session) the limit is rarely reached: 14 MB 113–130k /
     /// 142–153 MB, 10 MB 119–123k / 144–164 MB (the peak is no longer the write buffers).
-    public static let indexingPressureBytes = 14 * 1024 * 1024
+    /// The same 8 MB over the flush threshold since that moved to 4 MB.
+    public static let indexingPressureBytes = 12 * 1024 * 1024
     /// How many flushes a request waits for while the buffers stay over that limit before it
     /// is refused with 429 (it was let in, so a stuck flush grew the buffers without bound).
     public static let indexingPressureMaxWaits = 20

@@ -103,7 +103,7 @@ extension Store {
     }
 
     /// The buffered source past which writes wait: the default's margin over the flush
-    /// threshold (14 MB over 6 MB) kept when `indices.memory.index_buffer_size` moves it.
+    /// threshold (12 MB over 4 MB) kept when `indices.memory.index_buffer_size` moves it.
     var bufferPressureBytes: Int {
         options.flushBufferedBytes + (Limits.indexingPressureBytes - Limits.flushBufferedBytes)
     }

@@ -143,7 +143,7 @@ struct Serve: AsyncParsableCommand {
         // Elasticsearch's name for the indexing buffer: source buffered in write buffers (all
         // indices together) before they are written out as segments.
         if let b = try file.memorySize("indices.memory.index_buffer_size", budget: budget, range: (1 << 20)...(1 << 32),
-                                       hint: "use a size from 1mb to 4gb (6mb is the default) or a percentage of logpond.memory.budget") {
+                                       hint: "use a size from 1mb to 4gb (4mb is the default) or a percentage of logpond.memory.budget") {
             opts.flushBufferedBytes = Int(b)
         }
         if let b = try file.memorySize("logpond.search.memory_budget", budget: budget, range: 0...Int64(Int.max / 2),

@@ -195,8 +195,7 @@ public final class Index: @unchecked Sendable {
             try slot.flattener.flatten(buf) { events, arena in
                 guard let arena else { return }
                 let objects = slot.builder.objects
-                objects.begin(version: ver)
-                objects.scan(events, arena)
+                objects.begin(version: ver, events, arena)
                 let added = try DocumentIndexer.plan(events, arena, mapping: m, docID: id, cache: slot.cache, totalFieldsLimit: totalFieldsLimit, objects: objects)
                 if !added.isEmpty {
                     (m, ver) = try addFields(events, arena, docID: id)

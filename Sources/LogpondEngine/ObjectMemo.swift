@@ -8,7 +8,7 @@ import Glibc
 /// of its records, so the second and later copies in a buffer replay the first one's interned
 /// terms, positions and values instead of resolving, checking, analysing and hashing each of
 /// its values again (issue 17). The result is the same buffer, byte for byte
-/// (`SealTests.testObjectMemoChangesNoByteOfTheSegment`).
+/// (`ObjectMemoTests.testObjectMemoChangesNoByteOfTheSegment`).
 ///
 /// Valid for one builder and one mapping version: term ids are the builder's, and what a
 /// value becomes depends on the mapping. A replay happens only when none of the object's
@@ -17,7 +17,8 @@ import Glibc
 public final class ObjectMemo {
     /// One event of an object as its key compares it: string and path offsets are relative to
     /// the object's first arena byte, so equal records over equal arena bytes mean equal events.
-    struct Record: Equatable {
+    /// Compared with `memcmp`: six `UInt32`s then a `UInt64` leave no padding.
+    struct Record {
         var kind: UInt32, depth: UInt32, pathOff: UInt32, pathLen: UInt32, strOff: UInt32, strLen: UInt32
         var value: UInt64
     }
@@ -75,30 +76,27 @@ public final class ObjectMemo {
     // Recording: the builder fields the current span touched, with their sizes before it.
     private var touched: [(field: SegmentBuilder.FieldBuilder, occurrences: Int, positions: Int, numerics: Int)] = []
     private var spoiled = false
+    /// Tells recordings apart on the fields they touch (`FieldBuilder.memoRecording`), so a
+    /// field is found among the touched ones without a search: wide objects made that quadratic.
+    private var recording: UInt64 = 1
 
-    public func disable() { enabled = false; byHash = [:]; bytes = 0; spans.removeAll() }
+    /// Objects remembered (tests).
+    var entryCount: Int { byHash.count }
 
-    /// Starts a document indexed under mapping `version`: entries of another version go.
-    func begin(version: Int) {
-        spans.removeAll(keepingCapacity: true)
-        keyRecords.removeAll(keepingCapacity: true)
-        if version != mappingVersion {
-            mappingVersion = version
-            byHash.removeAll(keepingCapacity: true)
-            bytes = 0
-        }
-    }
+    public func disable() { enabled = false; forget(version: mappingVersion); spans.removeAll() }
 
-    /// The mapping changed while the document was planned: its objects are recorded again.
-    func mappingChanged(to version: Int) {
+    private func forget(version: Int) {
         mappingVersion = version
         byHash.removeAll(keepingCapacity: true)
         bytes = 0
-        for i in spans.indices { spans[i].entry = nil }
     }
 
-    /// Finds the document's objects directly under the root and looks each up.
-    func scan(_ events: UnsafeBufferPointer<lp_event>, _ arena: UnsafePointer<UInt8>) {
+    /// Starts a document indexed under mapping `version` (entries of another version go):
+    /// finds its objects directly under the root and looks each up.
+    func begin(version: Int, _ events: UnsafeBufferPointer<lp_event>, _ arena: UnsafePointer<UInt8>) {
+        spans.removeAll(keepingCapacity: true)
+        keyRecords.removeAll(keepingCapacity: true)
+        if version != mappingVersion { forget(version: version) }
         guard enabled else { return }
         var i = 0
         while i < events.count {
@@ -113,6 +111,12 @@ public final class ObjectMemo {
         }
     }
 
+    /// The mapping changed while the document was planned: its objects are recorded again.
+    func mappingChanged(to version: Int) {
+        forget(version: version)
+        for i in spans.indices { spans[i].entry = nil }
+    }
+
     private func span(_ events: UnsafeBufferPointer<lp_event>, _ arena: UnsafePointer<UInt8>, _ start: Int, _ end: Int) {
         var lo = Int.max, hi = 0
         for j in start..<end {
@@ -121,7 +125,6 @@ public final class ObjectMemo {
             if e.kind == FlatEvent.Kind.string.rawValue { lo = min(lo, Int(e.str_off)); hi = max(hi, Int(e.str_off) + Int(e.str_len)) }
         }
         let first = keyRecords.count
-        keyRecords.reserveCapacity(first + end - start)
         // Numbers are not in the arena: they go into the hash here, one multiply per event.
         var mix: UInt64 = 0
         for j in start..<end {
@@ -184,7 +187,8 @@ public final class ObjectMemo {
     /// Recording: `field` is about to get a value of the span being recorded.
     @inline(__always) func touch(_ field: SegmentBuilder.FieldBuilder, doc: Int32, isTimestamp: Bool) {
         if isTimestamp { spoiled = true }   // it also sets the document's timestamp
-        for t in touched where t.field === field { return }
+        if field.memoRecording == recording { return }
+        field.memoRecording = recording
         // A value before the object in this document moved its positions: not replayable.
         if field.lastDoc == doc || field.nextPositionDoc == doc { spoiled = true }
         touched.append((field, field.occurrences.count, field.positions.count, field.numerics.count))
@@ -192,20 +196,15 @@ public final class ObjectMemo {
 
     /// Recording: the span ended; remembers what it added to `doc`.
     func finish(_ span: Span, doc: Int32, arena: UnsafePointer<UInt8>) {
-        defer { touched.removeAll(keepingCapacity: true); spoiled = false }
+        defer { touched.removeAll(keepingCapacity: true); spoiled = false; recording &+= 1 }
         guard enabled, !spoiled, byHash.count < Limits.objectMemoEntries, bytes < Limits.objectMemoBytes else { return }
         var fields: [Field] = [], terms: [Int32] = [], positions: [Int32] = []
         for t in touched {
             let fb = t.field
             let start = terms.count
             for k in t.occurrences..<fb.occurrences.count { terms.append(Int32(bitPattern: UInt32(truncatingIfNeeded: fb.occurrences[k] >> 32))) }
-            if fb.hasPositions {
-                for k in t.positions..<fb.positions.count { positions.append(fb.positions[k]) }
-            } else {
-                positions.append(contentsOf: repeatElement(0, count: terms.count - start))
-            }
-            // Text fields append a position per occurrence; anything else would misalign.
-            guard positions.count == terms.count else { return }
+            // Text fields append a position per occurrence: one read per term keeps the two aligned.
+            for k in 0..<(terms.count - start) { positions.append(fb.hasPositions ? fb.positions[t.positions + k] : 0) }
             let numeric = fb.numerics.count > t.numerics ? fb.numerics[fb.numerics.count - 1].value : nil
             fields.append(Field(field: Unmanaged.passUnretained(fb), terms: start..<terms.count, numeric: numeric,
                                 nextPosition: fb.nextPositionDoc == doc ? fb.nextPosition : nil))

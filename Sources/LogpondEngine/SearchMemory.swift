@@ -39,7 +39,9 @@ final class SearchMemory: @unchecked Sendable {
     }
 
     /// Bytes searches hold now, as the budget counts them.
-    var heldBytes: Int { DecodedBytes.total + max(0, residentFile() - fileBaseline) }
+    var heldBytes: Int { held(file: residentFile()) }
+
+    private func held(file: Int) -> Int { DecodedBytes.total + max(0, file - fileBaseline) }
 
     private var fileReadAt: UInt64 = 0
     private var fileRead = 0
@@ -55,7 +57,7 @@ final class SearchMemory: @unchecked Sendable {
             }
             return fileRead
         }
-        return DecodedBytes.total + max(0, file - fileBaseline)
+        return held(file: file)
     }
 
     /// Records the segments a search used, then gives back the least recently searched ones'

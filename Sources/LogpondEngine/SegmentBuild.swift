@@ -17,8 +17,7 @@ public enum SegmentBuild {
                 try? fl.flatten(buf) { e, a in
                     guard let a else { return }
                     // As `Index.indexInto` does it.
-                    b.objects.begin(version: version)
-                    b.objects.scan(e, a)
+                    b.objects.begin(version: version, e, a)
                     let added = try DocumentIndexer.plan(e, a, mapping: m, docID: String(i), cache: cache, objects: b.objects)
                     if !added.isEmpty {
                         for (p, f) in added { m.add(p, f) }

@@ -32,6 +32,8 @@ public final class SegmentBuilder {
         /// Where the next value of this field in document `nextPositionDoc` starts.
         var nextPositionDoc: Int32 = -1
         var nextPosition: Int32 = 0
+        /// The object memo's recording that last touched this field (`ObjectMemo.touch`).
+        var memoRecording: UInt64 = 0
         init(storage: FieldType.Storage) { self.storage = storage }
 
         var hasPositions: Bool { storage == .text }

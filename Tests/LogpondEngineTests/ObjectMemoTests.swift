@@ -90,6 +90,24 @@ final class ObjectMemoTests: XCTestCase {
         XCTAssertEqual(a.lengths.map(\.length), [3, 2, 3, 2])
     }
 
+    /// A buffer remembers at most `Limits.objectMemoEntries` objects; the rest are indexed
+    /// value by value, with the same segment as without the memo.
+    func testMemoStopsRememberingAtItsLimit() throws {
+        // Each object twice in a row: half the lookups hit, so the memo stays on.
+        let distinct = Limits.objectMemoEntries + 300
+        let docs = (0..<(2 * distinct)).map { i in
+            Array(#"{"k":{"id":"o-\#(i / 2)","a":"x","b":"y","c":\#(i / 2 % 5)}}"#.utf8)
+        }
+        let memo = SegmentBuild.index(docs, mapping: Mapping())
+        let off = SegmentBuilder()
+        off.objects.disable()
+        let plain = SegmentBuild.index(docs, mapping: Mapping(), into: off)
+        XCTAssertTrue(memo.objects.enabled)
+        XCTAssertEqual(memo.objects.entryCount, Limits.objectMemoEntries)
+        XCTAssertEqual(memo.objects.hits, Limits.objectMemoEntries)
+        XCTAssertTrue(try XCTUnwrap(SegmentBuild.write(memo)) == (try XCTUnwrap(SegmentBuild.write(plain))))
+    }
+
     /// Objects that never repeat stop being remembered after `Limits.objectMemoProbe` lookups.
     func testMemoTurnsItselfOffForUniqueObjects() throws {
         let docs = (0..<(Limits.objectMemoProbe + 10)).map { i in

@@ -52,6 +52,7 @@ final class ChunkedArray<Element: BitwiseCopyable> {
     }
 
     @inline(__always) subscript(i: Int) -> Element {
+        // Callers index below a `count` they read; nothing from a request reaches `i`.
         precondition(i >= 0 && i < count, "ChunkedArray index out of range")
         return chunks[i >> Self.chunkShift][i & (Self.chunkSize - 1)]
     }

@@ -64,6 +64,8 @@ public final class SegmentBuilder {
             occurrences.append(terms.count) { UInt64(UInt32(bitPattern: terms[$0])) << 32 | d }
             if hasPositions {
                 positions.append(places.count) { places[$0] }
+                // One field's tokens of one document: a document is at most
+                // `Limits.maxDocumentBytes` (64 MB), far from `Int32.max` tokens.
                 lengths.append((doc, Int32(terms.count)))
             }
         }

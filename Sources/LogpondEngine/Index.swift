@@ -188,6 +188,12 @@ public final class Index: @unchecked Sendable {
 
     /// Indexes one document into `slot` (whose lock the caller holds).
     func indexInto(_ slot: WriterSlot, id: String, version: Int64, source: [UInt8], seq: () -> Int64) throws -> Int64 {
+        // Every write (bulk, single document, update's merged source, Forward) passes here
+        // before it is logged: the translog and stored blocks read a source back only up to
+        // this size, so a larger one would be acknowledged and then lost.
+        guard source.count <= Limits.maxDocumentBytes else {
+            throw EngineError.illegalArgument("document is larger than \(Limits.maxDocumentBytes) bytes; the translog and segments cannot hold it")
+        }
         var (m, ver) = currentMapping
         if slot.mappingVersion != ver { slot.cache.reset(); slot.mappingVersion = ver }
         var assigned: Int64 = 0

@@ -85,8 +85,6 @@ extension API {
                 // Refused below with the whole request.
             } else if (action == "delete" || action == "update") && id == nil {
                 item.error = ESError(400, "action_request_validation_exception", "Validation Failed: 1: id is missing;")
-            } else if source.count > Limits.maxDocumentBytes {
-                item.error = ESError(400, "illegal_argument_exception", "document is larger than \(Limits.maxDocumentBytes) bytes")
             } else {
                 do {
                     let conditions = try WriteParams.conditions(meta, action: action)

@@ -1,5 +1,6 @@
 """Bad input gets a 4xx Elasticsearch error and the server keeps serving (issue 2)."""
 import gzip
+import json
 import os
 import zlib
 
@@ -112,3 +113,24 @@ def test_hostile_search_bodies_get_4xx_and_the_server_lives(server):
         assert r.headers["X-Elastic-Product"] == "Elasticsearch"
     assert server.get("/").status_code == 200
     assert server.get("/h/_count").json()["count"] == 1
+
+
+def test_document_over_the_source_limit_is_refused_on_every_path(server):
+    """A source over 64 MB (the size the translog and segments read back) is refused before it
+    is acknowledged, in the single-document API as in bulk, and nothing else is lost: a 68 MB
+    document was acknowledged once and dropped as a torn record after kill -9."""
+    big = json.dumps({"msg": "x " * (34 << 20)})
+    assert len(big) > 64 << 20
+    r = server.put("/big/_doc/1", big, headers={"Content-Type": "application/json"})
+    body = assert_es_error(r, 400, "illegal_argument_exception")
+    assert "larger than 67108864 bytes" in body["error"]["reason"]
+    payload = "\n".join([json.dumps({"index": {"_index": "big", "_id": "2"}}), big,
+                         json.dumps({"index": {"_index": "big", "_id": "3"}}), json.dumps({"msg": "small"})]) + "\n"
+    r = server.post("/_bulk", payload, headers={"Content-Type": "application/x-ndjson"})
+    items = r.json()["items"]
+    assert items[0]["index"]["status"] == 400 and items[0]["index"]["error"]["type"] == "illegal_argument_exception"
+    assert items[1]["index"]["status"] == 201
+    server.kill9()
+    server.start()
+    assert server.get("/big/_doc/1").status_code == 404
+    assert server.get("/big/_doc/3").json()["_source"] == {"msg": "small"}
